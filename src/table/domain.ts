@@ -1,0 +1,82 @@
+// Destination-key normalisation, shared by the shell, the file importer, the command line and lookup.
+// The appliance accepts "a valid domain name (suffix) or IP address" and shows IP entries in brackets
+// (reference §4, §6). Leading-dot entries mean "every subdomain" (reference §6, Postfix-style parent match).
+import { domainToASCII } from 'node:url';
+import { isIPv4, isIPv6 } from 'node:net';
+import type { Parsed } from './fields.js';
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** Lower-cases, strips one trailing dot, converts IDN to A-labels; null when not a valid host name. */
+export function normaliseHostname(raw: string): string | null {
+  let s = raw.trim();
+  if (s.endsWith('.')) s = s.slice(0, -1);
+  if (s === '' || s.length > 253) return null;
+  // domainToASCII performs UTS #46 mapping (lower-casing, punycode); it returns '' for invalid input.
+  const ascii = /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : domainToASCII(s);
+  if (!ascii || ascii.length > 253) return null;
+  const labels = ascii.split('.');
+  if (labels.length < 1 || !labels.every((l) => LABEL.test(l) || /^_[a-z0-9-]{1,62}$/.test(l))) return null;
+  // A name made only of digits and dots is an IPv4 address, not a domain.
+  if (/^[0-9.]+$/.test(ascii)) return null;
+  return ascii;
+}
+
+/** Bracketed form of an IP literal: `[192.0.2.1]`, `[ipv6:2001:db8::1]` (RFC 5321 §4.1.3 address literals). */
+export function ipLiteral(ip: string): string {
+  return isIPv6(ip) ? `[ipv6:${ip.toLowerCase()}]` : `[${ip}]`;
+}
+
+/**
+ * Normalises a destination as typed by an operator or read from a file section name:
+ * `Example.COM.` -> `example.com`; `.Example.com` -> `.example.com`; `192.0.2.1` or `[192.0.2.1]` ->
+ * `[192.0.2.1]`; `2001:DB8::1`, `[2001:db8::1]` or `[IPv6:2001:db8::1]` -> `[ipv6:2001:db8::1]`;
+ * IDN -> A-labels. The words `default` and `all` are not destinations (DETAIL uses them).
+ */
+export function normaliseDestination(raw: string): Parsed<string> {
+  const s = raw.trim();
+  const bad = (why: string): Parsed<string> => ({ ok: false, error: `Invalid destination ${JSON.stringify(s)}: ${why}` });
+  if (s === '') return bad('a domain name or IP address is required.');
+  if (/\s/.test(s)) return bad('it must not contain spaces.');
+  let inner = s;
+  const bracketed = /^\[(.*)\]$/.exec(s);
+  if (bracketed) inner = bracketed[1] ?? '';
+  const v6 = /^ipv6:(.*)$/i.exec(inner);
+  if (v6 && bracketed) {
+    const ip = v6[1] ?? '';
+    return isIPv6(ip) ? { ok: true, value: ipLiteral(ip) } : bad('not a valid IPv6 address.');
+  }
+  if (isIPv4(inner)) return { ok: true, value: ipLiteral(inner) };
+  if (isIPv6(inner)) return { ok: true, value: ipLiteral(inner) };
+  if (bracketed) return bad('brackets must hold an IPv4 or IPv6 address.');
+  if (/^[0-9.]+$/.test(s)) return bad('not a valid IPv4 address.');
+  const dotted = s.startsWith('.');
+  const host = normaliseHostname(dotted ? s.slice(1) : s);
+  if (host === null) return bad('not a valid domain name (letters, digits and hyphens in dot-separated labels).');
+  if (host === 'default' || host === 'all') return bad(`"${host}" is reserved.`);
+  return { ok: true, value: dotted ? `.${host}` : host };
+}
+
+/**
+ * The destination a recipient address is governed by: the normalised domain part, or the bracketed
+ * literal for `user@[192.0.2.1]`. Accepts a bare domain too. Null when the address has no usable domain.
+ */
+export function recipientDestination(recipientOrDomain: string): string | null {
+  const s = recipientOrDomain.trim();
+  const at = s.lastIndexOf('@');
+  const domain = at >= 0 ? s.slice(at + 1) : s;
+  if (domain.startsWith('.')) return null;
+  const r = normaliseDestination(domain);
+  return r.ok ? r.value : null;
+}
+
+/** True for `[...]` keys. */
+export function isIpDestination(dest: string): boolean {
+  return dest.startsWith('[');
+}
+
+/** The IP address inside a bracketed destination, or null. */
+export function ipOfDestination(dest: string): string | null {
+  const m = /^\[(?:ipv6:)?(.*)\]$/.exec(dest);
+  return m ? (m[1] ?? null) : null;
+}
