@@ -1,0 +1,175 @@
+// Contracts between the delivery layers (ARCHITECTURE.md decision 5). The connection layer
+// (transport.ts, session.ts, identity.ts) opens one SMTP connection to one address and carries messages
+// over it; the orchestration layer (dns.ts, route.ts, limits.ts, deliver.ts, maillog.ts, report.ts) decides
+// where to connect, how many at once, and what each recipient's outcome is.
+import type { TlsMode } from '../table/types.js';
+
+/** An SMTP reply: code, optional RFC 3463 enhanced status code, and the text of all its lines joined by "\n". */
+export interface SmtpReply {
+  code: number;
+  enhanced?: string;
+  text: string;
+}
+
+/** What the connection layer needs to know about TLS for one connection. */
+export interface TlsPolicy {
+  /** Effective TLS mode of the governing row (after Default inheritance). */
+  mode: TlsMode;
+  /** Reference identities in order: the recipient domain, then the MX host name (reference §7.3). */
+  referenceIds: string[];
+  /** SNI: the MX host name (empty for IP-literal destinations). */
+  servername: string;
+  /** Extra trust anchors (PEM) beside Node's bundled roots (--ca-file). */
+  extraCa?: string[];
+  /** Client certificate presented when the server asks (SETUP certificate). */
+  clientCert?: { cert: string; key: string };
+}
+
+/** Where to connect. */
+export interface ConnectTarget {
+  ip: string;
+  port: number;
+  /** MX host name this address came from ('' for IP-literal destinations). */
+  mxHost: string;
+  /** Source address (virtual gateway), when given. */
+  localAddress?: string;
+}
+
+export interface Timeouts {
+  connectMs: number;
+  greetingMs: number;
+  commandMs: number;
+  /** From the DATA 354 until the reply to the final dot. */
+  dataMs: number;
+  tlsMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = {
+  connectMs: 30_000,
+  greetingMs: 60_000,
+  commandMs: 60_000,
+  dataMs: 300_000,
+  tlsMs: 30_000,
+};
+
+/** Certificate facts recorded for the report and tlsverify. */
+export interface PeerCertificateInfo {
+  subject: string;
+  issuer: string;
+  subjectAltNames: string[];
+  commonName?: string;
+  validFrom: string;
+  validTo: string;
+  fingerprint256: string;
+}
+
+/** TLS outcome of one connection. */
+export interface TlsInfo {
+  mode: TlsMode;
+  /** Did the server advertise STARTTLS in its EHLO reply? */
+  offered: boolean;
+  /** Did we send STARTTLS? */
+  attempted: boolean;
+  /** Is the session encrypted now? */
+  negotiated: boolean;
+  protocol?: string;
+  cipher?: string;
+  /** Chain to a trusted anchor, within validity, and identity match. Undefined when no TLS. */
+  verified?: boolean;
+  /** Why verification failed (e.g. 'certificate has expired', 'hostname mismatch'). */
+  verifyError?: string;
+  /** The presented identity that matched a reference identity. */
+  matchedIdentity?: string;
+  peerCertificate?: PeerCertificateInfo;
+  /** Why TLS could not be used (not offered, STARTTLS refused with reply, handshake error). */
+  failure?: string;
+}
+
+/** One message to carry: envelope plus raw RFC 5322 content (any line endings; the session normalises). */
+export interface OutboundMessage {
+  /** Message id used in the mail log (MID). */
+  mid: number;
+  from: string;
+  /** Recipients with their RIDs (index within the message), all of one destination. */
+  recipients: { rid: number; address: string }[];
+  content: Buffer;
+}
+
+export type RecipientStatus = 'delivered' | 'deferred' | 'bounced';
+
+export interface RecipientResult {
+  rid: number;
+  address: string;
+  status: RecipientStatus;
+  /** The reply that decided it: RCPT reply for refusals, the reply after the final dot otherwise. */
+  reply?: SmtpReply;
+  /** Set when no server reply decided the outcome (connection lost, timeout, TLS policy). */
+  reason?: string;
+}
+
+export interface MessageResult {
+  mid: number;
+  recipients: RecipientResult[];
+  /** MAIL FROM reply, DATA reply, final reply, when reached. */
+  mailReply?: SmtpReply;
+  dataReply?: SmtpReply;
+  finalReply?: SmtpReply;
+}
+
+/** A connection that failed before it could carry any message. */
+export interface ConnectFailure {
+  ok: false;
+  /** 'connect' (refused/unreachable), 'timeout', 'greeting' (non-2xx greeting), 'ehlo', 'tls' (policy or handshake), 'protocol' (violation, e.g. bytes injected after 220 STARTTLS). */
+  stage: 'connect' | 'timeout' | 'greeting' | 'ehlo' | 'tls' | 'protocol';
+  reason: string;
+  reply?: SmtpReply;
+  tls?: TlsInfo;
+  /** A 5xx greeting is permanent for this host only; the caller still tries the next one. */
+}
+
+export interface OpenConnection {
+  ok: true;
+  connection: DeliveryConnection;
+}
+
+/** One live SMTP connection after EHLO (and STARTTLS + second EHLO when used). */
+export interface DeliveryConnection {
+  readonly target: ConnectTarget;
+  readonly tls: TlsInfo;
+  /** ESMTP capabilities of the last EHLO reply (upper-case keywords, e.g. 'PIPELINING', 'SIZE'). */
+  readonly capabilities: ReadonlyMap<string, string>;
+  /** Local address and port of the socket (mail-log "interface"). */
+  readonly localAddress: string;
+  /** Messages carried so far on this connection. */
+  readonly messagesSent: number;
+  /** False once the connection is closed or unusable. */
+  readonly usable: boolean;
+  /** Sends one message (RSET first when it is not the first on this connection). Never throws for SMTP replies. */
+  send(message: OutboundMessage): Promise<MessageResult>;
+  /** QUIT and close. */
+  close(): Promise<void>;
+  /** Abort at once (no QUIT): used on shutdown before the final dot. */
+  destroy(): void;
+}
+
+export interface ConnectOptions {
+  target: ConnectTarget;
+  policy: TlsPolicy;
+  helo: string;
+  timeouts: Timeouts;
+  /** Connection id for logs (DCID). */
+  dcid: number;
+  /** Receives protocol events as they happen (for the mail log and tlsverify's step output). */
+  onEvent?: (event: ConnectionEvent) => void;
+}
+
+export type ConnectionEvent =
+  | { type: 'connected'; dcid: number; localAddress: string; ip: string; port: number }
+  | { type: 'greeting'; dcid: number; reply: SmtpReply }
+  | { type: 'ehlo'; dcid: number; capabilities: string[]; secure: boolean }
+  | { type: 'starttls'; dcid: number; reply: SmtpReply }
+  | { type: 'tls-success'; dcid: number; tls: TlsInfo }
+  | { type: 'tls-failed'; dcid: number; tls: TlsInfo; reason: string }
+  | { type: 'closed'; dcid: number };
+
+export type Connector = (options: ConnectOptions) => Promise<OpenConnection | ConnectFailure>;
