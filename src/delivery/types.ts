@@ -173,3 +173,39 @@ export type ConnectionEvent =
   | { type: 'closed'; dcid: number };
 
 export type Connector = (options: ConnectOptions) => Promise<OpenConnection | ConnectFailure>;
+
+/**
+ * `destconfig deliver --json` report: the documented, stable shape (docs/delivery.md). One entry per
+ * recipient of every message, in input order.
+ */
+export interface DeliveryReport {
+  recipients: RecipientReport[];
+  summary: { delivered: number; deferred: number; bounced: number };
+}
+
+export interface RecipientReport {
+  /** Message file ('-' for stdin) and message id used in the mail log. */
+  message: string;
+  mid: number;
+  address: string;
+  status: RecipientStatus;
+  /** Governing table row: the entry key, or '(Default)'. */
+  row: string;
+  /** The MX host and IP of the last attempt (null when none was reached, e.g. NXDOMAIN). */
+  mxHost: string | null;
+  ip: string | null;
+  attempts: number;
+  /** The last SMTP reply that concerned this recipient, or null. */
+  reply: SmtpReply | null;
+  /** Human-readable reason when no reply decided it, or to qualify it. */
+  reason: string | null;
+  tls: {
+    mode: TlsMode;
+    negotiated: boolean;
+    protocol: string | null;
+    cipher: string | null;
+    verified: boolean | null;
+    verifyError: string | null;
+    matchedIdentity: string | null;
+  };
+}
