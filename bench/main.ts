@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { REPO } from './lib/measure.js';
 import { Report } from './lib/report.js';
 import { benchStartup } from './cases/startup.js';
+import { benchDelivery } from './cases/delivery.js';
+import { benchTables } from './cases/tables.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -18,6 +20,16 @@ const wanted = (name: string): boolean => !only || only.includes(name);
 const report = new Report();
 const cases: { name: string; run: () => Promise<void> }[] = [
   { name: 'startup', run: () => benchStartup(report, { rounds: quick ? 8 : 30 }) },
+  { name: 'tables', run: () => benchTables(report, { sizes: [10_000, 100_000], reps: quick ? 1 : 3 }) },
+  {
+    name: 'delivery',
+    run: () =>
+      benchDelivery(report, {
+        rounds: quick ? 1 : 3,
+        workload: { messages: 2000, domains: 20, sizeBytes: 10 * 1024, concurrency: 2, messagesPerConnection: 50 },
+        sinks: ['smtp-server', 'raw'],
+      }),
+  },
 ];
 
 function gitCommit(): string {

@@ -18,6 +18,8 @@ export interface ClientRun extends ClientOutcome {
   maxRssMb: number;
   /** Resident set before sending (messages built, client loaded), to separate the client's own growth. */
   baseRssMb: number;
+  /** Filled in by the bench from the sink's counters. */
+  sink?: { messages: number; connections: number; tlsConnections: number };
 }
 
 async function loadClient(name: ClientRequest['client']): Promise<DeliveryClient> {
