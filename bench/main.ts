@@ -10,6 +10,8 @@ import { Report } from './lib/report.js';
 import { benchStartup } from './cases/startup.js';
 import { benchDelivery } from './cases/delivery.js';
 import { benchTables } from './cases/tables.js';
+import { benchSession } from './cases/session.js';
+import { benchCost } from './cases/cost.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -20,6 +22,7 @@ const wanted = (name: string): boolean => !only || only.includes(name);
 const report = new Report();
 const cases: { name: string; run: () => Promise<void> }[] = [
   { name: 'startup', run: () => benchStartup(report, { rounds: quick ? 8 : 30 }) },
+  { name: 'session', run: () => benchSession(report, { sizes: [1_000, 10_000], reps: quick ? 1 : 3 }) },
   { name: 'tables', run: () => benchTables(report, { sizes: [10_000, 100_000], reps: quick ? 1 : 3 }) },
   {
     name: 'delivery',
@@ -28,6 +31,14 @@ const cases: { name: string; run: () => Promise<void> }[] = [
         rounds: quick ? 1 : 3,
         workload: { messages: 2000, domains: 20, sizeBytes: 10 * 1024, concurrency: 2, messagesPerConnection: 50 },
         sinks: ['smtp-server', 'raw'],
+      }),
+  },
+  {
+    name: 'cost',
+    run: () =>
+      benchCost(report, {
+        sizes: [2_000, 20_000],
+        base: { domains: 20, sizeBytes: 10 * 1024, concurrency: 2, messagesPerConnection: 50 },
       }),
   },
 ];
