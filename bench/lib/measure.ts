@@ -1,6 +1,6 @@
 // Measured child processes: wall time around spawnSync, and for node children the child's own CPU time
 // and peak RSS through rusage-preload.mjs (no external timing tool needed).
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncOptions } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +55,52 @@ export function measureNode(args: string[], opts: { stdinFile?: string; stdoutTo
     if (stdinFd !== undefined) closeSync(stdinFd);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+export interface MeasuredChild {
+  child: ChildProcess;
+  done: Promise<Measured>;
+}
+
+/**
+ * Async form of measureNode, for runs whose peers live in this process (spawnSync would block them):
+ * `node --import rusage-preload ARGS`, output collected, resource usage read after exit.
+ */
+export function spawnMeasured(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): MeasuredChild {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-rusage-'));
+  const file = path.join(dir, 'rusage.json');
+  const t0 = process.hrtime.bigint();
+  const child = spawn(process.execPath, ['--import', PRELOAD, ...args], {
+    env: { ...process.env, ...opts.env, BENCH_RUSAGE_FILE: file, NO_COLOR: '1' },
+    cwd: opts.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout?.on('data', (b: Buffer) => out.push(b));
+  child.stderr?.on('data', (b: Buffer) => err.push(b));
+  const done = new Promise<Measured>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status) => {
+      const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      let usage = { userMs: NaN, systemMs: NaN, maxRssKb: NaN };
+      try {
+        usage = JSON.parse(readFileSync(file, 'utf8'));
+      } catch {
+        // no exit hook ran (killed by a signal); NaNs say so
+      }
+      rmSync(dir, { recursive: true, force: true });
+      resolve({
+        wallMs,
+        status,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        cpuMs: usage.userMs + usage.systemMs,
+        maxRssMb: usage.maxRssKb / 1024,
+      });
+    });
+  });
+  return { child, done };
 }
 
 /** A one-line reason from a failed child run, for the report. */

@@ -124,7 +124,7 @@ export async function startRawSink(opts: { tls?: KeyAndCert; host?: string; rcpt
     stream.on('data', onData);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, opts.host ?? '0.0.0.0', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(0, opts.host ?? '127.0.0.1', () => resolve()));
   return {
     port: (server.address() as AddressInfo).port,
     stats: () => counters.snapshot(),

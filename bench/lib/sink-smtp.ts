@@ -17,7 +17,8 @@ export interface SmtpSink {
 
 export async function startSmtpServerSink(opts: {
   tls?: KeyAndCert;
-  host?: string;
+  /** Addresses to listen on, all on the same port and counted together (default 127.0.0.1). */
+  hosts?: string[];
   rcptRule?: RcptRule;
   /** Count per domain and recipient (off for throughput runs, where only totals matter). */
   detailed?: boolean;
@@ -32,12 +33,13 @@ export async function startSmtpServerSink(opts: {
     }
     return c;
   };
-  const server = new SMTPServer({
+  const makeServer = (): SMTPServer => new SMTPServer({
     secure: false,
     ...(opts.tls ? { key: opts.tls.key, cert: opts.tls.cert } : { disabledCommands: ['STARTTLS'] }),
     authOptional: true,
     disableReverseLookup: true,
     logger: false,
+    closeTimeout: 1000,
     size: 50 * 1024 * 1024,
     onConnect(session, callback) {
       counterOf(session);
@@ -68,12 +70,21 @@ export async function startSmtpServerSink(opts: {
       perSession.delete(session.id);
     },
   });
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(0, opts.host ?? '0.0.0.0', () => resolve()));
-  const port = (server.server.address() as AddressInfo).port;
+  const servers: SMTPServer[] = [];
+  let port = 0;
+  for (const host of opts.hosts ?? ['127.0.0.1']) {
+    const server = makeServer();
+    server.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      server.server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    port = (server.server.address() as AddressInfo).port;
+    servers.push(server);
+  }
   return {
     port,
     stats: () => counters.snapshot(),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => {}),
   };
 }
