@@ -26,7 +26,7 @@ export class ScriptConn {
     for (;;) {
       const got = take();
       if (got !== null) return got;
-      if (this.closed) return null;
+      if (this.closed || this.socket.destroyed) return null;
       await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = null;
     }
@@ -47,6 +47,7 @@ export class ScriptConn {
   readData(onProgress?: (received: number) => void): Promise<Buffer | null> {
     return this.waitFor(() => {
       onProgress?.(this.buf.length);
+      if (this.socket.destroyed) return null; // the script reset the connection: what came is not accepted
       const probe = Buffer.concat([Buffer.from('\r\n'), this.buf]);
       const end = probe.indexOf('\r\n.\r\n');
       if (end < 0) return null;
