@@ -15,7 +15,9 @@ export type SinkKind = 'smtp-server' | 'raw';
 type ClientName = ClientRequest['client'];
 
 export async function runClient(client: ClientName, workload: Workload, target: SinkStarted): Promise<ClientRun> {
-  const worker = startWorker('client');
+  // BENCH_CPU_PROF=DIR writes a V8 CPU profile of every client run into DIR (for the client's owners).
+  const profDir = process.env.BENCH_CPU_PROF;
+  const worker = startWorker('client', profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []);
   try {
     return await worker.request<ClientRun>({ client, workload, target } satisfies ClientRequest);
   } finally {

@@ -24,7 +24,10 @@ const AUTHORITATIVE = 1 << 10;
 const NXDOMAIN = 3;
 
 export async function startDnsServer(zone: Zone, host = '127.0.0.1'): Promise<DnsServer> {
-  const socket = dgram.createSocket('udp4');
+  // A delivery run may ask about hundreds of destinations in one burst; the default receive buffer
+  // (about 200 KB) drops datagrams then, which the client would see as DNS time-outs. The kernel caps
+  // the size at net.core.rmem_max.
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 * 1024 * 1024 });
   const server: DnsServer = {
     port: 0,
     queries: 0,

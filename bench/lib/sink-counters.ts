@@ -15,6 +15,8 @@ export interface SinkStats {
   maxConcurrencyByDomainAndIp: Record<string, number>;
   /** Per destination domain: recipients accepted in a transaction that ended with 250 after DATA. */
   acceptedByDomain: Record<string, number>;
+  /** Per `domain@localIP`: recipients accepted with 250 after DATA (recipient limits per MX IP). */
+  acceptedByDomainAndIp: Record<string, number>;
   /** Every recipient address accepted with 250 after DATA, with how many times. */
   acceptedRecipients: Record<string, number>;
 }
@@ -41,6 +43,7 @@ export class SinkCounters {
     maxConcurrencyByDomain: {},
     maxConcurrencyByDomainAndIp: {},
     acceptedByDomain: {},
+    acceptedByDomainAndIp: {},
     acceptedRecipients: {},
   };
   private readonly open = new Map<string, number>();
@@ -79,6 +82,7 @@ export class SinkCounters {
         for (const a of addresses) {
           const d = domainOf(a);
           s.acceptedByDomain[d] = (s.acceptedByDomain[d] ?? 0) + 1;
+          s.acceptedByDomainAndIp[`${d}@${localIp}`] = (s.acceptedByDomainAndIp[`${d}@${localIp}`] ?? 0) + 1;
           s.acceptedRecipients[a.toLowerCase()] = (s.acceptedRecipients[a.toLowerCase()] ?? 0) + 1;
         }
       },

@@ -42,11 +42,16 @@ export function startWorker(name: string, execArgv: string[] = []): Worker {
         child.send(message as object);
       });
     },
+    // Workers exit by themselves after their last reply (so a --cpu-prof profile gets written); a
+    // worker still running after a few seconds is ended.
     stop: () =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGTERM'), 5000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       }),
   };
 }

@@ -1,6 +1,7 @@
 // Load: 5,000 recipients across 500 domains through `destconfig deliver --batch`, every row limiting
 // concurrency to 2 (a fifth of them per MX IP, with two MX hosts on two addresses), messages per
-// connection to 10, and ten rows a recipient limit of 7 per 60 minutes. The sink counts at its side: it
+// connection to 10, and twenty rows a recipient limit of 7 per 60 minutes (ten of them per MX IP, where
+// the limit applies to each address: ESA's "separate limit for each mail exchanger IP address"). The sink counts at its side: it
 // must never see a limit broken; every recipient must end in the status its server reply or limit
 // demands; the client's peak memory must stay bounded.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import { byAddress, parseReport, runDeliverBatch, tableHome, writeBatch, type Ba
 
 const DOMAINS = 500;
 const BIG = 100; // l000..l099 get 30 recipients each, the rest 5 each: 3,000 + 2,000 = 5,000
+const MX_IPS = ['127.0.0.2', '127.0.0.3'];
 const CONCURRENCY = 2;
 const PER_CONNECTION = 10;
 const RECIPIENT_LIMIT = 7;
@@ -22,7 +24,7 @@ const RSS_LIMIT_MB = 300;
 
 const domain = (i: number): string => `l${String(i).padStart(3, '0')}.load.test`;
 const perMxIp = (i: number): boolean => i % 5 === 0;
-const recipientLimited = (i: number): boolean => i < BIG && i % 10 === 5;
+const recipientLimited = (i: number): boolean => i < BIG && (i % 10 === 3 || i % 10 === 5);
 const withRefusals = (i: number): boolean => i >= BIG && i % 20 === 0;
 
 function messages(): BatchMessage[] {
@@ -62,12 +64,12 @@ describe('deliver --batch under load: 5,000 recipients, 500 domains, limited row
               ]
             : [{ exchange: `mx.${d}`, preference: 10 }];
         },
-        addressFor: (host) => (host.startsWith('mx1.') ? '127.0.0.2' : host.startsWith('mx2.') ? '127.0.0.3' : '127.0.0.1'),
+        addressFor: (host) => (host.startsWith('mx1.') ? MX_IPS[0]! : host.startsWith('mx2.') ? MX_IPS[1]! : '127.0.0.1'),
       }),
     );
     sink = await startSmtpServerSink({
       tls: selfSignedCert(['sink.load.test']),
-      hosts: ['127.0.0.1', '127.0.0.2', '127.0.0.3'],
+      hosts: ['127.0.0.1', ...MX_IPS],
       rcptRule: (address) =>
         address.startsWith('bounce')
           ? { code: 550, message: '5.1.1 No such user here' }
@@ -131,12 +133,21 @@ describe('deliver --batch under load: 5,000 recipients, 500 domains, limited row
     }
     expect(wrong.slice(0, 20)).toEqual([]);
 
-    // Rows with a recipient limit: exactly the limit delivered (1-recipient messages), the rest deferred,
-    // and the sink saw no more than the limit.
+    // Rows with a recipient limit (1-recipient messages, 30 of them): per domain, exactly the limit
+    // delivered and the rest deferred; per MX IP, at most the limit through each address, and at least
+    // the limit in all. The sink saw no more than the limit on any counter.
     for (let i = 0; i < BIG; i++) {
       if (!recipientLimited(i)) continue;
-      expect(deliveredPerDomain.get(domain(i)), domain(i)).toBe(RECIPIENT_LIMIT);
-      expect(stats.acceptedByDomain[domain(i)] ?? 0, domain(i)).toBeLessThanOrEqual(RECIPIENT_LIMIT);
+      const d = domain(i);
+      const got = deliveredPerDomain.get(d) ?? 0;
+      if (perMxIp(i)) {
+        expect(got, d).toBeGreaterThanOrEqual(RECIPIENT_LIMIT);
+        expect(got, d).toBeLessThanOrEqual(RECIPIENT_LIMIT * MX_IPS.length);
+        for (const ip of MX_IPS) expect(stats.acceptedByDomainAndIp[`${d}@${ip}`] ?? 0, `${d} via ${ip}`).toBeLessThanOrEqual(RECIPIENT_LIMIT);
+      } else {
+        expect(got, d).toBe(RECIPIENT_LIMIT);
+        expect(stats.acceptedByDomain[d] ?? 0, d).toBe(RECIPIENT_LIMIT);
+      }
     }
 
     // What the sink accepted is exactly what the report calls delivered: nothing twice, nothing missing.
@@ -151,7 +162,7 @@ describe('deliver --batch under load: 5,000 recipients, 500 domains, limited row
     for (let i = 0; i < DOMAINS; i++) {
       const d = domain(i);
       if (perMxIp(i)) {
-        for (const ip of ['127.0.0.2', '127.0.0.3']) {
+        for (const ip of MX_IPS) {
           const n = stats.maxConcurrencyByDomainAndIp[`${d}@${ip}`] ?? 0;
           if (n > CONCURRENCY) over.push(`${d} via ${ip}: ${n}`);
         }
