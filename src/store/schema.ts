@@ -52,21 +52,21 @@ export interface ParsedTable extends TableMeta {
 
 /** Parses and checks the text of a table file. Throws DocProblem naming the place and the fault. */
 export function parseTableText(text: string): ParsedTable {
-  if (text.trim() === '') throw new DocProblem('the file', 'is empty');
+  if (text.trim() === '') throw new DocProblem('', 'the file is empty');
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new DocProblem('the file', `is not valid JSON (${jsonErrorWithLine(text, (err as Error).message)})`);
+    throw new DocProblem('', `the file is not valid JSON (${jsonErrorWithLine(text, (err as Error).message)})`);
   }
   return docToTable(doc);
 }
 
 /** Turns a parsed document into a table after checking every part of it. */
 export function docToTable(doc: unknown): ParsedTable {
-  if (!isPlainObject(doc)) throw new DocProblem('the file', `must hold a JSON object (found ${describeValue(doc)})`);
+  if (!isPlainObject(doc)) throw new DocProblem('', `the file must hold a JSON object (found ${describeValue(doc)})`);
   checkSchema(doc.schema);
-  const d = checkKeys('the file', doc, DOC_KEYS);
+  const d = checkKeys('', doc, DOC_KEYS);
   const revision = d.revision;
   if (typeof revision !== 'number' || !Number.isSafeInteger(revision) || revision < 0) {
     throw new DocProblem('revision', `must be a whole number, 0 or more (found ${describeValue(revision)})`);
@@ -110,7 +110,7 @@ export function docToTable(doc: unknown): ParsedTable {
 
 function checkSchema(schema: unknown): void {
   if (schema === undefined) {
-    throw new DocProblem('the file', 'has no "schema" number: it is not a destconfig table file');
+    throw new DocProblem('', 'the file has no "schema" number: it is not a destconfig table file');
   }
   if (typeof schema !== 'number' || !Number.isSafeInteger(schema) || schema < 1) {
     throw new DocProblem('schema', `must be a whole number from 1 (found ${describeValue(schema)})`);

@@ -12,7 +12,7 @@ export class DocProblem extends Error {
     readonly where: string,
     readonly what: string,
   ) {
-    super(`${where}: ${what}`);
+    super(where ? `${where}: ${what}` : what);
   }
 }
 
