@@ -3,7 +3,7 @@
 // fsync the folder. rename(2) is atomic within one file system, so a reader (or a process restarted
 // after SIGKILL or power loss) sees either the whole old file or the whole new one, never a mix.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Names of the files the store keeps in the home folder. */
@@ -34,6 +34,16 @@ export function pidAlive(pid: number): boolean {
 
 export function isErrno(err: unknown, ...codes: string[]): boolean {
   return err instanceof Error && codes.includes((err as NodeJS.ErrnoException).code ?? '');
+}
+
+/** The file's text, or null when it does not exist. */
+export async function readIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    if (isErrno(err, 'ENOENT')) return null;
+    throw err;
+  }
 }
 
 /** Creates the home folder (0700, it holds the BATV secret) if missing. */

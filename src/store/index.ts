@@ -1,11 +1,10 @@
 // The persisted table (ARCHITECTURE.md decision 4): `<home>/destconfig.json`, read without a lock (a
 // commit replaces the file by rename, so a reader sees one whole revision) and committed under the lock
 // with a revision check, so a session that loaded an older revision can never overwrite a newer one.
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { emptyTable, type DestTable } from '../table/types.js';
 import { InvalidTableError, StaleRevisionError, TableFileError } from './errors.js';
-import { TABLE_FILE, ensureHome, isErrno, removeOrphans, writeFileAtomic } from './files.js';
+import { TABLE_FILE, ensureHome, readIfExists, removeOrphans, writeFileAtomic } from './files.js';
 import { DEFAULT_STALE_LOCK_MS, withLock, type LockOptions } from './lock.js';
 import { docToTable, parseTableText, serializeDoc, tableToDoc, type TableMeta } from './schema.js';
 import { DocProblem } from './validate.js';
@@ -89,13 +88,8 @@ export async function commitTable(home: string, table: DestTable, opts: CommitOp
 /** The table file parsed and checked, or null when there is none. */
 async function readTableFile(home: string): Promise<LoadedTable | null> {
   const file = tablePath(home);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
+  const text = await readIfExists(file);
+  if (text === null) return null;
   try {
     return parseTableText(text);
   } catch (err) {

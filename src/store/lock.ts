@@ -8,12 +8,12 @@
 //   inode); if another process replaced it meanwhile, the live lock is linked back. See docs/store.md.
 // - Waiting for a live holder is bounded by `waitMs`, then LockTimeoutError names the holder.
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockLostError, LockTimeoutError, type LockHolder } from './errors.js';
-import { LOCK_FILE, isErrno, pidAlive, sideFileName } from './files.js';
+import { LOCK_FILE, isErrno, pidAlive, readIfExists, sideFileName } from './files.js';
 
 export interface LockOptions {
   /** How long to wait for a live holder before giving up (default 15 s). */
@@ -134,13 +134,8 @@ async function inspect(file: string): Promise<SeenLock | null> {
 }
 
 async function readHolder(file: string): Promise<HolderRecord | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return null;
-    throw err;
-  }
+  const text = await readIfExists(file);
+  if (text === null) return null;
   try {
     const v: unknown = JSON.parse(text);
     return typeof v === 'object' && v !== null ? (v as HolderRecord) : null;

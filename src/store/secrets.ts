@@ -2,10 +2,9 @@
 // verification (BATV) tags. Kept apart from destconfig.json so that no table export, listing or copy of
 // the table can carry it; this module never prints a secret, not even in an error message.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TableFileError } from './errors.js';
-import { SECRETS_FILE, ensureHome, isErrno, removeOrphans, writeFileAtomic } from './files.js';
+import { SECRETS_FILE, ensureHome, readIfExists, removeOrphans, writeFileAtomic } from './files.js';
 import { DEFAULT_STALE_LOCK_MS, withLock, type LockOptions } from './lock.js';
 
 const SECRETS_SCHEMA = 1;
@@ -47,13 +46,8 @@ export async function ensureSecret(home: string, name: string, lockOptions: Lock
 
 async function readSecrets(home: string): Promise<Map<string, Buffer>> {
   const file = secretsPath(home);
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    if (isErrno(err, 'ENOENT')) return new Map();
-    throw err;
-  }
+  const text = await readIfExists(file);
+  if (text === null) return new Map();
   const bad = (problem: string): never => {
     throw new TableFileError(file, problem, ADVICE);
   };

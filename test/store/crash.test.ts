@@ -1,43 +1,27 @@
 // Real processes against real files: a committer killed with SIGKILL at random instants, and processes
 // committing at the same time (ARCHITECTURE.md decision 4: a crash leaves the old or the new table, and
 // no update is ever lost silently).
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { commitTable, loadTable } from '../../src/store/index.js';
-import { buildChild, runChild } from './helpers/child-process.js';
+import { runChild, startServers, stopAll, useChildScript, type Child } from './helpers/child-process.js';
+import { freshHome, removeHomes } from './helpers/homes.js';
 import { canonical, tableForRevision } from './helpers/tables.js';
 
-let script = '';
-let cleanupChild: () => Promise<void> = async () => undefined;
-const homes: string[] = [];
-
-beforeAll(async () => {
-  ({ script, cleanup: cleanupChild } = await buildChild());
-});
-afterAll(async () => {
-  await cleanupChild();
-  for (const h of homes) await rm(h, { recursive: true, force: true });
-});
-
-async function newHome(): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'destconfig-store-'));
-  homes.push(dir);
-  return path.join(dir, 'home');
-}
+const childScript = useChildScript();
+afterAll(removeHomes);
 
 describe('a commit killed with SIGKILL at random points', () => {
   it('always leaves the old or the new table, and the next commit cleans up and succeeds', { timeout: 120_000 }, async () => {
-    const home = await newHome();
+    const home = await freshHome();
     const size = 2000;
     const kills = 40;
     let leftovers = 0;
     await commitTable(home, tableForRevision(1, size), { baseRevision: 0, comment: 'start' });
     for (let k = 0; k < kills; k++) {
       const before = (await loadTable(home)).revision;
-      const child = runChild(script, ['loop', home, String(size)]);
+      const child = runChild(childScript(), ['loop', home, String(size)]);
       expect(await child.nextLine()).toBe('ready');
       await sleep(Math.random() * 120);
       child.proc.kill('SIGKILL');
@@ -69,12 +53,10 @@ describe('a commit killed with SIGKILL at random points', () => {
 
 describe('processes committing at once', () => {
   it('from the same base revision: exactly one succeeds, the other is refused as stale', { timeout: 60_000 }, async () => {
-    const home = await newHome();
-    const a = runChild(script, ['serve', home]);
-    const b = runChild(script, ['serve', home]);
+    const home = await freshHome();
+    const children = await startServers(childScript(), home, 2);
+    const [a, b] = children as [Child, Child];
     try {
-      expect(await a.nextLine()).toBe('ready');
-      expect(await b.nextLine()).toBe('ready');
       for (let round = 0; round < 8; round++) {
         const [la, lb] = await Promise.all([a.ask('load'), b.ask('load')]);
         expect(la.revision).toBe(round);
@@ -92,16 +74,14 @@ describe('processes committing at once', () => {
         expect(table.entries.size).toBe(round + 1);
       }
     } finally {
-      a.proc.kill();
-      b.proc.kill();
+      stopAll(children);
     }
   });
 
   it('three processes adding entries with reload-and-retry on refusal lose no update', { timeout: 90_000 }, async () => {
-    const home = await newHome();
-    const children = ['p', 'q', 'r'].map(() => runChild(script, ['serve', home]));
+    const home = await freshHome();
+    const children = await startServers(childScript(), home, 3);
     try {
-      for (const c of children) expect(await c.nextLine()).toBe('ready');
       const perChild = 15;
       const replies = await Promise.all(children.map((c, i) => c.ask(`add ${'pqr'[i]} ${perChild}`)));
       for (const r of replies) expect(r.ok).toBe(true);
@@ -110,7 +90,7 @@ describe('processes committing at once', () => {
       expect(table.entries.size).toBe(3 * perChild);
       for (const p of ['p', 'q', 'r']) for (let i = 0; i < perChild; i++) expect(table.entries.has(`${p}-${i}.example`)).toBe(true);
     } finally {
-      for (const c of children) c.proc.kill();
+      stopAll(children);
     }
   });
 });

@@ -2,21 +2,14 @@
 // process that asks, and never echoed in an error.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { TableFileError, commitTable, ensureSecret, loadTable, secretsPath, tablePath } from '../../src/store/index.js';
 import { emptyTable } from '../../src/table/types.js';
-import { buildChild, runChild } from './helpers/child-process.js';
+import { startServers, stopAll, useChildScript, type Child } from './helpers/child-process.js';
 import { freshHome, removeHomes } from './helpers/homes.js';
 
-let script = '';
-let cleanupChild: () => Promise<void> = async () => undefined;
-beforeAll(async () => {
-  ({ script, cleanup: cleanupChild } = await buildChild());
-});
-afterAll(async () => {
-  await cleanupChild();
-  await removeHomes();
-});
+const childScript = useChildScript();
+afterAll(removeHomes);
 
 describe('ensureSecret', () => {
   it('creates 32 random bytes on first use and returns the same ones afterwards', async () => {
@@ -46,18 +39,15 @@ describe('ensureSecret', () => {
 
   it('gives two processes asking at once the same secret', { timeout: 30_000 }, async () => {
     const home = await freshHome();
-    const a = runChild(script, ['serve', home]);
-    const b = runChild(script, ['serve', home]);
+    const children = await startServers(childScript(), home, 2);
+    const [a, b] = children as [Child, Child];
     try {
-      expect(await a.nextLine()).toBe('ready');
-      expect(await b.nextLine()).toBe('ready');
       const [ra, rb] = await Promise.all([a.ask('secret batv'), b.ask('secret batv')]);
       const mine = createHash('sha256').update(await ensureSecret(home, 'batv')).digest('hex');
       expect(ra).toEqual({ sha256: mine });
       expect(rb).toEqual({ sha256: mine });
     } finally {
-      a.proc.kill();
-      b.proc.kill();
+      stopAll(children);
     }
   });
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { afterAll, beforeAll } from 'vitest';
 
 export async function buildChild(): Promise<{ script: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'destconfig-store-child-'));
@@ -20,6 +21,21 @@ export async function buildChild(): Promise<{ script: string; cleanup: () => Pro
     logLevel: 'silent',
   });
   return { script, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Builds the child script before the file's tests and removes it after; the getter gives its path. */
+export function useChildScript(): () => string {
+  let built: Awaited<ReturnType<typeof buildChild>> | null = null;
+  beforeAll(async () => {
+    built = await buildChild();
+  });
+  afterAll(async () => {
+    await built?.cleanup();
+  });
+  return () => {
+    if (!built) throw new Error('the child script is not built yet');
+    return built.script;
+  };
 }
 
 export interface Child {
@@ -65,4 +81,18 @@ export function runChild(script: string, args: string[]): Child {
     return JSON.parse(await nextLine()) as Record<string, unknown>;
   };
   return { proc, lines, nextLine, ask, exited };
+}
+
+/** Starts `count` children in serve mode on `home` and waits until each is ready. */
+export async function startServers(script: string, home: string, count: number): Promise<Child[]> {
+  const children = Array.from({ length: count }, () => runChild(script, ['serve', home]));
+  for (const c of children) {
+    const first = await c.nextLine();
+    if (first !== 'ready') throw new Error(`child said ${JSON.stringify(first)} instead of ready`);
+  }
+  return children;
+}
+
+export function stopAll(children: Child[]): void {
+  for (const c of children) c.proc.kill();
 }
