@@ -63,7 +63,8 @@ export function runChild(script: string, args: string[]): Child {
     else unread++;
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after stdout has been read to the end, so no line is still pending.
+    proc.on('close', (code, signal) => {
       for (const w of waiting.splice(0)) w.reject(new Error(`child exited (${code ?? signal}) ${stderr}`));
       resolve({ code, signal });
     }),
