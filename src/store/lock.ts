@@ -66,7 +66,7 @@ async function acquire(home: string, file: string, waitMs: number, staleMs: numb
   for (;;) {
     const token = randomBytes(12).toString('hex');
     const record: HolderRecord = { pid: process.pid, host: os.hostname(), acquiredAt: new Date().toISOString(), token };
-    heldTokens.add(token);
+    heldTokens.add(token); // before the link: another acquirer in this process must see the lock as live
     if (await tryCreate(home, file, JSON.stringify(record) + '\n')) return token;
     heldTokens.delete(token);
 
