@@ -20,7 +20,8 @@ export const DEFAULT_ROW_LABEL = '(Default)';
 export function compareDestinations(a: string, b: string): number {
   const rank = (d: string): number => (d.startsWith('[ipv6:') ? 2 : d.startsWith('[') ? 1 : 0);
   const bare = (d: string): string => (d.startsWith('.') ? d.slice(1) : d);
-  return rank(a) - rank(b) || cmp(bare(a), bare(b)) || cmp(a, b);
+  const dotted = (d: string): number => (d.startsWith('.') ? 1 : 0);
+  return rank(a) - rank(b) || cmp(bare(a), bare(b)) || dotted(a) - dotted(b);
 }
 
 function cmp(a: string, b: string): number {
