@@ -52,7 +52,14 @@ export async function runShell(opts: ShellOptions): Promise<number> {
   // The prompt layer exists before the first await, so no piped line is lost while the table loads.
   const p = new Prompter(opts);
   try {
-    const loaded = await loadTable(opts.home);
+    let loaded: Awaited<ReturnType<typeof loadTable>>;
+    try {
+      loaded = await loadTable(opts.home);
+    } catch (err) {
+      // A table that cannot be read is never replaced from here: the operator must look at it first.
+      p.warn(`destconfig: cannot load the table in ${opts.home}: ${err instanceof Error ? err.message : String(err)}`);
+      return EXIT.FAILURE;
+    }
     const s = new Session(p, { home: opts.home, hostname: opts.hostname }, loaded.table, loaded.revision);
     if (p.interactive) p.print('Type "help" for the list of commands, "destconfig" to edit the table, "quit" to leave.');
     return await mainLoop(s);

@@ -129,3 +129,16 @@ describe('commit, clearchanges and exit statuses', () => {
     expect(doc.comment).toBe('from B');
   });
 });
+
+describe('a table that cannot be loaded', () => {
+  it('ends with status 1 and a message naming the home; the file is left alone', async () => {
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const home = tempHome();
+    writeFileSync(`${home}/destconfig.json`, '{ not json');
+    const r = await runShell(script('quit'), ['--home', home]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`destconfig: cannot load the table in ${home}`);
+    expect(r.stderr).not.toContain('internal error');
+    expect(readFileSync(`${home}/destconfig.json`, 'utf8')).toBe('{ not json');
+  });
+});
