@@ -27,6 +27,19 @@ export interface PromptOptions {
   historySize?: number;
 }
 
+/**
+ * Control characters shown in caret notation (`^[` for ESC): typed or piped bytes that are echoed or quoted
+ * in a message must not turn into terminal escape sequences. Newline and tab pass.
+ */
+export function visible(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return '^' + String.fromCharCode(code + 0x40);
+    if (code === 0x7f) return '^?';
+    return `\\x${code.toString(16)}`;
+  });
+}
+
 export class Prompter {
   readonly interactive: boolean;
   readonly lenient: boolean;
@@ -72,17 +85,17 @@ export class Prompter {
 
   /** Writes dialogue text as is. */
   write(text: string): void {
-    this.out.write(text);
+    this.out.write(visible(text));
   }
 
   /** Writes one line of dialogue text (an empty line by default). */
   print(line = ''): void {
-    this.out.write(line + '\n');
+    this.out.write(visible(line) + '\n');
   }
 
   /** Writes a diagnostic line to stderr (warnings and errors meant for logs, not the transcript). */
   warn(line: string): void {
-    this.err.write(line + '\n');
+    this.err.write(visible(line) + '\n');
   }
 
   /**
@@ -96,7 +109,7 @@ export class Prompter {
       this.rl.setPrompt(prompt);
       this.rl.prompt();
     } else {
-      this.out.write(prompt);
+      this.out.write(visible(prompt));
     }
     const read = this.pendingRead ?? this.lines.next();
     this.pendingRead = read;
@@ -119,7 +132,7 @@ export class Prompter {
     this.consumed += 1;
     if (!this.terminal) {
       // A TTY echoes what the operator types; a pipe does not, so the answer is written after its prompt.
-      this.out.write(result.value + '\n');
+      this.out.write(visible(result.value) + '\n');
     }
     return result.value;
   }

@@ -1,6 +1,6 @@
 // No input can crash the shell: random lines (drawn from the dialogue's own words and from arbitrary text)
 // and random byte sequences are piped into real processes. Every run must end cleanly (status 0, 2 or 3,
-// no stack trace) and leave a committed table that loads; unless the run itself committed, that table is
+// no stack trace, no escape code) and leave a committed table that loads; unless the run itself committed, that table is
 // exactly the one committed before it.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,8 @@ async function checkRun(input: Buffer, lenient: boolean): Promise<void> {
   const r = await runShell(input, ['--home', home, ...(lenient ? ['--lenient'] : [])]);
   expect([0, 2, 3]).toContain(r.code);
   expect(r.stderr).not.toMatch(/internal error|\n\s+at .+:\d+:\d+/);
+  // Echoed or quoted input never becomes a terminal escape sequence.
+  expect(r.stdout + r.stderr).not.toMatch(/[\x1b\x9b]/);
   const after = await loadTable(home);
   if (!r.stdout.includes('Changes committed:')) expect(fingerprint(after.table)).toBe(before);
 }

@@ -4,7 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { askChoice, askInt, askYesNo, parseYesNo } from '../../src/shell/ask.js';
 import { EndOfInput, ScriptInputError } from '../../src/shell/errors.js';
-import { Prompter } from '../../src/shell/prompt.js';
+import { Prompter, visible } from '../../src/shell/prompt.js';
 import { suggest } from '../../src/shell/suggest.js';
 import { parseHostPort } from '../../src/shell/tlsverify.js';
 
@@ -29,6 +29,13 @@ describe('Prompter on a pipe', () => {
     expect(p.lineNumber).toBe(3);
     await expect(p.ask('four> ')).rejects.toBeInstanceOf(EndOfInput);
     expect(out()).toBe('one> a\ntwo> b\nthree> c\nfour> \n');
+  });
+
+  it('echoes control characters in caret notation, never as escape sequences', async () => {
+    const { p, out } = piped('\x1b[31mred\x7f\n');
+    expect(await p.ask('> ')).toBe('\x1b[31mred\x7f');
+    expect(out()).toBe('> ^[[31mred^?\n');
+    expect(visible('tab\tok\x9b')).toBe('tab\tok\\x9b');
   });
 
   it('reads CRLF scripts and a last line without a newline', async () => {
