@@ -13,9 +13,9 @@ function block(p: Prompter, lines: readonly string[], prompt: string): string {
 }
 
 /** Asks until `parse` accepts the answer; invalid answers go through Prompter.reject (re-ask or exit 2). */
-async function askUntil<T>(p: Prompter, show: () => string, parse: (answer: string) => Parsed<T>): Promise<T> {
+async function askUntil<T>(p: Prompter, show: () => string, parse: (answer: string) => Parsed<T>, words: readonly string[] = []): Promise<T> {
   for (;;) {
-    const answer = await p.ask(show());
+    const answer = await p.ask(show(), words);
     const r = parse(answer);
     if (r.ok) return r.value;
     p.reject(r.error);
@@ -32,7 +32,7 @@ export function parseYesNo(answer: string, dflt: boolean): Parsed<boolean> {
 
 /** `Question? [Y]> ` */
 export function askYesNo(p: Prompter, question: string, dflt: boolean): Promise<boolean> {
-  return askUntil(p, () => block(p, [], `${question} [${dflt ? 'Y' : 'N'}]> `), (a) => parseYesNo(a, dflt));
+  return askUntil(p, () => block(p, [], `${question} [${dflt ? 'Y' : 'N'}]> `), (a) => parseYesNo(a, dflt), ['Y', 'N']);
 }
 
 /** Question line, then `[default]> `; the answer must be an integer in range. No default: `[]> `. */
@@ -56,6 +56,7 @@ export function askChoice(p: Prompter, question: string, labels: readonly string
       const n = parseIntInRange(a, range);
       return n.ok ? { ok: true, value: n.value - 1 } : { ok: false, error: rangeMessage(range) };
     },
+    labels.map((_, i) => String(i + 1)),
   );
 }
 

@@ -83,7 +83,7 @@ async function mainLoop(s: Session): Promise<number> {
     // A blank line between one command's output and the next prompt, as on the appliance.
     if (!first) p.print();
     try {
-      line = await p.ask(`${s.opts.hostname}> `);
+      line = await p.ask(`${s.opts.hostname}> `, Object.keys(COMMANDS));
     } catch (err) {
       if (err instanceof Interrupted) continue;
       if (err instanceof EndOfInput) return leave(s);

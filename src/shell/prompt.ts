@@ -46,8 +46,11 @@ export class Prompter {
   readonly colour: boolean;
   /** True when readline drives a terminal (line editing, echo by the terminal). */
   readonly terminal: boolean;
-  private readonly rl: readline.Interface;
-  private readonly lines: AsyncIterator<string>;
+  private rl!: readline.Interface;
+  private lines!: AsyncIterator<string>;
+  private readonly input: NodeJS.ReadableStream;
+  private readonly readlineExtras: Pick<PromptOptions, 'completer' | 'history' | 'historySize'>;
+  private words: readonly string[] = [];
   private readonly out: NodeJS.WritableStream;
   private readonly err: NodeJS.WritableStream;
   /** A read begun before an interrupt: its line belongs to the next question, not to the abandoned one. */
@@ -58,24 +61,55 @@ export class Prompter {
 
   constructor(opts: PromptOptions = {}) {
     const input = opts.input ?? process.stdin;
+    this.input = input;
     this.out = opts.output ?? process.stdout;
     this.err = opts.errorOutput ?? process.stderr;
     this.interactive = opts.interactive ?? Boolean(input.isTTY);
     this.lenient = Boolean(opts.lenient);
     this.colour = Boolean(opts.colour);
     this.terminal = this.interactive && Boolean((this.out as { isTTY?: boolean }).isTTY);
+    this.readlineExtras = { completer: opts.completer, history: opts.history, historySize: opts.historySize };
+    this.open();
+  }
+
+  private open(): void {
+    const { completer, history, historySize } = this.readlineExtras;
     this.rl = readline.createInterface({
-      input,
+      input: this.input,
       output: this.terminal ? this.out : undefined,
       terminal: this.terminal,
       crlfDelay: Infinity,
-      ...(opts.completer ? { completer: opts.completer } : {}),
-      ...(opts.history ? { history: opts.history } : {}),
-      ...(opts.historySize !== undefined ? { historySize: opts.historySize } : {}),
+      ...(completer ? { completer } : {}),
+      ...(history ? { history: [...history] } : {}),
+      ...(historySize !== undefined ? { historySize } : {}),
     });
     // Created now, before any await, so lines that arrive while the shell loads the table are kept.
     this.lines = this.rl[Symbol.asyncIterator]();
     this.rl.on('SIGINT', () => this.onInterrupt());
+  }
+
+  /**
+   * The words that make sense as an answer to the question being asked (commands at the main prompt,
+   * operations at the menu, list numbers...): for a completer. Empty for free text.
+   */
+  get completionWords(): readonly string[] {
+    return this.words;
+  }
+
+  /**
+   * Hands the terminal to another reader (e.g. an inquirer form for `--ui form`) and takes it back after.
+   * The session readline is closed and reopened around `fn`, the only mix that loses no keystroke
+   * (reference node-ecosystem.md §2). Terminal only: on a pipe it would drop buffered script lines.
+   */
+  async withTerminalReleased<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.terminal) throw new Error('the terminal can be released only in an interactive terminal session');
+    this.pendingRead = null;
+    this.rl.close();
+    try {
+      return await fn();
+    } finally {
+      this.open();
+    }
   }
 
   /** Number of input lines read so far: the line number of the last answer. */
@@ -100,10 +134,11 @@ export class Prompter {
 
   /**
    * Shows `prompt` (e.g. `[]> ` or `Question? [N]> `) and returns the answer line, without its newline.
-   * Throws EndOfInput at end of input and Interrupted on Ctrl-C.
+   * Throws EndOfInput at end of input and Interrupted on Ctrl-C. `words`: see completionWords.
    */
-  async ask(prompt: string): Promise<string> {
+  async ask(prompt: string, words: readonly string[] = []): Promise<string> {
     if (this.ended) throw new EndOfInput();
+    this.words = words;
     if (this.terminal) {
       // readline redraws the line it edits from its own prompt, so the prompt must be readline's.
       this.rl.setPrompt(prompt);

@@ -55,6 +55,32 @@ describe('Prompter on a pipe', () => {
   });
 });
 
+describe('Prompter on a terminal', () => {
+  it('hands the terminal to another reader and takes it back without losing a line', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    stdout.resume();
+    const p = new Prompter({ input: stdin, output: stdout, errorOutput: new PassThrough() });
+    expect(p.terminal).toBe(true);
+    stdin.write('first\r');
+    expect(await p.ask('ESA> ', ['destconfig'])).toBe('first');
+    expect(p.completionWords).toEqual(['destconfig']);
+    const { createInterface } = await import('node:readline');
+    const borrowed = await p.withTerminalReleased(async () => {
+      const other = createInterface({ input: stdin, terminal: false });
+      const line = new Promise<string>((resolve) => other.once('line', resolve));
+      stdin.write('form answer\n');
+      const got = await line;
+      other.close();
+      return got;
+    });
+    expect(borrowed).toBe('form answer');
+    stdin.write('after\r');
+    expect(await p.ask('ESA> ')).toBe('after');
+    p.close();
+  });
+});
+
 describe('answers', () => {
   it.each([
     ['', true, true],

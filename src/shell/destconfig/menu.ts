@@ -52,7 +52,7 @@ export async function runDestconfigMenu(s: Session): Promise<void> {
   const { p } = s;
   for (;;) {
     printMenu(s);
-    const answer = (await p.ask('[]> ')).trim();
+    const answer = (await p.ask('[]> ', MENU.map((m) => m.name))).trim();
     if (answer === '') return;
     const item = MENU.find((m) => m.name === answer.toUpperCase());
     if (!item) {
