@@ -6,7 +6,6 @@ import { askChoice, askInt, askYesNo, parseYesNo } from '../../src/shell/ask.js'
 import { EndOfInput, ScriptInputError } from '../../src/shell/errors.js';
 import { Prompter, visible } from '../../src/shell/prompt.js';
 import { suggest } from '../../src/shell/suggest.js';
-import { parseHostPort } from '../../src/shell/tlsverify.js';
 
 function piped(input: string, opts: { lenient?: boolean } = {}) {
   const stdin = new PassThrough();
@@ -100,12 +99,5 @@ describe('answers', () => {
     expect(suggest('comit', ['destconfig', 'commit'])).toBe('commit');
     expect(suggest('clearch', ['clearchanges', 'commit'])).toBe('clearchanges');
     expect(suggest('zzzz', ['destconfig', 'commit'])).toBeNull();
-  });
-
-  it('splits tlsverify HOST[:PORT]', () => {
-    expect(parseHostPort('mx.example.com')).toEqual({ host: 'mx.example.com' });
-    expect(parseHostPort('mx.example.com:2525')).toEqual({ host: 'mx.example.com', port: 2525 });
-    expect(parseHostPort('[::1]:25')).toEqual({ host: '::1', port: 25 });
-    expect(parseHostPort('2001:db8::1')).toEqual({ host: '2001:db8::1' });
   });
 });
