@@ -2,7 +2,7 @@
 // tlsverify, help, quit/exit. Returns the exit status: 0, 3 when the session ends with uncommitted changes
 // (nothing is written), 2 after an invalid answer in a piped session (reference: issue 2).
 import { EXIT } from '../cli/exit.js';
-import { loadTable } from '../store/index.js';
+import { loadTable, type LoadedTable } from '../store/index.js';
 import { clearChanges, commit } from './commit.js';
 import { runDestconfigMenu } from './destconfig/menu.js';
 import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
@@ -52,7 +52,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
   // The prompt layer exists before the first await, so no piped line is lost while the table loads.
   const p = new Prompter(opts);
   try {
-    let loaded: Awaited<ReturnType<typeof loadTable>>;
+    let loaded: LoadedTable;
     try {
       loaded = await loadTable(opts.home);
     } catch (err) {
