@@ -29,12 +29,12 @@ export async function runClient(client: ClientName, workload: Workload, target: 
 export async function withSink<T>(
   kind: SinkKind,
   domains: number,
-  fn: (target: SinkStarted, stats: () => Promise<SinkStats>) => Promise<T>,
+  fn: (target: SinkStarted, stats: () => Promise<SinkStats & { dnsQueries: number }>) => Promise<T>,
 ): Promise<T> {
   const sink = startWorker('sink');
   try {
     const target = await sink.request<SinkStarted>({ op: 'start', kind, domains } satisfies SinkRequest);
-    return await fn(target, () => sink.request<SinkStats>({ op: 'stats' } satisfies SinkRequest));
+    return await fn(target, () => sink.request<SinkStats & { dnsQueries: number }>({ op: 'stats' } satisfies SinkRequest));
   } finally {
     await sink.request({ op: 'stop' } satisfies SinkRequest).catch(() => {});
     await sink.stop();
@@ -43,7 +43,7 @@ export async function withSink<T>(
 
 interface ClientFigures {
   runs: number;
-  /** Per run, what the sink counted: messages accepted, connections, connections with STARTTLS. */
+  /** Per run, what the sink counted: messages accepted, connections, connections with STARTTLS, DNS queries. */
   sinkSaw: ClientRun['sink'][];
   msgsPerSec: Summary;
   cpuMsPerMsg: Summary;
@@ -83,6 +83,7 @@ export async function benchDelivery(report: Report, opts: { rounds: number; work
               messages: after.messages - before.messages,
               connections: after.connections - before.connections,
               tlsConnections: after.tlsConnections - before.tlsConnections,
+              dnsQueries: after.dnsQueries - before.dnsQueries,
             };
             runs[client].push(run);
           } catch (err) {
