@@ -32,8 +32,13 @@ export function writeBatch(dir: string, messages: BatchMessage[]): void {
   });
 }
 
+type TimeoutOption = 'connect' | 'command' | 'data' | 'tls';
+
 /** Short timeouts (seconds) so the fault tests end quickly; generous enough for a loaded 2-core machine. */
-export const SHORT_TIMEOUTS = ['--connect-timeout', '3', '--command-timeout', '3', '--data-timeout', '3', '--tls-timeout', '3'];
+export function shortTimeouts(overrides: Partial<Record<TimeoutOption, number>> = {}): string[] {
+  const seconds: Record<TimeoutOption, number> = { connect: 3, command: 3, data: 3, tls: 3, ...overrides };
+  return Object.entries(seconds).flatMap(([name, s]) => [`--${name}-timeout`, String(s)]);
+}
 
 export function runDeliverBatch(opts: {
   home: string;

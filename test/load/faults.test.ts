@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loopbackZone, startDnsServer, type DnsServer } from '../../bench/lib/dns-server.js';
-import { byAddress, parseReport, runDeliverBatch, SHORT_TIMEOUTS, tableHome, writeBatch } from './batch.js';
+import { byAddress, parseReport, runDeliverBatch, shortTimeouts, tableHome, writeBatch } from './batch.js';
 import { dialogue, endlessMultiline, resetAtOnce, stall, startScripted, type Script, type ScriptedServer } from './scripted-server.js';
 
 interface FaultCase {
@@ -84,7 +84,7 @@ describe('deliver --batch against hostile servers', () => {
       dnsPort: dns.port,
       smtpPort: servers.get('ok')!.port,
       log: path.join(dir, 'mail.log'),
-      extra: SHORT_TIMEOUTS,
+      extra: shortTimeouts(),
     });
     // A client that only has idle timeouts never ends against the endless reply: say so, rather than
     // letting vitest's timeout speak.

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { blankEntry } from '../../src/table/types.js';
 import { loopbackZone, startDnsServer, type DnsServer } from '../../bench/lib/dns-server.js';
-import { parseReport, runDeliverBatch, SHORT_TIMEOUTS, tableHome, writeBatch, type BatchMessage } from './batch.js';
+import { parseReport, runDeliverBatch, shortTimeouts, tableHome, writeBatch, type BatchMessage } from './batch.js';
 import { dialogue, startScripted, type ScriptedServer } from './scripted-server.js';
 
 const DOMAINS = ['st1.sig.test', 'st2.sig.test'];
@@ -68,7 +68,9 @@ describe('deliver --batch and SIGTERM', () => {
     const batch = path.join(dir, 'batch');
     writeBatch(batch, messages);
     const log = path.join(dir, 'mail.log');
-    const { child, done } = runDeliverBatch({ home, batch, dnsPort: dns.port, smtpPort: server.port, log, extra: SHORT_TIMEOUTS });
+    // The data time-out is long here: the sink holds each final-dot reply until the test lets it go.
+    const extra = shortTimeouts({ data: 60 });
+    const { child, done } = runDeliverBatch({ home, batch, dnsPort: dns.port, smtpPort: server.port, log, extra });
 
     // Both connections (one per domain) are now waiting for the reply to their first message's dot.
     await until('both connections to reach the end of their first message', () => held.length === DOMAINS.length, 30_000);
