@@ -1,0 +1,73 @@
+// `destconfig import <file> [--dry-run]`: validates a table file (all-or-nothing) and commits it at once as
+// the whole table, or with --dry-run prints what would change and writes nothing. `-` reads stdin.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { CliError, EXIT } from '../exit.js';
+import { MAX_FILE_BYTES, importTableBytes, readFileBounded } from '../../format/read.js';
+import type { ImportedTable } from '../../format/build.js';
+import { commitTable, StaleRevisionError } from '../../store/index.js';
+import { cloneTable, type DestTable } from '../../table/types.js';
+import { homeOf, loadCommitted, out } from './io.js';
+import { diffTables, diffText } from './diff.js';
+import { progressBar } from './progress.js';
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FILE_BYTES) throw new CliError(`import: <stdin>: too large (a table file is at most ${MAX_FILE_BYTES} bytes).`, EXIT.USAGE);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The imported file replaces the Default row and every entry; global settings and certificate profiles
+ *  are not part of the file and stay; bounce profiles the file names are added to the known ones. */
+export function replaceTable(current: DestTable, imported: ImportedTable): DestTable {
+  const next = cloneTable(current);
+  next.defaults = imported.defaults;
+  next.entries = imported.entries;
+  const known = new Set(next.bounceProfiles.map((p) => p.toLowerCase()));
+  for (const p of imported.bounceProfiles) if (!known.has(p.toLowerCase())) next.bounceProfiles.push(p);
+  return next;
+}
+
+export async function runImport(file: string, opts: { dryRun?: boolean }, cmd: Command): Promise<void> {
+  const home = homeOf(cmd);
+  const label = file === '-' ? '<stdin>' : file;
+  let bytes: Buffer;
+  if (file === '-') bytes = await readStdin();
+  else {
+    const read = await readFileBounded(file, label);
+    if (!read.ok) throw new CliError(`import: ${read.error}`, EXIT.USAGE);
+    bytes = read.bytes;
+  }
+
+  const progress = progressBar(process.stderr, `Importing ${label}`, bytes.length);
+  const result = importTableBytes(bytes, label, progress?.update);
+  progress?.finish();
+  if (!result.ok) {
+    process.stderr.write(result.errors.join('\n') + '\n');
+    throw new CliError(`import: ${label} is not a valid table file; nothing was imported.`, EXIT.USAGE);
+  }
+
+  const { table: current, revision } = await loadCommitted(home);
+  const diff = diffTables(current, result.table);
+  const counts = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
+  const entries = `${result.entries} destination entr${result.entries === 1 ? 'y' : 'ies'}`;
+  if (opts.dryRun) {
+    out(`${label} is valid: ${entries} (${counts}). Dry run: nothing was committed.\n${diffText(diff)}`);
+    return;
+  }
+  const comment = `import of ${file === '-' ? '<stdin>' : path.resolve(file)}`;
+  try {
+    const done = await commitTable(home, replaceTable(current, result.table), { baseRevision: revision, comment });
+    out(`Imported ${entries} from ${label} (${counts}); committed as revision ${done.revision}.\n`);
+  } catch (err) {
+    if (err instanceof StaleRevisionError) {
+      throw new CliError(`import: ${err.message}; nothing was imported, run the import again.`, EXIT.FAILURE);
+    }
+    throw new CliError(`import: the commit failed: ${err instanceof Error ? err.message : String(err)}; the table is unchanged.`, EXIT.FAILURE);
+  }
+}
