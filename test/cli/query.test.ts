@@ -1,0 +1,150 @@
+// End-to-end: `destconfig list`, `detail` and `lookup` on the built bundle, their JSON shapes
+// (docs/cli.md), exit statuses, --help and --version everywhere.
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIXTURES, REPO, destconfig, requireBundle, tempHome } from './run.js';
+
+let home: string;
+beforeAll(() => {
+  requireBundle();
+  home = tempHome();
+  const r = destconfig(['--home', home, 'import', path.join(FIXTURES, 'valid', 'spellings.ini')]);
+  if (r.status !== 0) throw new Error(r.stderr);
+});
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+const json = (args: string[]): unknown => {
+  const r = destconfig(['--home', home, ...args]);
+  if (r.status !== 0 || r.stderr !== '') throw new Error(`${args.join(' ')}: ${r.status} ${r.stderr}`);
+  return JSON.parse(r.stdout);
+};
+
+const SPELLINGS_DEFAULT = {
+  ipSortPref: 'REQUIRE_V4',
+  maxConcurrency: 1000,
+  maxMessagesPerConnection: 7,
+  recipientLimit: null,
+  limitType: 'mxip',
+  limitApply: 'vg',
+  tls: 'preferred_verify',
+  dane: 'opportunistic',
+  bounceVerification: true,
+  bounceProfile: 'Slow_Retry',
+};
+
+describe('destconfig list --json', () => {
+  it('prints the Default row and every entry as stored, sorted by destination', () => {
+    const doc = json(['list', '--json']) as { schemaVersion: number; default: unknown; entries: { destination: string }[] };
+    expect(doc.schemaVersion).toBe(1);
+    expect(doc.default).toEqual(SPELLINGS_DEFAULT);
+    expect(Object.keys(doc.default as object)).toEqual(Object.keys(SPELLINGS_DEFAULT));
+    expect(doc.entries.map((e) => e.destination)).toEqual([
+      '.example.org',
+      '[192.0.2.25]',
+      '[ipv6:2001:db8::25]',
+      'empty.example',
+      'example.org',
+      'xn--bcher-kva.example',
+    ]);
+    expect(doc.entries[1]).toEqual({
+      destination: '[192.0.2.25]',
+      ipSortPref: 'default',
+      maxConcurrency: 2,
+      maxMessagesPerConnection: 'default',
+      recipientLimit: 'default',
+      limitType: 'domain',
+      limitApply: 'system',
+      tls: 'default',
+      dane: 'default',
+      bounceVerification: 'default',
+      bounceProfile: 'default',
+    });
+  });
+});
+
+describe('destconfig detail --json', () => {
+  it('shows an entry with each effective value and its source', () => {
+    const doc = json(['detail', 'Example.ORG.', '--json']) as { destination: string; fields: Record<string, unknown> };
+    expect(doc.destination).toBe('example.org');
+    expect(doc.fields.maxConcurrency).toEqual({ value: 1000, source: 'default' });
+    expect(doc.fields.recipientLimit).toEqual({ value: { limit: 1e9, minutes: 1 }, source: 'entry' });
+    expect(doc.fields.tls).toEqual({ value: 'required_verify_hosted', source: 'entry' });
+  });
+
+  it('shows the Default row for "default" and every row for "all"', () => {
+    const d = json(['detail', 'DEFAULT', '--json']) as { destination: string; fields: Record<string, { source: string }> };
+    expect(d.destination).toBe('default');
+    expect(Object.values(d.fields).every((f) => f.source === 'default')).toBe(true);
+    const all = json(['detail', 'all', '--json']) as { default: unknown; entries: { destination: string }[] };
+    expect(all.entries).toHaveLength(6);
+    expect(all.default).toEqual({ destination: 'default', fields: d.fields });
+  });
+
+  it.each([
+    [['detail', 'nowhere.example'], 'destconfig: detail: "nowhere.example" was not found in the destination controls table.\n'],
+    [['detail', 'exa mple.com'], 'destconfig: detail: Invalid destination "exa mple.com": it must not contain spaces.\n'],
+  ])('refuses %j with exit 2', (args, stderr) => {
+    expect(destconfig(['--home', home, ...args, '--json'])).toMatchObject({ status: 2, stdout: '', stderr });
+  });
+});
+
+describe('destconfig lookup', () => {
+  it.each([
+    ['user@Example.ORG', 'exact', 'example.org'],
+    ['user@a.b.example.org', 'parent', '.example.org'],
+    ['user@[192.0.2.25]', 'exact', '[192.0.2.25]'],
+    ['192.0.2.25', 'exact', '[192.0.2.25]'],
+    ['user@[192.0.2.26]', 'default', null],
+    ['user@bücher.example', 'exact', 'xn--bcher-kva.example'],
+    ['elsewhere.test', 'default', null],
+  ])('%s is governed by the %s row %s', (query, match, matched) => {
+    const doc = json(['lookup', query, '--json']) as { query: string; match: string; matched: string | null };
+    expect(doc).toMatchObject({ query, match, matched });
+  });
+
+  it('prints each effective field with where it came from', () => {
+    const r = destconfig(['--home', home, 'lookup', 'user@a.b.example.org']);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 3)).toEqual(['Destination: a.b.example.org', 'Governed by: .example.org (nearest parent-domain entry)', '']);
+    expect(lines.find((l) => l.startsWith('TLS Support:'))).toMatch(/^TLS Support: +Required +from \.example\.org$/);
+    expect(lines.find((l) => l.startsWith('Maximum Concurrent Connections:'))).toMatch(/ 1,000 +from the Default row$/);
+    expect(lines.find((l) => l.startsWith('Recipient Limit:'))).toMatch(/ No Limit +from the Default row$/);
+  });
+
+  it.each(['user@', 'user@exa mple.com', 'user@.example.org', 'user@[999.1.1.1]'])('refuses %j with exit 2 naming it', (query) => {
+    const r = destconfig(['--home', home, 'lookup', query]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(new RegExp(`^destconfig: lookup: ${JSON.stringify(query).replace(/[[\].]/g, '\\$&')} is not a valid recipient or domain: .+\\n$`));
+  });
+});
+
+describe('--help, --version and usage errors', () => {
+  const version = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
+
+  it.each(['list', 'detail', 'import', 'export', 'lookup'])('%s --help describes the command and exits 0', (command) => {
+    const r = destconfig([command, '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`Usage: destconfig ${command}`);
+    expect(r.stderr).toBe('');
+  });
+
+  it.each([['--version'], ['-V'], ['list', '--version']])('%j prints the version', (...args) => {
+    const r = destconfig(args);
+    expect(r).toMatchObject({ status: 0, stdout: `${version}\n` });
+  });
+
+  it.each([
+    ['list', '--bogus'],
+    ['detail'],
+    ['lookup'],
+    ['export', 'a', 'b'],
+  ])('%j is a usage error (exit 2)', (...args) => {
+    const r = destconfig(['--home', home, ...args]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/error: /);
+  });
+});
