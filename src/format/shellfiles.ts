@@ -10,6 +10,8 @@ import { importTableFile } from './read.js';
 import { formatTable } from './write.js';
 
 export type { ImportedTable } from './build.js';
+/** What IMPORT does to the working table (keeps global settings and known bounce profiles). */
+export { applyImport } from './apply.js';
 import type { ImportedTable } from './build.js';
 
 export const CONFIG_FOLDER = 'configuration';

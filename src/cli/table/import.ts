@@ -4,9 +4,8 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit.js';
 import { MAX_FILE_BYTES, importTableBytes, readFileBounded } from '../../format/read.js';
-import type { ImportedTable } from '../../format/build.js';
+import { applyImport } from '../../format/apply.js';
 import { commitTable, StaleRevisionError } from '../../store/index.js';
-import { cloneTable, type DestTable } from '../../table/types.js';
 import { homeOf, loadCommitted, out } from './io.js';
 import { diffTables, diffText } from './diff.js';
 import { progressBar } from './progress.js';
@@ -20,17 +19,6 @@ async function readStdin(): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-/** The imported file replaces the Default row and every entry; global settings and certificate profiles
- *  are not part of the file and stay; bounce profiles the file names are added to the known ones. */
-export function replaceTable(current: DestTable, imported: ImportedTable): DestTable {
-  const next = cloneTable(current);
-  next.defaults = imported.defaults;
-  next.entries = imported.entries;
-  const known = new Set(next.bounceProfiles.map((p) => p.toLowerCase()));
-  for (const p of imported.bounceProfiles) if (!known.has(p.toLowerCase())) next.bounceProfiles.push(p);
-  return next;
 }
 
 export async function runImport(file: string, opts: { dryRun?: boolean }, cmd: Command): Promise<void> {
@@ -62,7 +50,7 @@ export async function runImport(file: string, opts: { dryRun?: boolean }, cmd: C
   }
   const comment = `import of ${file === '-' ? '<stdin>' : path.resolve(file)}`;
   try {
-    const done = await commitTable(home, replaceTable(current, result.table), { baseRevision: revision, comment });
+    const done = await commitTable(home, applyImport(current, result.table), { baseRevision: revision, comment });
     out(`Imported ${entries} from ${label} (${counts}); committed as revision ${done.revision}.\n`);
   } catch (err) {
     if (err instanceof StaleRevisionError) {
