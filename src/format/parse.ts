@@ -87,10 +87,6 @@ export function parseSyntax(bytes: Uint8Array, onProgress?: ProgressFn): Syntax 
     if (onProgress && i % PROGRESS_STEP === 0) onProgress('parse', i, lines.length);
     let raw = lines[i] ?? '';
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
-    if (raw.length * 3 > MAX_LINE_BYTES && Buffer.byteLength(raw, 'utf8') > MAX_LINE_BYTES) {
-      errors.push({ line: lineNo, message: `line is longer than ${MAX_LINE_BYTES} bytes.` });
-      continue;
-    }
     const control = CONTROL.exec(raw);
     if (control) {
       // Binary content: every further line would be noise, so this is the only error reported.
@@ -100,6 +96,10 @@ export function parseSyntax(bytes: Uint8Array, onProgress?: ProgressFn): Syntax 
           ? 'carriage return inside a line; lines must end with LF or CR LF.'
           : `binary content (${code === 0 ? 'a NUL byte' : `control character 0x${code.toString(16).padStart(2, '0')}`}); a table file is text.`;
       return { sections, errors: [{ line: lineNo, message }], fatal: true };
+    }
+    if (raw.length * 3 > MAX_LINE_BYTES && Buffer.byteLength(raw, 'utf8') > MAX_LINE_BYTES) {
+      errors.push({ line: lineNo, message: `line is longer than ${MAX_LINE_BYTES} bytes.` });
+      continue;
     }
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
