@@ -1,8 +1,9 @@
 // Export: the table model -> ESA table file text, byte-stable. [DEFAULT] first, then one section per
-// destination sorted by its normalised key, one `key = value` per line in FILE_KEYS order, words (never
+// destination in the shell's LIST order, one `key = value` per line in FILE_KEYS order, words (never
 // number forms) for every enumerated value. The only varying bytes are the time in the header comment.
 import { DEFAULT, type DefaultRow, type DestEntry, type DestTable } from '../table/types.js';
 import { ipOfDestination, isIpDestination } from '../table/domain.js';
+import { compareDestinations } from '../table/render.js';
 import { DANE_WORDS, LIMIT_APPLY_WORDS, LIMIT_TYPE_WORDS, SYSTEM_BOUNCE_PROFILE, TLS_WORDS, boolWord, type FileKey } from './keys.js';
 
 export type Setting = readonly [FileKey, string];
@@ -55,13 +56,11 @@ export function sectionName(destination: string): string {
   return isIpDestination(destination) ? (ipOfDestination(destination) ?? destination) : destination;
 }
 
-/** Plain code-unit order of the normalised keys: total, locale-independent, the same on every machine. */
-export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
+/** Entries in the shell's display order (src/table/render.ts): domains alphabetically, each exact
+ *  domain before its `.domain` entry, then IPv4, then IPv6 literals. LIST, DETAIL all, export and the
+ *  JSON outputs all list rows in this one order. */
 export function sortedEntries(table: Pick<DestTable, 'entries'>): DestEntry[] {
-  return [...table.entries.values()].sort((a, b) => compareKeys(a.destination, b.destination));
+  return [...table.entries.values()].sort((a, b) => compareDestinations(a.destination, b.destination));
 }
 
 /** Header comment: the product and the export time (UTC, whole seconds). */

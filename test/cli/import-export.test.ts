@@ -93,14 +93,14 @@ describe('destconfig import', () => {
   it('keeps global settings and known bounce profiles, replacing every row', async () => {
     expect(destconfig(['--home', home, 'import', valid('spellings.ini')]).status).toBe(0);
     const before = await loadTable(home);
-    before.table.globals = { certificate: 'corp', alertOnRequiredTlsFailure: true, daneEnabled: true };
+    before.table.globals = { certificate: 'Demo', alertOnRequiredTlsFailure: true, daneEnabled: true };
     await commitTable(home, before.table, { baseRevision: before.revision, comment: 'setup' });
     expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
     const { table } = await loadTable(home);
     expect([...table.entries.keys()].sort()).toEqual(['example.com', 'partner.example.net']);
     expect(table.bounceProfiles).toEqual(['Slow_Retry', 'partner_profile']);
     expect(table.defaults.recipientLimit).toEqual({ limit: 1000, minutes: 60 });
-    expect(table.globals).toEqual({ certificate: 'corp', alertOnRequiredTlsFailure: true, daneEnabled: true });
+    expect(table.globals).toEqual({ certificate: 'Demo', alertOnRequiredTlsFailure: true, daneEnabled: true });
   });
 
   it.each([

@@ -4,6 +4,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importTableBytes } from '../../src/format/read.js';
+import { loadTable } from '../../src/store/index.js';
+import { renderDetail, renderList } from '../../src/table/render.js';
 import { FIXTURES, REPO, destconfig, requireBundle, tempHome } from './run.js';
 
 let home: string;
@@ -26,20 +28,21 @@ const imported = importTableBytes(readFileSync(path.join(FIXTURES, 'valid', 'spe
 const SPELLINGS_DEFAULT = imported.ok ? imported.table.defaults : null;
 
 describe('destconfig list --json', () => {
-  it('prints the Default row and every entry as stored, sorted by destination', () => {
+  it('prints the Default row and every entry as stored, in LIST order', () => {
     const doc = json(['list', '--json']) as { schemaVersion: number; default: unknown; entries: { destination: string }[] };
     expect(doc.schemaVersion).toBe(1);
     expect(doc.default).toEqual(SPELLINGS_DEFAULT);
     expect(Object.keys(doc.default as object)).toEqual(['ipSortPref', 'maxConcurrency', 'maxMessagesPerConnection', 'recipientLimit', 'limitType', 'limitApply', 'tls', 'dane', 'bounceVerification', 'bounceProfile']);
+    // LIST order: domains alphabetically (exact before its .parent entry), then IPv4, then IPv6.
     expect(doc.entries.map((e) => e.destination)).toEqual([
-      '.example.org',
-      '[192.0.2.25]',
-      '[ipv6:2001:db8::25]',
       'empty.example',
       'example.org',
+      '.example.org',
       'xn--bcher-kva.example',
+      '[192.0.2.25]',
+      '[ipv6:2001:db8::25]',
     ]);
-    expect(doc.entries[1]).toEqual({
+    expect(doc.entries[4]).toEqual({
       destination: '[192.0.2.25]',
       ipSortPref: 'default',
       maxConcurrency: 2,
@@ -52,6 +55,26 @@ describe('destconfig list --json', () => {
       bounceVerification: 'default',
       bounceProfile: 'default',
     });
+  });
+});
+
+describe('text output is the shell\'s LIST and DETAIL text', () => {
+  it('list prints renderList of the committed table', async () => {
+    const r = destconfig(['--home', home, 'list']);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(renderList((await loadTable(home)).table));
+    expect(r.stdout.split('\n').at(-2)).toMatch(/^\(Default\) +On +On +On +Slow_Retry +Require IPv4$/);
+  });
+
+  it.each([
+    ['all', 'all'],
+    ['Default', 'default'],
+    ['.Example.org', '.example.org'],
+    ['192.0.2.25', '[192.0.2.25]'],
+  ])('detail %s prints renderDetail(table, %j)', async (arg, which) => {
+    const r = destconfig(['--home', home, 'detail', arg]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(renderDetail((await loadTable(home)).table, which));
   });
 });
 
@@ -74,7 +97,7 @@ describe('destconfig detail --json', () => {
   });
 
   it.each([
-    [['detail', 'nowhere.example'], 'destconfig: detail: "nowhere.example" was not found in the destination controls table.\n'],
+    [['detail', 'nowhere.example'], 'destconfig: detail: The domain "nowhere.example" was not found in the destination control table.\n'],
     [['detail', 'exa mple.com'], 'destconfig: detail: Invalid destination "exa mple.com": it must not contain spaces.\n'],
   ])('refuses %j with exit 2', (args, stderr) => {
     expect(destconfig(['--home', home, ...args, '--json'])).toMatchObject({ status: 2, stdout: '', stderr });

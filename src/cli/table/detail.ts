@@ -6,6 +6,7 @@ import { normaliseDestination } from '../../table/domain.js';
 import { effectiveRow } from '../../table/lookup.js';
 import type { DestTable } from '../../table/types.js';
 import { sortedEntries } from '../../format/write.js';
+import { notFoundMessage, renderDetail } from '../../table/render.js';
 import { homeOf, loadCommitted, out } from './io.js';
 import { JSON_SCHEMA_VERSION, detailJson, jsonText, type DetailAllJson, type DetailJson } from './view.js';
 
@@ -34,13 +35,13 @@ export async function runDetail(arg: string, opts: { json?: boolean }, cmd: Comm
   else if (which === 'default') doc = { schemaVersion: JSON_SCHEMA_VERSION, ...detailJson(effectiveRow(table.defaults, null)) };
   else {
     const entry = table.entries.get(which.destination);
-    if (!entry) throw new CliError(`detail: "${which.destination}" was not found in the destination controls table.`, EXIT.USAGE);
+    if (!entry) throw new CliError(`detail: ${notFoundMessage(which.destination)}`, EXIT.USAGE);
     doc = { schemaVersion: JSON_SCHEMA_VERSION, ...detailJson(effectiveRow(table.defaults, entry)) };
   }
   if (opts.json) {
     out(jsonText(doc));
     return;
   }
-  // PENDING MERGE: the text comes from the shell's src/table/render.ts once it is on main.
-  throw new CliError('the text form needs the shared LIST/DETAIL renderer, not merged yet; use --json', EXIT.FAILURE);
+  // The shell's DETAIL text, so that the command line and the shell show the same thing.
+  out(renderDetail(table, typeof which === 'string' ? which : which.destination));
 }

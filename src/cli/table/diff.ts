@@ -1,8 +1,9 @@
 // What an import would change, in the file's own terms: sections added, removed, and changed key by key
 // (`table_tls: on -> require`; `(not set)` for a key the section leaves out). Pure and linear in the
-// size of the two tables (Map lookups, one sort of the names).
+// size of the two tables (Map lookups, one sort of the names, in LIST order).
 import { FILE_KEYS, type FileKey } from '../../format/keys.js';
-import { compareKeys, defaultSettings, entrySettings, sectionName, type Setting } from '../../format/write.js';
+import { compareDestinations } from '../../table/render.js';
+import { defaultSettings, entrySettings, sectionName, type Setting } from '../../format/write.js';
 import type { DestTable } from '../../table/types.js';
 
 type FileTable = Pick<DestTable, 'defaults' | 'entries'>;
@@ -41,9 +42,9 @@ export function diffTables(before: FileTable, after: FileTable): TableDiff {
     if (changes.length > 0) changed.push({ destination: key, changes });
   }
   for (const key of before.entries.keys()) if (!after.entries.has(key)) removed.push(key);
-  added.sort(compareKeys);
-  removed.sort(compareKeys);
-  changed.sort((x, y) => compareKeys(x.destination, y.destination));
+  added.sort(compareDestinations);
+  removed.sort(compareDestinations);
+  changed.sort((x, y) => compareDestinations(x.destination, y.destination));
   return { defaults: settingChanges(defaultSettings(before.defaults), defaultSettings(after.defaults)), added, changed, removed };
 }
 

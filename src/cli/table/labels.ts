@@ -1,5 +1,5 @@
-// Field labels and value words for the command line's own text (lookup, import --dry-run), from the
-// shared label tables of src/table/fields.ts.
+// Field labels and value words for `lookup`'s text: the words of the shell's DETAIL (src/table/render.ts),
+// from the shared label tables of src/table/fields.ts.
 import { DANE_LABELS, IP_SORT_LABELS, LIMIT_APPLY_LABELS, LIMIT_TYPE_LABELS, TLS_LABELS, withThousands } from '../../table/fields.js';
 import type { DaneMode, IpSortPref, LimitApply, LimitType, RecipientLimit, TlsMode } from '../../table/types.js';
 import type { Field } from './view.js';
@@ -13,7 +13,7 @@ export const FIELD_LABELS: Record<Field, string> = {
   limitApply: 'Apply Limits Per ESA Hostname',
   tls: 'TLS Support',
   dane: 'DANE Support',
-  bounceVerification: 'Bounce Verification',
+  bounceVerification: 'Bounce Verification Address Tagging',
   bounceProfile: 'Bounce Profile',
 };
 
@@ -38,7 +38,7 @@ export function valueText(field: Field, value: unknown): string {
     case 'dane':
       return DANE_LABELS[value as DaneMode];
     case 'bounceVerification':
-      return value ? 'On' : 'Off';
+      return value ? 'Yes' : 'No';
     case 'bounceProfile':
       return String(value);
   }

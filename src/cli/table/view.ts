@@ -30,7 +30,7 @@ export type EntryJson = DestEntry;
 export interface ListJson {
   schemaVersion: number;
   default: DefaultRowJson;
-  /** Sorted by destination (plain code-unit order of the normalised key, as EXPORT writes them). */
+  /** In the order LIST shows them and EXPORT writes them (src/table/render.ts compareDestinations). */
   entries: EntryJson[];
 }
 
