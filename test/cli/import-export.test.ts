@@ -111,6 +111,17 @@ describe('destconfig import', () => {
     expect(r).toMatchObject({ status: 2, stdout: '', stderr });
   });
 
+  it('fails with exit 1 when the committed table cannot be read, and leaves it as it was', () => {
+    writeFileSync(path.join(home, 'destconfig.json'), 'garbage');
+    for (const args of [['import', valid('minimal.ini')], ['list'], ['export'], ['lookup', 'example.com']]) {
+      const r = destconfig(['--home', home, ...args]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^destconfig: cannot read the table in ${home.replace(/[.]/g, '\\.')}: `));
+    }
+    expect(readFileSync(path.join(home, 'destconfig.json'), 'utf8')).toBe('garbage');
+  });
+
   it('is a usage error without a file', () => {
     const r = destconfig(['--home', home, 'import']);
     expect(r.status).toBe(2);
