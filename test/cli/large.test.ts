@@ -59,6 +59,10 @@ describe(`a table of ${N} entries`, () => {
     expect(doc.entries).toHaveLength(N);
     expect(doc.entries.find((e) => e.destination === 'd99999.example')?.tls).toBe(TLS_MODES[99999 % 6]);
 
+    const text = destconfig(['--home', home, 'list']);
+    expect(text.status).toBe(0);
+    expect(text.stdout.split('\n')).toHaveLength(3 + N + 1 + 1);
+
     const hit = JSON.parse(destconfig(['--home', home, 'lookup', 'x@mail.zone99990.example', '--json']).stdout) as { matched: string };
     expect(hit.matched).toBe('.zone99990.example');
     const ip = JSON.parse(destconfig(['--home', home, 'lookup', 'x@[10.1.134.151]', '--json']).stdout) as { matched: string };
