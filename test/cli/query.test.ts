@@ -143,6 +143,8 @@ describe('--help, --version and usage errors', () => {
     const r = destconfig([command, '--help']);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain(`Usage: destconfig ${command}`);
+    expect(r.stdout).toMatch(/^ +--home <dir> +table home folder/m);
+    expect(r.stdout).toContain('Exit status: 0 success, 2 bad input or usage, 1 any other failure.');
     expect(r.stderr).toBe('');
   });
 
