@@ -11,6 +11,7 @@ import { diffTables, diffText } from './diff.js';
 import { progressBar } from './progress.js';
 
 async function readStdin(): Promise<Buffer> {
+  if (process.stdin.isTTY) throw new CliError('import: "-" reads the table file from standard input, which is a terminal here; pipe or redirect a file into it.', EXIT.USAGE);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin) {
