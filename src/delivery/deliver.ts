@@ -1,0 +1,467 @@
+// The delivery orchestrator: groups every message's recipients by destination, finds each destination's
+// governing row (src/table/lookup.ts, after Default inheritance), resolves where to connect (dns.ts,
+// route.ts), keeps to the row's limits (limits.ts), carries the messages over connections opened by the
+// connection layer (types.ts `Connector`), and settles an outcome and mail-log lines for every recipient.
+//
+// Per destination, up to `maxConcurrency` workers take messages from the destination's queue. A worker opens a
+// connection by trying the addresses in route order (next address, then next MX, on a connection failure, a
+// bad greeting, or a TLS failure under a Required mode) and reuses it, RSET between messages, up to the row's
+// messages per connection. When every address fails, the destination is deferred: that message and every
+// message still queued for it (Postfix likewise stops trying a destination it found dead).
+import type { DestTable } from '../table/types.js';
+import { effectiveRow, findEntry, type EffectiveRow } from '../table/lookup.js';
+import { isIpDestination, recipientDestination } from '../table/domain.js';
+import type { Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
+import type { MxResolver } from './dns.js';
+import { literalRoute, orderTargets, type Route, type RouteTarget } from './route.js';
+import { ConnectionSlots, RecipientWindows, limitKey, recipientLimitReason } from './limits.js';
+import { lines, type MailLogSink } from './maillog.js';
+import type { AlertSink } from './alerts.js';
+import { batvTag } from './batv.js';
+import { decidingFailure, describeFailure, isTlsFailure, replyPhrase, reportTls, tlsRequired, type AttemptFailure } from './outcome.js';
+
+/** One message to deliver, as read from the command line or a batch folder. */
+export interface InputMessage {
+  /** File name shown in the report ('-' for stdin). */
+  name: string;
+  from: string;
+  to: string[];
+  content: Buffer;
+}
+
+export interface DeliverOptions {
+  table: DestTable;
+  connector: Connector;
+  mx: MxResolver;
+  log: MailLogSink;
+  alerts?: AlertSink;
+  port: number;
+  helo: string;
+  timeouts: Timeouts;
+  /** Virtual gateways (source addresses); empty: the system picks. */
+  sources?: string[];
+  extraCa?: string[];
+  clientCert?: { cert: string; key: string };
+  /** Milliseconds since the epoch (recipient windows, BATV day). */
+  now?: () => number;
+  /** Loads the BATV key when a row asks for bounce verification (loaded at most once). */
+  batvKey?: () => Promise<Buffer>;
+  /** System-wide cap on simultaneous connections, whatever the rows say. */
+  maxConnections?: number;
+  firstMid?: number;
+  firstDcid?: number;
+  /** Aborted on SIGTERM: no new transactions; open ones end; the rest is reported deferred. */
+  signal?: AbortSignal;
+  /** After an abort, how long open transactions may run before their connections are cut. */
+  shutdownGraceMs?: number;
+}
+
+export interface DeliverResult {
+  report: DeliveryReport;
+  /** Highest number of simultaneous connections each limit key reached (domain, domain + IP, + source). */
+  peakConnections: Map<string, number>;
+}
+
+interface Job {
+  mid: number;
+  from: string;
+  recipients: { rid: number; address: string }[];
+  content: Buffer;
+  /** Report entries of this job's recipients, by RID. */
+  entries: Map<number, RecipientReport>;
+}
+
+interface Group {
+  destination: string;
+  row: EffectiveRow;
+  queue: Job[];
+}
+
+interface OpenConn {
+  connection: DeliveryConnection;
+  target: RouteTarget;
+  dcid: number;
+  keys: string[];
+  limitKey: string;
+}
+
+const INTERRUPTED = '4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted';
+
+export async function deliver(messages: InputMessage[], opts: DeliverOptions): Promise<DeliverResult> {
+  return new Orchestrator(opts).run(messages);
+}
+
+class Orchestrator {
+  private readonly slots = new ConnectionSlots();
+  private readonly windows: RecipientWindows;
+  private readonly now: () => number;
+  private nextDcid: number;
+  private sourceTurn = 0;
+  private stopping = false;
+  private readonly open = new Set<DeliveryConnection>();
+  private batvKey: Promise<Buffer> | null = null;
+  /** Every recipient with its RID, to log the ones a shutdown left unattempted. */
+  private readonly all: { entry: RecipientReport; rid: number }[] = [];
+
+  constructor(private readonly o: DeliverOptions) {
+    this.now = o.now ?? Date.now;
+    this.windows = new RecipientWindows(this.now);
+    this.nextDcid = o.firstDcid ?? 1;
+  }
+
+  async run(messages: InputMessage[]): Promise<DeliverResult> {
+    const entries: RecipientReport[] = [];
+    const groups = new Map<string, Group>();
+    let mid = this.o.firstMid ?? 1;
+    for (const msg of messages) {
+      const byDest = new Map<string, Job>();
+      const thisMid = mid++;
+      msg.to.forEach((address, rid) => {
+        const destination = recipientDestination(address);
+        if (destination === null) throw new Error(`invalid recipient address ${JSON.stringify(address)}`);
+        let group = groups.get(destination);
+        if (!group) {
+          group = { destination, row: effectiveRow(this.o.table.defaults, findEntry(this.o.table, destination)), queue: [] };
+          groups.set(destination, group);
+        }
+        let job = byDest.get(destination);
+        if (!job) {
+          job = { mid: thisMid, from: msg.from, recipients: [], content: msg.content, entries: new Map() };
+          byDest.set(destination, job);
+          group.queue.push(job);
+        }
+        const entry: RecipientReport = {
+          message: msg.name,
+          mid: thisMid,
+          address,
+          status: 'deferred',
+          row: group.row.matched ?? '(Default)',
+          mxHost: null,
+          ip: null,
+          attempts: 0,
+          reply: null,
+          reason: INTERRUPTED,
+          tls: reportTls(group.row.tls.value, undefined),
+        };
+        job.recipients.push({ rid, address });
+        job.entries.set(rid, entry);
+        entries.push(entry);
+        this.all.push({ entry, rid });
+      });
+    }
+
+    const onAbort = (): void => this.interrupt();
+    if (this.o.signal?.aborted) this.stopping = true;
+    this.o.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.all([...groups.values()].map((g) => this.runGroup(g)));
+    } finally {
+      this.o.signal?.removeEventListener('abort', onAbort);
+    }
+    for (const { entry, rid } of this.all) if (entry.reason === INTERRUPTED) this.o.log.write(lines.delayed(null, entry.mid, rid, INTERRUPTED));
+    const summary = { delivered: 0, deferred: 0, bounced: 0 };
+    for (const e of entries) summary[e.status]++;
+    return { report: { recipients: entries, summary }, peakConnections: this.slots.peak };
+  }
+
+  private interrupt(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.o.log.write(lines.interrupted('SIGTERM'));
+    this.slots.wakeAll();
+    const grace = this.o.shutdownGraceMs ?? 30_000;
+    const timer = setTimeout(() => {
+      for (const c of this.open) c.destroy();
+    }, grace);
+    timer.unref();
+  }
+
+  // ---- one destination ----
+
+  private async runGroup(group: Group): Promise<void> {
+    const { row, destination } = group;
+    const first = await this.route(group);
+    if (!first.ok) {
+      for (const job of group.queue.splice(0)) this.settleJob(job, first.status, null, first.reason);
+      return;
+    }
+    if (first.route.targets.length === 0) {
+      const why = `4.4.4 No usable address for ${destination}${first.route.notes.length ? `: ${first.route.notes.join('; ')}` : ''}`;
+      for (const job of group.queue.splice(0)) this.settleJob(job, 'deferred', null, why);
+      return;
+    }
+    const ips = new Set(first.route.targets.map((t) => t.ip)).size;
+    const sources = Math.max(1, this.o.sources?.length ?? 0);
+    const perKey = row.maxConcurrency.value;
+    const workers = Math.min(group.queue.length, perKey * (row.limitType.value === 'mxip' ? ips : 1) * (row.limitApply.value === 'vg' ? sources : 1));
+    await Promise.all(Array.from({ length: workers }, () => this.worker(group, first.route)));
+  }
+
+  private async route(group: Group): Promise<{ ok: true; route: Route } | { ok: false; status: 'bounced' | 'deferred'; reason: string }> {
+    const pref = group.row.ipSortPref.value;
+    if (isIpDestination(group.destination)) return { ok: true, route: literalRoute(group.destination, pref) };
+    const mx = await this.o.mx.resolve(group.destination);
+    if (!mx.ok) return { ok: false, status: mx.status, reason: `${mx.enhanced} ${mx.reason}` };
+    return { ok: true, route: orderTargets(mx.hosts, pref) };
+  }
+
+  private async worker(group: Group, firstRoute: Route): Promise<void> {
+    let conn: OpenConn | null = null;
+    let route = firstRoute;
+    const maxMessages = group.row.maxMessagesPerConnection.value;
+    try {
+      for (;;) {
+        if (this.stopping) break;
+        const job = group.queue.shift();
+        if (!job) break;
+        if (conn && (!conn.connection.usable || conn.connection.messagesSent >= maxMessages)) {
+          await this.closeConn(conn);
+          conn = null;
+        }
+        if (!conn) {
+          if (this.windowClosed(group, null)) {
+            this.throttle(group, job, null);
+            continue;
+          }
+          // A fresh route for every new connection: equal MX preferences are shuffled anew (RFC 5321 §5.1).
+          const fresh = await this.route(group);
+          if (fresh.ok && fresh.route.targets.length > 0) route = fresh.route;
+          const opened = await this.openConnection(group, job, route);
+          if (!opened.ok) {
+            if (opened.interrupted) {
+              group.queue.unshift(job);
+              break;
+            }
+            // Every address failed: the destination is deferred, this message and every one still queued.
+            this.settleJob(job, 'deferred', opened.failure, opened.reason);
+            for (const rest of group.queue.splice(0)) this.settleJob(rest, 'deferred', opened.failure, opened.reason);
+            break;
+          }
+          conn = opened.conn;
+        }
+        if (this.stopping) {
+          group.queue.unshift(job);
+          break;
+        }
+        await this.sendJob(group, job, conn);
+      }
+    } finally {
+      if (conn) await this.closeConn(conn);
+    }
+  }
+
+  /** True when the destination's recipient window is already full (checked before opening a connection). */
+  private windowClosed(group: Group, conn: OpenConn | null): boolean {
+    const limit = group.row.recipientLimit.value;
+    if (!limit) return false;
+    if (group.row.limitType.value === 'mxip' && !conn) return false;
+    const key = conn ? conn.limitKey : limitKey(group.destination, this.limitSettings(group), '', this.pickSource(group, null));
+    return this.windows.remaining(key, limit) === 0;
+  }
+
+  private throttle(group: Group, job: Job, conn: OpenConn | null, rids?: number[]): void {
+    const limit = group.row.recipientLimit.value;
+    if (!limit) return;
+    const perIp = group.row.limitType.value === 'mxip' && conn ? conn.target.ip : null;
+    const iface = conn?.connection.localAddress ?? this.o.sources?.[0] ?? 'default';
+    this.o.log.write(perIp ? lines.maxRecipientsMxip(limit.limit, group.destination, iface) : lines.throttled(group.destination, iface));
+    const reason = recipientLimitReason(group.destination, limit, perIp);
+    for (const r of job.recipients) {
+      if (rids && !rids.includes(r.rid)) continue;
+      const e = job.entries.get(r.rid);
+      if (!e) continue;
+      Object.assign(e, { status: 'deferred', reason, reply: null });
+      this.o.log.write(lines.delayed(conn?.dcid ?? null, job.mid, r.rid, reason));
+    }
+  }
+
+  private limitSettings(group: Group): { limitType: 'domain' | 'mxip'; limitApply: 'system' | 'vg' } {
+    return { limitType: group.row.limitType.value, limitApply: group.row.limitApply.value };
+  }
+
+  /** The source address for the next connection: round-robin, or under per-gateway limits the least busy one. */
+  private pickSource(group: Group, ip: string | null): string | undefined {
+    const sources = this.o.sources ?? [];
+    if (sources.length === 0) return undefined;
+    if (group.row.limitApply.value === 'vg' && ip !== null) {
+      const load = (s: string): number => this.slots.active(limitKey(group.destination, this.limitSettings(group), ip, s));
+      return [...sources].sort((a, b) => load(a) - load(b))[0];
+    }
+    return sources[this.sourceTurn++ % sources.length];
+  }
+
+  private async openConnection(
+    group: Group,
+    job: Job,
+    route: Route,
+  ): Promise<{ ok: true; conn: OpenConn } | { ok: false; interrupted: boolean; failure: AttemptFailure | null; reason: string }> {
+    const { row } = group;
+    const failures: AttemptFailure[] = [];
+    let attempts = 0;
+    for (const target of route.targets) {
+      const source = this.pickSource(group, target.ip);
+      const key = limitKey(group.destination, this.limitSettings(group), target.ip, source);
+      const claims = [{ key, max: row.maxConcurrency.value }];
+      if (this.o.maxConnections) claims.push({ key: '*', max: this.o.maxConnections });
+      let logged = false;
+      while (!this.slots.tryAcquire(claims)) {
+        if (this.stopping) return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };
+        if (!logged && this.slots.active(key) >= row.maxConcurrency.value) this.o.log.write(lines.maxConnections(row.maxConcurrency.value, group.destination));
+        logged = true;
+        await this.slots.nextRelease();
+      }
+      if (this.stopping) {
+        this.slots.release(claims.map((c) => c.key));
+        return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };
+      }
+      attempts++;
+      const dcid = this.nextDcid++;
+      const mode = row.tls.value;
+      const result = await this.o.connector({
+        target: { ip: target.ip, port: this.o.port, mxHost: target.mxHost, ...(source ? { localAddress: source } : {}) },
+        policy: {
+          mode,
+          referenceIds: isIpDestination(group.destination) ? [] : [group.destination, ...(target.mxHost ? [target.mxHost] : [])],
+          servername: target.mxHost,
+          ...(this.o.extraCa ? { extraCa: this.o.extraCa } : {}),
+          ...(this.o.clientCert ? { clientCert: this.o.clientCert } : {}),
+        },
+        helo: this.o.helo,
+        timeouts: this.o.timeouts,
+        dcid,
+        onEvent: (ev) => this.onEvent(ev, target),
+      });
+      if (result.ok) {
+        this.open.add(result.connection);
+        return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key } };
+      }
+      this.slots.release(claims.map((c) => c.key));
+      const tlsFailure = isTlsFailure(result);
+      failures.push({ failure: result, mxHost: target.mxHost, ip: target.ip, tlsPolicy: tlsFailure });
+      if (tlsFailure && tlsRequired(mode)) {
+        this.o.log.write(lines.tlsRequired(dcid, target.ip));
+        if (this.o.table.globals.alertOnRequiredTlsFailure) this.o.alerts?.requiredTlsFailed(group.destination, describeFailure(failures[failures.length - 1] as AttemptFailure));
+      } else if (!tlsFailure) {
+        this.o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result.stage)));
+      }
+      if (this.stopping) return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };
+    }
+    const deciding = decidingFailure(failures);
+    for (const e of job.entries.values()) e.attempts += attempts;
+    return { ok: false, interrupted: false, failure: deciding ?? null, reason: deciding ? describeFailure(deciding) : '4.4.4 No address to try' };
+  }
+
+  private onEvent(ev: Parameters<NonNullable<Parameters<Connector>[0]['onEvent']>>[0], target: RouteTarget): void {
+    const log = this.o.log;
+    switch (ev.type) {
+      case 'connected':
+        log.write(lines.newConnection(ev.dcid, ev.localAddress, ev.ip, ev.port));
+        break;
+      case 'tls-success': {
+        log.write(lines.tlsSuccess(ev.dcid, ev.tls.protocol ?? 'unknown', ev.tls.cipher ?? 'unknown', target.mxHost || target.ip));
+        if (ev.tls.verified === false && ev.tls.verifyError) log.write(`DCID ${ev.dcid} TLS certificate not verified: ${ev.tls.verifyError}`);
+        break;
+      }
+      case 'tls-failed':
+        log.write(lines.tlsFailed(ev.dcid, ev.reason));
+        break;
+      case 'closed':
+        log.write(lines.close(ev.dcid));
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async closeConn(conn: OpenConn): Promise<void> {
+    try {
+      await conn.connection.close();
+    } finally {
+      this.open.delete(conn.connection);
+      this.slots.release(conn.keys);
+    }
+  }
+
+  private async sendJob(group: Group, job: Job, conn: OpenConn): Promise<void> {
+    let recipients = job.recipients;
+    const limit = group.row.recipientLimit.value;
+    if (limit) {
+      const admitted = this.windows.admit(conn.limitKey, limit, recipients.length);
+      if (admitted < recipients.length) {
+        const over = recipients.slice(admitted);
+        this.throttle(group, job, conn, over.map((r) => r.rid));
+        recipients = recipients.slice(0, admitted);
+      }
+      if (recipients.length === 0) return;
+    }
+    const from = group.row.bounceVerification.value ? batvTag(job.from, await this.loadBatvKey(), new Date(this.now())) : job.from;
+    const message: OutboundMessage = { mid: job.mid, from, recipients, content: job.content };
+    for (const r of recipients) {
+      const e = job.entries.get(r.rid);
+      if (e) e.attempts++;
+    }
+    this.o.log.write(lines.deliveryStart(conn.dcid, job.mid, recipients.map((r) => r.rid)));
+    const result = await conn.connection.send(message);
+    const tls = conn.connection.tls;
+    const delivered: number[] = [];
+    for (const r of result.recipients) {
+      const e = job.entries.get(r.rid);
+      if (!e) continue;
+      this.record(e, r, conn.target, tls, group);
+      if (r.status === 'delivered') delivered.push(r.rid);
+      else if (r.status === 'deferred') this.o.log.write(lines.delayed(conn.dcid, job.mid, r.rid, reasonFor(r), r.reply));
+      else this.o.log.write(lines.bounced(conn.dcid, job.mid, r.rid, reasonFor(r), r.reply));
+    }
+    if (delivered.length > 0) this.o.log.write(lines.messageDone(conn.dcid, job.mid, delivered, result.finalReply));
+  }
+
+  private record(e: RecipientReport, r: RecipientResult, target: RouteTarget, tls: TlsInfo, group: Group): void {
+    e.status = r.status;
+    e.mxHost = target.mxHost || null;
+    e.ip = target.ip;
+    e.reply = r.reply ?? null;
+    e.reason = r.reason ?? null;
+    e.tls = reportTls(group.row.tls.value, tls);
+  }
+
+  /** Settles every recipient of a job that no server decided (DNS, all addresses failed, shutdown). */
+  private settleJob(
+    job: Job,
+    status: 'bounced' | 'deferred',
+    failure: AttemptFailure | null,
+    reason: string,
+  ): void {
+    for (const r of job.recipients) {
+      const e = job.entries.get(r.rid);
+      if (!e) continue;
+      e.status = status;
+      e.reason = reason;
+      if (failure) {
+        e.mxHost = failure.mxHost || null;
+        e.ip = failure.ip;
+        e.reply = failure.failure.stage === 'greeting' || failure.failure.stage === 'ehlo' ? (failure.failure.reply ?? null) : null;
+        e.tls = reportTls(e.tls.mode, failure.failure.tls);
+      }
+      this.o.log.write(status === 'bounced' ? lines.bounced(null, job.mid, r.rid, reason) : lines.delayed(null, job.mid, r.rid, reason));
+    }
+  }
+
+  private loadBatvKey(): Promise<Buffer> {
+    if (!this.o.batvKey) throw new Error('bounce verification is on but no BATV key source was given');
+    this.batvKey ??= this.o.batvKey();
+    return this.batvKey;
+  }
+}
+
+function connectionErrorKind(stage: string): string {
+  if (stage === 'timeout') return 'connection timed out';
+  if (stage === 'connect') return 'network error';
+  return 'unexpected SMTP response';
+}
+
+/** `Delayed:` / `Bounced:` reason words for a recipient the server decided. */
+function reasonFor(r: RecipientResult): string {
+  if (r.reply) return replyPhrase(r.reply as SmtpReply);
+  return r.reason ?? 'unknown';
+}
+

@@ -1,0 +1,111 @@
+// The row's delivery limits (reference §1, §4): simultaneous connections per destination domain or per
+// mail-exchanger IP, counted system-wide or per virtual gateway (source address); and at most N recipients
+// per M minutes per destination. Pure bookkeeping: time comes from an injected clock, waiting for a free
+// connection slot is a promise the caller awaits. Each destination domain has its own counters, including
+// the domains the Default row governs (reference §1: "Default limits apply per unlisted domain").
+import type { LimitApply, LimitType, RecipientLimit } from '../table/types.js';
+
+export interface LimitSettings {
+  maxConcurrency: number;
+  limitType: LimitType;
+  limitApply: LimitApply;
+  recipientLimit: RecipientLimit | null;
+}
+
+/**
+ * The counter a connection or recipient is charged to: the destination domain, or the domain and MX IP
+ * (limit type "each mail exchanger IP"), and the source address when limits apply per virtual gateway.
+ */
+export function limitKey(domain: string, s: Pick<LimitSettings, 'limitType' | 'limitApply'>, ip: string, source: string | undefined): string {
+  let key = s.limitType === 'mxip' ? `${domain} ${ip}` : domain;
+  if (s.limitApply === 'vg') key += ` via ${source ?? 'default'}`;
+  return key;
+}
+
+/** Counts open connections per key, with the highest count each key ever reached (for reports and tests). */
+export class ConnectionSlots {
+  private readonly open = new Map<string, number>();
+  private readonly waiters = new Set<() => void>();
+  readonly peak = new Map<string, number>();
+
+  active(key: string): number {
+    return this.open.get(key) ?? 0;
+  }
+
+  /** Takes one slot on every key if each is below its limit; all or nothing. */
+  tryAcquire(claims: { key: string; max: number }[]): boolean {
+    if (claims.some((c) => this.active(c.key) >= c.max)) return false;
+    for (const c of claims) {
+      const n = this.active(c.key) + 1;
+      this.open.set(c.key, n);
+      if (n > (this.peak.get(c.key) ?? 0)) this.peak.set(c.key, n);
+    }
+    return true;
+  }
+
+  release(keys: string[]): void {
+    for (const key of keys) {
+      const n = this.active(key) - 1;
+      if (n <= 0) this.open.delete(key);
+      else this.open.set(key, n);
+    }
+    this.wakeAll();
+  }
+
+  /** Wakes every waiter (each tries again, or gives up on shutdown). */
+  wakeAll(): void {
+    const woken = [...this.waiters];
+    this.waiters.clear();
+    for (const wake of woken) wake();
+  }
+
+  /** Resolves at the next release (the caller then tries again). */
+  nextRelease(): Promise<void> {
+    return new Promise((resolve) => this.waiters.add(resolve));
+  }
+}
+
+/** Sliding windows of admitted recipients per key: at most `limit` within the last `minutes`. */
+export class RecipientWindows {
+  private readonly admitted = new Map<string, { at: number; count: number }[]>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** How many recipients the window still admits for this key. */
+  remaining(key: string, limit: RecipientLimit): number {
+    return Math.max(0, limit.limit - this.used(key, limit));
+  }
+
+  /** Admits up to `count` recipients and returns how many were admitted (the rest are over the limit). */
+  admit(key: string, limit: RecipientLimit, count: number): number {
+    const n = Math.min(count, this.remaining(key, limit));
+    if (n > 0) {
+      const list = this.admitted.get(key) ?? [];
+      list.push({ at: this.now(), count: n });
+      this.admitted.set(key, list);
+    }
+    return n;
+  }
+
+  /** Gives back recipients that were admitted but never reached the server (connection lost before RCPT). */
+  refund(key: string, count: number): void {
+    const list = this.admitted.get(key);
+    const last = list?.[list.length - 1];
+    if (last) last.count = Math.max(0, last.count - count);
+  }
+
+  private used(key: string, limit: RecipientLimit): number {
+    const list = this.admitted.get(key);
+    if (!list) return 0;
+    const since = this.now() - limit.minutes * 60_000;
+    while (list.length > 0 && (list[0]?.at ?? 0) <= since) list.shift();
+    return list.reduce((sum, e) => sum + e.count, 0);
+  }
+}
+
+/** The reason given to recipients deferred by a recipient limit (report and `Delayed:` line). */
+export function recipientLimitReason(domain: string, limit: RecipientLimit, perIp: string | null): string {
+  const scope = perIp ? `${domain} via MX IP ${perIp}` : domain;
+  const per = limit.minutes === 1 ? 'minute' : `${limit.minutes} minutes`;
+  return `4.4.5 Recipient limit of ${limit.limit} per ${per} reached for ${scope}; try again later`;
+}
