@@ -60,6 +60,8 @@ export interface DeliverResult {
   report: DeliveryReport;
   /** Highest number of simultaneous connections each limit key reached (domain, domain + IP, + source). */
   peakConnections: Map<string, number>;
+  /** The last connection id used (the next run starts after it). */
+  lastDcid: number;
 }
 
 interface Job {
@@ -75,6 +77,11 @@ interface Group {
   destination: string;
   row: EffectiveRow;
   queue: Job[];
+  /**
+   * Settles when the destination's first connection attempt ends. Other workers wait for it, so a dead
+   * destination costs one round of attempts, not one per worker (Postfix's slow start does the same).
+   */
+  firstAttempt?: Promise<void>;
 }
 
 interface OpenConn {
@@ -161,7 +168,7 @@ class Orchestrator {
     for (const { entry, rid } of this.all) if (entry.reason === INTERRUPTED) this.o.log.write(lines.delayed(null, entry.mid, rid, INTERRUPTED));
     const summary = { delivered: 0, deferred: 0, bounced: 0 };
     for (const e of entries) summary[e.status]++;
-    return { report: { recipients: entries, summary }, peakConnections: this.slots.peak };
+    return { report: { recipients: entries, summary }, peakConnections: this.slots.peak, lastDcid: this.nextDcid - 1 };
   }
 
   private interrupt(): void {
@@ -194,7 +201,9 @@ class Orchestrator {
     const sources = Math.max(1, this.o.sources?.length ?? 0);
     const perKey = row.maxConcurrency.value;
     const workers = Math.min(group.queue.length, perKey * (row.limitType.value === 'mxip' ? ips : 1) * (row.limitApply.value === 'vg' ? sources : 1));
-    await Promise.all(Array.from({ length: workers }, () => this.worker(group, first.route)));
+    let firstDone!: () => void;
+    group.firstAttempt = new Promise((resolve) => (firstDone = resolve));
+    await Promise.all(Array.from({ length: workers }, (_, i) => this.worker(group, first.route, i === 0 ? firstDone : null)));
   }
 
   private async route(group: Group): Promise<{ ok: true; route: Route } | { ok: false; status: 'bounced' | 'deferred'; reason: string }> {
@@ -205,10 +214,11 @@ class Orchestrator {
     return { ok: true, route: orderTargets(mx.hosts, pref) };
   }
 
-  private async worker(group: Group, firstRoute: Route): Promise<void> {
+  private async worker(group: Group, firstRoute: Route, firstDone: (() => void) | null): Promise<void> {
     let conn: OpenConn | null = null;
     let route = firstRoute;
     const maxMessages = group.row.maxMessagesPerConnection.value;
+    if (!firstDone) await group.firstAttempt;
     try {
       for (;;) {
         if (this.stopping) break;
@@ -227,12 +237,15 @@ class Orchestrator {
           const fresh = await this.route(group);
           if (fresh.ok && fresh.route.targets.length > 0) route = fresh.route;
           const opened = await this.openConnection(group, job, route);
+          firstDone?.();
           if (!opened.ok) {
             if (opened.interrupted) {
               group.queue.unshift(job);
               break;
             }
             // Every address failed: the destination is deferred, this message and every one still queued.
+            if (opened.failure?.tlsPolicy && tlsRequired(group.row.tls.value) && this.o.table.globals.alertOnRequiredTlsFailure)
+              this.o.alerts?.requiredTlsFailed(group.destination, opened.reason);
             this.settleJob(job, 'deferred', opened.failure, opened.reason);
             for (const rest of group.queue.splice(0)) this.settleJob(rest, 'deferred', opened.failure, opened.reason);
             break;
@@ -246,6 +259,7 @@ class Orchestrator {
         await this.sendJob(group, job, conn);
       }
     } finally {
+      firstDone?.();
       if (conn) await this.closeConn(conn);
     }
   }
@@ -332,6 +346,8 @@ class Orchestrator {
         onEvent: (ev) => this.onEvent(ev, target),
       });
       if (result.ok) {
+        // The attempts that failed before this one count for the job (sendJob counts this one).
+        for (const e of job.entries.values()) e.attempts += attempts - 1;
         this.open.add(result.connection);
         return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key } };
       }
@@ -340,7 +356,6 @@ class Orchestrator {
       failures.push({ failure: result, mxHost: target.mxHost, ip: target.ip, tlsPolicy: tlsFailure });
       if (tlsFailure && tlsRequired(mode)) {
         this.o.log.write(lines.tlsRequired(dcid, target.ip));
-        if (this.o.table.globals.alertOnRequiredTlsFailure) this.o.alerts?.requiredTlsFailed(group.destination, describeFailure(failures[failures.length - 1] as AttemptFailure));
       } else if (!tlsFailure) {
         this.o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result.stage)));
       }

@@ -156,7 +156,7 @@ export class MxResolver {
     const implicit = lookup.kind === 'implicit';
     const records = implicit ? [{ host: domain, preference: 0 }] : lookup.records;
     const ordered = orderMx(records, this.random);
-    const hosts = await Promise.all(ordered.map((r) => this.addressesOf(r.host, r.preference)));
+    const hosts = await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference)));
     if (implicit && hosts.every((h) => h.v4.length === 0 && h.v6.length === 0 && !h.lookupFailed)) {
       // No MX and no address: the domain exists but cannot receive mail (Postfix bounces this too).
       return { ok: false, status: 'bounced', enhanced: '5.1.2', reason: `Domain ${domain} has no MX and no A/AAAA records` };
@@ -164,7 +164,8 @@ export class MxResolver {
     return { ok: true, hosts, implicit };
   }
 
-  private async addressesOf(host: string, preference: number): Promise<MxHost> {
+  /** The addresses of one host (cached), as an MX host of the given preference. */
+  async hostAddresses(host: string, preference = 0): Promise<MxHost> {
     const [a, aaaa] = await Promise.all([this.lookupAddr(host, 4), this.lookupAddr(host, 6)]);
     const mx: MxHost = { host, preference, v4: a.ok ? a.addresses : [], v6: aaaa.ok ? aaaa.addresses : [] };
     const failed = [a, aaaa].find((r): r is { ok: false; code: string } => !r.ok && !NO_DATA.has(r.code) && !NO_NAME.has(r.code));

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConnectionSlots, RecipientWindows, limitKey, recipientLimitReason } from '../../src/delivery/limits.js';
+
+describe('limit keys', () => {
+  it('count per domain, per MX IP, and per virtual gateway as the row says', () => {
+    expect(limitKey('example.com', { limitType: 'domain', limitApply: 'system' }, '192.0.2.1', '10.0.0.1')).toBe('example.com');
+    expect(limitKey('example.com', { limitType: 'mxip', limitApply: 'system' }, '192.0.2.1', '10.0.0.1')).toBe('example.com 192.0.2.1');
+    expect(limitKey('example.com', { limitType: 'domain', limitApply: 'vg' }, '192.0.2.1', '10.0.0.1')).toBe('example.com via 10.0.0.1');
+    expect(limitKey('example.com', { limitType: 'mxip', limitApply: 'vg' }, '192.0.2.1', undefined)).toBe('example.com 192.0.2.1 via default');
+  });
+});
+
+describe('ConnectionSlots', () => {
+  it('never lets a key exceed its limit, takes all claims or none, and records the peak', async () => {
+    const slots = new ConnectionSlots();
+    expect(slots.tryAcquire([{ key: 'a', max: 2 }])).toBe(true);
+    expect(slots.tryAcquire([{ key: 'a', max: 2 }, { key: '*', max: 10 }])).toBe(true);
+    expect(slots.tryAcquire([{ key: 'a', max: 2 }])).toBe(false);
+    expect(slots.tryAcquire([{ key: 'b', max: 1 }, { key: '*', max: 1 }])).toBe(false);
+    expect(slots.active('b')).toBe(0);
+    const woke = slots.nextRelease();
+    slots.release(['a']);
+    await woke;
+    expect(slots.active('a')).toBe(1);
+    expect(slots.peak.get('a')).toBe(2);
+  });
+});
+
+describe('RecipientWindows with an injected clock', () => {
+  it('admits at most N recipients per M minutes and admits again once the window has moved on', () => {
+    let now = 0;
+    const w = new RecipientWindows(() => now);
+    const limit = { limit: 5, minutes: 2 };
+    expect(w.admit('d', limit, 3)).toBe(3);
+    now += 60_000;
+    expect(w.admit('d', limit, 4)).toBe(2);
+    expect(w.remaining('d', limit)).toBe(0);
+    now += 60_001; // the first 3 are older than 2 minutes now
+    expect(w.remaining('d', limit)).toBe(3);
+    now += 60_000;
+    expect(w.remaining('d', limit)).toBe(5);
+    expect(w.remaining('other', limit)).toBe(5);
+  });
+
+  it('a limit of 0 admits nobody', () => {
+    const w = new RecipientWindows(() => 0);
+    expect(w.admit('d', { limit: 0, minutes: 1 }, 3)).toBe(0);
+  });
+
+  it('states the reason with the limit and the scope', () => {
+    expect(recipientLimitReason('example.com', { limit: 5, minutes: 10 }, null)).toBe(
+      '4.4.5 Recipient limit of 5 per 10 minutes reached for example.com; try again later',
+    );
+    expect(recipientLimitReason('example.com', { limit: 1, minutes: 1 }, '192.0.2.1')).toContain('per minute reached for example.com via MX IP 192.0.2.1');
+  });
+});
