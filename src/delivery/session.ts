@@ -10,7 +10,7 @@ import { defaultSessionCache, secureContextFor, sessionKey, sniName, tlsConnectO
 import { attemptsStartTls, mustEncrypt, mustVerify } from './tls-policy.js';
 import { SmtpTransport, TransportError } from './transport.js';
 import type { ConnectFailure, ConnectOptions, Connector, OpenConnection, SmtpReply, TlsInfo } from './types.js';
-import { verifyPeer } from './verification.js';
+import { snapshotPeer, verifyPeer } from './verification.js';
 
 type Stage = ConnectFailure['stage'];
 
@@ -179,10 +179,11 @@ async function startTls(
 
   // After the 220 there is no way back to the clear: any failure abandons the connection.
   const key = sessionKey(target.ip, target.port, sniName(policy.servername) ?? '', secureContextFor(policy).id);
+  const cached = cache.get(key);
   let socket;
   try {
-    socket = await transport.startTls(tlsConnectOptions(policy, cache.get(key)), timeouts.tlsMs, (session) =>
-      cache.set(key, session),
+    socket = await transport.startTls(tlsConnectOptions(policy, cached?.session), timeouts.tlsMs, (session, tlsSocket) =>
+      cache.set(key, { session, peer: snapshotPeer(tlsSocket) ?? cached?.peer }),
     );
   } catch (error) {
     cache.delete(key);
@@ -194,7 +195,7 @@ async function startTls(
   if (protocol) tlsInfo.protocol = protocol;
   const cipher = socket.getCipher();
   if (cipher?.name) tlsInfo.cipher = cipher.name;
-  Object.assign(tlsInfo, verifyPeer(socket, policy));
+  Object.assign(tlsInfo, verifyPeer(socket, policy, cached?.peer));
   if (mustVerify(policy.mode) && !tlsInfo.verified) {
     throw new StepFailure('tls', `certificate verification failed: ${tlsInfo.verifyError ?? 'unknown reason'}`);
   }

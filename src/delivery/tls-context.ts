@@ -5,6 +5,13 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { TlsPolicy } from './types.js';
+import type { PeerSnapshot } from './verification.js';
+
+/** A cached TLS session and what the full handshake that created it learned about the peer. */
+export interface CachedSession {
+  session: Buffer;
+  peer?: PeerSnapshot;
+}
 
 const contexts = new Map<string, { id: number; context: tls.SecureContext }>();
 let nextContextId = 1;
@@ -29,26 +36,26 @@ export function secureContextFor(policy: TlsPolicy): { id: number; context: tls.
 
 /** Bounded LRU of TLS sessions with an age limit. Time is injectable for tests. */
 export class TlsSessionCache {
-  private readonly sessions = new Map<string, { session: Buffer; storedAt: number }>();
+  private readonly sessions = new Map<string, { entry: CachedSession; storedAt: number }>();
   constructor(
     private readonly maxEntries = 256,
     private readonly maxAgeMs = 3_600_000,
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(key: string): Buffer | undefined {
-    const entry = this.sessions.get(key);
-    if (!entry) return undefined;
-    if (this.now() - entry.storedAt > this.maxAgeMs) {
+  get(key: string): CachedSession | undefined {
+    const stored = this.sessions.get(key);
+    if (!stored) return undefined;
+    if (this.now() - stored.storedAt > this.maxAgeMs) {
       this.sessions.delete(key);
       return undefined;
     }
-    return entry.session;
+    return stored.entry;
   }
 
-  set(key: string, session: Buffer): void {
+  set(key: string, entry: CachedSession): void {
     this.sessions.delete(key);
-    this.sessions.set(key, { session, storedAt: this.now() });
+    this.sessions.set(key, { entry, storedAt: this.now() });
     if (this.sessions.size > this.maxEntries) {
       const oldest = this.sessions.keys().next().value;
       if (oldest !== undefined) this.sessions.delete(oldest);

@@ -126,7 +126,7 @@ export class SmtpTransport {
   async startTls(
     options: tls.ConnectionOptions,
     timeoutMs: number,
-    onSession?: (session: Buffer) => void,
+    onSession?: (session: Buffer, socket: tls.TLSSocket) => void,
   ): Promise<tls.TLSSocket> {
     if (this.failure) throw this.failure;
     if (this.parser.pendingBytes > 0 || this.parser.queued > 0) {
@@ -144,7 +144,7 @@ export class SmtpTransport {
     this.parser.reset();
     const secured = await new Promise<tls.TLSSocket>((resolve, reject) => {
       const socket = tls.connect({ ...options, socket: plain });
-      if (onSession) socket.on('session', onSession);
+      if (onSession) socket.on('session', (session: Buffer) => onSession(session, socket));
       const settle = (error: TransportError | null): void => {
         clearTimeout(timer);
         socket.removeListener('secureConnect', onSecure);

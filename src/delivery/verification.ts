@@ -58,17 +58,46 @@ export function describeCertificate(cert: tls.PeerCertificate): PeerCertificateI
   return info;
 }
 
-/** Chain, validity and identity of the peer certificate of `socket` under the policy's mode. */
-export function verifyPeer(socket: tls.TLSSocket, policy: TlsPolicy): VerificationResult {
+/**
+ * What a full handshake learned about the peer, kept beside the TLS session in the session cache: a
+ * resumed session proves the server holds that session's secret, but Node cannot show its
+ * certificate again (the chain is not part of the session), so verification reuses this snapshot.
+ */
+export interface PeerSnapshot {
+  cert: tls.PeerCertificate;
+  authorized: boolean;
+  authorizationError?: string;
+}
+
+/** The peer facts of an established session, or undefined when the handshake showed no certificate. */
+export function snapshotPeer(socket: tls.TLSSocket): PeerSnapshot | undefined {
   const cert = socket.getPeerCertificate(false);
-  if (!cert || Object.keys(cert).length === 0) {
-    return { verified: false, verifyError: 'no certificate presented' };
-  }
+  if (!cert || Object.keys(cert).length === 0) return undefined;
+  const snapshot: PeerSnapshot = { cert, authorized: socket.authorized };
+  if (socket.authorizationError) snapshot.authorizationError = String(socket.authorizationError);
+  return snapshot;
+}
+
+/**
+ * Chain, validity and identity of the peer certificate of `socket` under the policy's mode. For a
+ * resumed session the snapshot from the original handshake stands in, and its validity period is
+ * checked again against `now` (OpenSSL does not re-check it on resumption).
+ */
+export function verifyPeer(
+  socket: tls.TLSSocket,
+  policy: TlsPolicy,
+  resumedFrom?: PeerSnapshot,
+  now: number = Date.now(),
+): VerificationResult {
+  const peer = snapshotPeer(socket) ?? (socket.isSessionReused() ? resumedFrom : undefined);
+  if (!peer) return { verified: false, verifyError: 'no certificate presented' };
+  const { cert } = peer;
   const peerCertificate = describeCertificate(cert);
   const match = matchIdentity(cert, policy.referenceIds, identityProfile(policy.mode));
   const result: VerificationResult = { verified: false, peerCertificate };
   if (match) result.matchedIdentity = match.presented;
-  const chainError = socket.authorized ? null : String(socket.authorizationError ?? 'certificate not trusted');
+  let chainError = peer.authorized ? null : (peer.authorizationError ?? 'CERT_UNTRUSTED');
+  if (!chainError && Date.parse(cert.valid_to) < now) chainError = 'CERT_HAS_EXPIRED';
   if (chainError) result.verifyError = describeChainError(chainError);
   else if (!match) result.verifyError = 'hostname mismatch';
   else result.verified = true;
