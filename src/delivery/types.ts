@@ -56,7 +56,9 @@ export const DEFAULT_TIMEOUTS: Timeouts = {
 export interface PeerCertificateInfo {
   subject: string;
   issuer: string;
+  /** subjectAltName entries as Node renders them: `DNS:mx.example.com`, `IP Address:192.0.2.1`. */
   subjectAltNames: string[];
+  /** The subject CN (the first, when the certificate has several). */
   commonName?: string;
   validFrom: string;
   validTo: string;
@@ -72,8 +74,12 @@ export interface TlsInfo {
   attempted: boolean;
   /** Is the session encrypted now? */
   negotiated: boolean;
+  /** Negotiated protocol, e.g. 'TLSv1.3' (when negotiated). */
   protocol?: string;
+  /** Negotiated cipher (OpenSSL name), e.g. 'TLS_AES_256_GCM_SHA384'. */
   cipher?: string;
+  /** True when the TLS session was resumed from the session cache (abbreviated handshake). */
+  resumed?: boolean;
   /** Chain to a trusted anchor, within validity, and identity match. Undefined when no TLS. */
   verified?: boolean;
   /** Why verification failed (e.g. 'certificate has expired', 'hostname mismatch'). */
@@ -119,7 +125,13 @@ export interface MessageResult {
 /** A connection that failed before it could carry any message. */
 export interface ConnectFailure {
   ok: false;
-  /** 'connect' (refused/unreachable), 'timeout', 'greeting' (non-2xx greeting), 'ehlo', 'tls' (policy or handshake), 'protocol' (violation, e.g. bytes injected after 220 STARTTLS). */
+  /**
+   * 'connect' (refused/unreachable), 'timeout' (connect or a reply took longer than its Timeouts entry),
+   * 'greeting' (non-220 greeting, or closed before it), 'ehlo' (EHLO and HELO refused), 'tls' (the mode's
+   * TLS demand not met: not offered or refused under Required, handshake failure after the 220 in any
+   * mode, TLS handshake timeout, certificate not verified under Required - Verify), 'protocol' (violation:
+   * bytes injected after the 220 to STARTTLS, malformed or oversized replies, odd reply to STARTTLS).
+   */
   stage: 'connect' | 'timeout' | 'greeting' | 'ehlo' | 'tls' | 'protocol';
   reason: string;
   reply?: SmtpReply;
@@ -138,11 +150,13 @@ export interface DeliveryConnection {
   readonly tls: TlsInfo;
   /** ESMTP capabilities of the last EHLO reply (upper-case keywords, e.g. 'PIPELINING', 'SIZE'). */
   readonly capabilities: ReadonlyMap<string, string>;
-  /** Local address and port of the socket (mail-log "interface"). */
+  /** Local IP address of the socket (mail-log "interface"). */
   readonly localAddress: string;
+  /** Local port of the socket. */
+  readonly localPort?: number;
   /** Messages carried so far on this connection. */
   readonly messagesSent: number;
-  /** False once the connection is closed or unusable. */
+  /** False once the connection is closed or unusable, and while a send() is in progress. */
   readonly usable: boolean;
   /** Sends one message (RSET first when it is not the first on this connection). Never throws for SMTP replies. */
   send(message: OutboundMessage): Promise<MessageResult>;
