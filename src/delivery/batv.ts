@@ -47,7 +47,8 @@ type EnsureSecret = (home: string, name: string) => Promise<Buffer | string>;
  * otherwise from `<home>/secrets/batv.key` (mode 0600) kept by this adapter until the store has it.
  */
 export async function loadBatvKey(home: string): Promise<Buffer> {
-  const ensure = (store as unknown as { ensureSecret?: EnsureSecret }).ensureSecret;
+  // Looked up at run time: the store gains ensureSecret in the persistence work.
+  const ensure = Reflect.get(store, 'ensureSecret') as EnsureSecret | undefined;
   if (typeof ensure === 'function') {
     const secret = await ensure(home, 'batv');
     return Buffer.isBuffer(secret) ? secret : Buffer.from(secret, 'utf8');
