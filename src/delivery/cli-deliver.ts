@@ -35,7 +35,7 @@ function seconds(name: string, raw: string): number {
   return positiveInt(name, raw, 86_400) * 1000;
 }
 
-export function dnsServers(raw: string[]): string[] {
+export function dnsServers(raw: string[] = []): string[] {
   return raw.map((s) => parseDnsServer(s) ?? usage(`--dns-server must be an IP address with an optional port (HOST[:PORT], [IPv6]:PORT), not ${JSON.stringify(s)}`));
 }
 
@@ -91,15 +91,17 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   };
   const maxConnections = positiveInt('--max-connections', opts.maxConnections, 10_000);
   const servers = dnsServers(opts.dnsServer);
-  for (const s of opts.source) if (!isIP(s)) usage(`--source must be a local IP address, not ${JSON.stringify(s)}`);
+  const sources = opts.source ?? [];
+  const to = opts.to ?? [];
+  for (const s of sources) if (!isIP(s)) usage(`--source must be a local IP address, not ${JSON.stringify(s)}`);
   const helo = heloName(opts.helo);
   const extraCa = await readCaFile(opts.caFile);
-  if (opts.batch && (opts.message || opts.from !== undefined || opts.to.length > 0))
+  if (opts.batch && (opts.message || opts.from !== undefined || to.length > 0))
     usage('--batch takes its envelopes from NAME.json files; give no --from, --to or message file with it');
 
   let messages: InputMessage[];
   try {
-    messages = opts.batch ? await readBatch(opts.batch) : await readSingle(opts.from, opts.to, opts.message, readStdin);
+    messages = opts.batch ? await readBatch(opts.batch) : await readSingle(opts.from, to, opts.message, readStdin);
   } catch (err) {
     if (err instanceof InputError) usage(err.message);
     throw err;
@@ -127,7 +129,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
       port,
       helo,
       timeouts,
-      sources: opts.source,
+      sources,
       ...(extraCa ? { extraCa } : {}),
       ...(clientCert ? { clientCert } : {}),
       batvKey: () => loadBatvKey(opts.home),

@@ -4,17 +4,18 @@
 import type { Command } from 'commander';
 import { resolveHome, type GlobalOptions } from '../context.js';
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+// Repeatable options; no default given to commander, so --help does not print "(default: [])".
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
 export interface DeliverCliOptions extends GlobalOptions {
   from?: string;
-  to: string[];
+  to?: string[];
   batch?: string;
-  dnsServer: string[];
+  dnsServer?: string[];
   port: string;
   caFile?: string;
   helo?: string;
-  source: string[];
+  source?: string[];
   log?: string;
   json?: boolean;
   connectTimeout: string;
@@ -25,7 +26,7 @@ export interface DeliverCliOptions extends GlobalOptions {
 }
 
 export interface TlsVerifyCliOptions extends GlobalOptions {
-  dnsServer: string[];
+  dnsServer?: string[];
   port: string;
   caFile?: string;
   helo?: string;
@@ -38,13 +39,13 @@ export function registerDelivery(program: Command): void {
     .description('deliver a message (file or stdin) or a batch folder under the destination-controls table')
     .argument('[message]', 'RFC 5322 message file, or - for stdin (default: stdin)')
     .option('--from <sender>', 'envelope sender (MAIL FROM); "" for the null sender')
-    .option('--to <recipient>', 'envelope recipient (repeatable)', collect, [])
+    .option('--to <recipient>', 'envelope recipient (repeatable)', collect)
     .option('--batch <dir>', 'deliver every NAME.eml in DIR with its envelope in NAME.json ({"from": ..., "to": [...]})')
-    .option('--dns-server <host[:port]>', 'DNS server to ask (repeatable; default: the system resolver)', collect, [])
+    .option('--dns-server <host[:port]>', 'DNS server to ask (repeatable; default: the system resolver)', collect)
     .option('--port <n>', 'SMTP port of the mail exchangers', '25')
     .option('--ca-file <file>', 'extra trusted CA certificates (PEM) beside the bundled roots')
     .option('--helo <name>', 'name sent in EHLO (default: this host name)')
-    .option('--source <address>', 'local address to send from, a virtual gateway (repeatable)', collect, [])
+    .option('--source <address>', 'local address to send from, a virtual gateway (repeatable)', collect)
     .option('--log <file>', 'mail log to append to (default: <home>/mail.log)')
     .option('--json', 'print the report as JSON on stdout')
     .option('--connect-timeout <s>', 'seconds to wait for a TCP connection', '30')
@@ -67,7 +68,7 @@ export function registerDelivery(program: Command): void {
     .description("check outbound TLS to a domain's mail exchanger (or HOST[:PORT]) under the Verify profile")
     .argument('<domain>', 'domain to verify against (its MX hosts are used unless HOST is given)')
     .argument('[host]', 'HOST[:PORT] to connect to instead of the MX hosts')
-    .option('--dns-server <host[:port]>', 'DNS server to ask (repeatable)', collect, [])
+    .option('--dns-server <host[:port]>', 'DNS server to ask (repeatable)', collect)
     .option('--port <n>', 'SMTP port', '25')
     .option('--ca-file <file>', 'extra trusted CA certificates (PEM) beside the bundled roots')
     .option('--helo <name>', 'name sent in EHLO (default: this host name)')
