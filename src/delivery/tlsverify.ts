@@ -110,13 +110,14 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   const step = Math.max(1000, timeoutMs);
   for (const t of targets) {
     const name = t.mxHost || t.ip;
-    print(`Connecting to ${name} [${t.ip}] port ${t.port}`);
+    print(`Connecting to ${t.mxHost ? `${t.mxHost} ` : ''}[${t.ip}] port ${t.port}`);
+    const referenceIds = [domain, ...(t.mxHost && t.mxHost !== domain ? [t.mxHost] : [])];
     const onEvent = (ev: ConnectionEvent): void => printEvent(ev, print);
     const result = await connector({
       target: { ip: t.ip, port: t.port, mxHost: t.mxHost },
       // Preferred - Verify: negotiate TLS and record the verification result without letting it end the session
       // early, so every step can be shown; the verdict below applies the Verify rule.
-      policy: { mode: 'preferred_verify', referenceIds: [domain, ...(t.mxHost && t.mxHost !== domain ? [t.mxHost] : [])], servername: t.mxHost, ...(extraCa ? { extraCa } : {}) },
+      policy: { mode: 'preferred_verify', referenceIds, servername: t.mxHost, ...(extraCa ? { extraCa } : {}) },
       helo: args.helo ?? os.hostname(),
       timeouts: { ...DEFAULT_TIMEOUTS, connectMs: step, greetingMs: step, commandMs: step, tlsMs: step },
       dcid: 0,
@@ -124,7 +125,7 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
     });
     if (!result.ok) {
       print(`  ${result.stage === 'tls' ? 'TLS failed' : 'Connection failed'}: ${result.reason}`);
-      if (result.tls?.peerCertificate) printCertificate(result.tls, print);
+      if (result.tls?.peerCertificate) printCertificate(result.tls, referenceIds, print);
       if (result.stage === 'connect' || result.stage === 'timeout' || result.stage === 'greeting') continue;
       print(`TLS verification of '${domain}' FAILED: ${result.reason}.`);
       return 1;
@@ -136,7 +137,7 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
       print(`TLS verification of '${domain}' FAILED: TLS could not be negotiated with ${name}.`);
       return 1;
     }
-    printCertificate(tls, print);
+    printCertificate(tls, referenceIds, print);
     if (tls.verified) {
       print(`TLS connection to '${domain}' (${name}) succeeded: certificate verified.`);
       return 0;
@@ -173,7 +174,7 @@ function printEvent(ev: ConnectionEvent, print: (line: string) => void): void {
   }
 }
 
-function printCertificate(tls: TlsInfo, print: (line: string) => void): void {
+function printCertificate(tls: TlsInfo, referenceIds: string[], print: (line: string) => void): void {
   const c = tls.peerCertificate;
   if (!c) return;
   print('  Peer certificate:');
@@ -182,6 +183,16 @@ function printCertificate(tls: TlsInfo, print: (line: string) => void): void {
   print(`    issuer: ${c.issuer}`);
   print(`    valid from ${c.validFrom} to ${c.validTo}`);
   print(`    SHA-256 fingerprint: ${c.fingerprint256}`);
-  if (tls.verified) print(`  Certificate verified: chain to a trusted CA, within its validity, identity ${tls.matchedIdentity ?? '(matched)'} (Verify profile)`);
-  else print(`  Certificate not verified: ${tls.verifyError ?? 'unknown reason'}`);
+  // The connection layer checks the chain (and validity) first, then the identity: a verifyError other
+  // than the identity one is a chain error.
+  const chainError = tls.verifyError && tls.verifyError !== IDENTITY_ERROR ? tls.verifyError : null;
+  print(chainError ? `  Chain: NOT verified: ${chainError}` : '  Chain: verified to a trusted CA, within its validity period');
+  print(
+    tls.matchedIdentity
+      ? `  Identity (Verify profile): ${tls.matchedIdentity} matches (reference identities: ${referenceIds.join(', ')})`
+      : `  Identity (Verify profile): no presented name matches ${referenceIds.join(' or ')}`,
+  );
 }
+
+/** The words verification.ts uses when the chain is fine but no name matched. */
+const IDENTITY_ERROR = 'hostname mismatch';
