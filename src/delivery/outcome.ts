@@ -1,7 +1,7 @@
 // How a failed connection attempt, or a run of them, becomes a recipient's outcome: the RFC 3463 code and
 // the words in the report and the mail log. Pure.
 import type { TlsMode } from '../table/types.js';
-import type { ConnectFailure, SmtpReply, TlsInfo } from './types.js';
+import type { ConnectFailure, RecipientReport, SmtpReply, TlsInfo } from './types.js';
 
 /** The Required family: TLS must be negotiated or no message is sent on the connection (reference §7.2). */
 export function tlsRequired(mode: TlsMode): boolean {
@@ -62,15 +62,7 @@ export function replyPhrase(reply: SmtpReply): string {
 }
 
 /** The TLS fields of a report entry. */
-export function reportTls(mode: TlsMode, tls: TlsInfo | undefined): {
-  mode: TlsMode;
-  negotiated: boolean;
-  protocol: string | null;
-  cipher: string | null;
-  verified: boolean | null;
-  verifyError: string | null;
-  matchedIdentity: string | null;
-} {
+export function reportTls(mode: TlsMode, tls: TlsInfo | undefined): RecipientReport['tls'] {
   return {
     mode,
     negotiated: tls?.negotiated ?? false,
