@@ -19,7 +19,8 @@ import { exitStatus, reportJson, reportText } from './report.js';
 import { connect } from './session.js';
 import { runTlsVerify } from './tlsverify.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
-import { nextIds, saveIds } from './ids.js';
+import { loadState, saveState } from './state.js';
+import { RecipientWindows } from './limits.js';
 
 function usage(message: string): never {
   throw new CliError(message, EXIT.USAGE);
@@ -112,7 +113,8 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));
   const log = new MailLog(logFile);
   const alerts = TlsAlerts.forHome(opts.home, (line) => process.stderr.write(line + '\n'));
-  const ids = await nextIds(opts.home);
+  const state = await loadState(opts.home);
+  const windows = new RecipientWindows(Date.now, state.recipientWindows);
 
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
@@ -134,8 +136,9 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
       ...(clientCert ? { clientCert } : {}),
       batvKey: () => loadBatvKey(opts.home),
       maxConnections,
-      firstMid: ids.mid,
-      firstDcid: ids.dcid,
+      firstMid: state.mid,
+      firstDcid: state.dcid,
+      windows,
       signal: abort.signal,
     });
   } finally {
@@ -144,7 +147,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     await log.close();
     await alerts.flush();
   }
-  await saveIds(opts.home, { mid: ids.mid + messages.length, dcid: result.lastDcid + 1 });
+  await saveState(opts.home, { mid: state.mid + messages.length, dcid: result.lastDcid + 1, recipientWindows: windows.snapshot() });
   process.stdout.write(opts.json ? reportJson(result.report) : reportText(result.report));
   return exitStatus(result.report);
 }

@@ -44,6 +44,8 @@ export interface DeliverOptions {
   clientCert?: { cert: string; key: string };
   /** Milliseconds since the epoch (recipient windows, BATV day). */
   now?: () => number;
+  /** Recipient-limit counters carried over from earlier runs (state.ts); fresh ones otherwise. */
+  windows?: RecipientWindows;
   /** Loads the BATV key when a row asks for bounce verification (loaded at most once). */
   batvKey?: () => Promise<Buffer>;
   /** System-wide cap on simultaneous connections, whatever the rows say. */
@@ -112,7 +114,7 @@ class Orchestrator {
 
   constructor(private readonly o: DeliverOptions) {
     this.now = o.now ?? Date.now;
-    this.windows = new RecipientWindows(this.now);
+    this.windows = o.windows ?? new RecipientWindows(this.now);
     this.nextDcid = o.firstDcid ?? 1;
   }
 

@@ -65,11 +65,37 @@ export class ConnectionSlots {
   }
 }
 
+/** Admissions per key as [time, count] pairs: the form kept between runs (state.ts). */
+export type WindowSnapshot = Record<string, [number, number][]>;
+
+/** The longest window a row can set (recipient_minutes is 1..60). */
+const LONGEST_WINDOW_MS = 60 * 60_000;
+
 /** Sliding windows of admitted recipients per key: at most `limit` within the last `minutes`. */
 export class RecipientWindows {
   private readonly admitted = new Map<string, { at: number; count: number }[]>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    snapshot: WindowSnapshot = {},
+  ) {
+    for (const [key, list] of Object.entries(snapshot)) {
+      if (!Array.isArray(list)) continue;
+      const entries = list.filter((e) => Array.isArray(e) && Number.isFinite(e[0]) && Number.isInteger(e[1]) && e[1] > 0).map(([at, count]) => ({ at, count }));
+      if (entries.length > 0) this.admitted.set(key, entries);
+    }
+  }
+
+  /** Admissions still inside the longest possible window, for the next run. */
+  snapshot(): WindowSnapshot {
+    const since = this.now() - LONGEST_WINDOW_MS;
+    const out: WindowSnapshot = {};
+    for (const [key, list] of this.admitted) {
+      const live = list.filter((e) => e.at > since && e.count > 0).map((e): [number, number] => [e.at, e.count]);
+      if (live.length > 0) out[key] = live;
+    }
+    return out;
+  }
 
   /** How many recipients the window still admits for this key. */
   remaining(key: string, limit: RecipientLimit): number {
@@ -85,13 +111,6 @@ export class RecipientWindows {
       this.admitted.set(key, list);
     }
     return n;
-  }
-
-  /** Gives back recipients that were admitted but never reached the server (connection lost before RCPT). */
-  refund(key: string, count: number): void {
-    const list = this.admitted.get(key);
-    const last = list?.[list.length - 1];
-    if (last) last.count = Math.max(0, last.count - count);
   }
 
   private used(key: string, limit: RecipientLimit): number {

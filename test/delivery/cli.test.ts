@@ -119,6 +119,34 @@ describe('destconfig deliver', () => {
     expect(log).toContain('Delivery start DCID 2 MID 2 to RID [0]');
   });
 
+  it('keeps the recipient limit across runs (counters in <home>/delivery-state.json)', async () => {
+    const t = emptyTable();
+    t.entries.set('example.test', { ...blankEntry('example.test'), recipientLimit: { limit: 1, minutes: 60 }, limitType: 'domain', limitApply: 'system' });
+    await commitTable(home, t, { baseRevision: 0, comment: 'test' });
+    const p = await peer({ starttls: 'offered', cert: testPki().valid });
+    const send = (to: string) => destconfig(['deliver', ...common(p.port), '--from', 'alice@sender.test', '--to', to, '--json', path.join(work, 'm.eml')]);
+    expect((await send('a@example.test')).code).toBe(0);
+    const second = await send('b@example.test');
+    expect(second.code).toBe(75);
+    expect((JSON.parse(second.stdout) as DeliveryReport).recipients[0]?.reason).toMatch(/^4\.4\.5 Recipient limit of 1 per 60 minutes reached for example\.test/);
+    expect(p.messages.map((m) => m.to)).toEqual([['a@example.test']]);
+  });
+
+  it('presents the SETUP certificate when the server asks for a client certificate', async () => {
+    const pki = testPki();
+    await writeFile(path.join(work, 'client.pem'), pki.client.cert);
+    await writeFile(path.join(work, 'client.key'), pki.client.key);
+    const t = emptyTable();
+    t.certificates.push({ name: 'outbound', certFile: path.join(work, 'client.pem'), keyFile: path.join(work, 'client.key') });
+    t.globals.certificate = 'outbound';
+    t.entries.set('example.test', { ...blankEntry('example.test'), tls: 'required' });
+    await commitTable(home, t, { baseRevision: 0, comment: 'test' });
+    const p = await peer({ starttls: 'offered', cert: pki.valid, requestClientCert: true });
+    const run = await destconfig(['deliver', ...common(p.port), '--from', 'alice@sender.test', '--to', 'bob@example.test', path.join(work, 'm.eml')]);
+    expect(run.code).toBe(0);
+    expect(p.messages[0]?.clientCertCn).toBe('client.sender.test');
+  });
+
   it('exits 75 when a recipient is deferred (Required - Verify against a wrong-name certificate), nothing sent', async () => {
     await commitRequiredVerify();
     const p = await peer({ starttls: 'offered', cert: testPki().wrongName });

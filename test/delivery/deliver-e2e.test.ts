@@ -9,6 +9,7 @@ import { batvValid } from '../../src/delivery/batv.js';
 import { deliver, type DeliverOptions, type InputMessage } from '../../src/delivery/deliver.js';
 import { MxResolver, createResolver } from '../../src/delivery/dns.js';
 import { MemoryLog } from '../../src/delivery/maillog.js';
+import { RecipientWindows } from '../../src/delivery/limits.js';
 import { connect } from '../../src/delivery/session.js';
 import { DEFAULT_TIMEOUTS } from '../../src/delivery/types.js';
 import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
@@ -171,11 +172,23 @@ describe('limits, checked at the server', () => {
   it('defers recipients beyond N per M minutes, and admits again once the injected clock moves on', async () => {
     const p = await peer();
     const t = table({ destination: 'example.test', recipientLimit: { limit: 2, minutes: 5 }, limitType: 'domain', limitApply: 'system' });
-    const { report, log } = await run([message(['a@example.test', 'b@example.test', 'c@example.test'])], t, p.port, { now: () => 1_000_000 });
-    expect(report.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered', 'deferred']);
-    expect(report.recipients[2]?.reason).toBe('4.4.5 Recipient limit of 2 per 5 minutes reached for example.test; try again later');
-    expect(log.lines.some((l) => l.includes('throttled by recipient limit'))).toBe(true);
-    expect(p.messages.flatMap((m) => m.to)).toEqual(['a@example.test', 'b@example.test']);
+    let now = 1_000_000;
+    const windows = new RecipientWindows(() => now);
+    const first = await run([message(['a@example.test', 'b@example.test', 'c@example.test'])], t, p.port, { now: () => now, windows });
+    expect(first.report.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered', 'deferred']);
+    expect(first.report.recipients[2]?.reason).toBe('4.4.5 Recipient limit of 2 per 5 minutes reached for example.test; try again later');
+    expect(first.log.lines.some((l) => l.includes('throttled by recipient limit'))).toBe(true);
+    // Four minutes on: the window is still full, and no connection is opened for nothing.
+    now += 4 * 60_000;
+    const connections = p.connections;
+    const second = await run([message(['c@example.test'])], t, p.port, { now: () => now, windows });
+    expect(second.report.recipients[0]?.status).toBe('deferred');
+    expect(p.connections).toBe(connections);
+    // Past five minutes: admitted again.
+    now += 60_001;
+    const third = await run([message(['c@example.test'])], t, p.port, { now: () => now, windows });
+    expect(third.report.recipients[0]?.status).toBe('delivered');
+    expect(p.messages.flatMap((m) => m.to)).toEqual(['a@example.test', 'b@example.test', 'c@example.test']);
   });
 });
 

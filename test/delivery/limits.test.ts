@@ -42,6 +42,19 @@ describe('RecipientWindows with an injected clock', () => {
     expect(w.remaining('other', limit)).toBe(5);
   });
 
+  it('carries its admissions over to the next run through a snapshot, dropping expired ones', () => {
+    let now = 0;
+    const w = new RecipientWindows(() => now);
+    const limit = { limit: 4, minutes: 10 };
+    w.admit('d', limit, 3);
+    now = 61 * 60_000;
+    w.admit('e', limit, 1);
+    const next = new RecipientWindows(() => now, JSON.parse(JSON.stringify(w.snapshot())));
+    expect(next.snapshot()).toEqual({ e: [[61 * 60_000, 1]] });
+    expect(next.remaining('e', limit)).toBe(3);
+    expect(new RecipientWindows(() => now, { bad: [['x', 1]] } as never).snapshot()).toEqual({});
+  });
+
   it('a limit of 0 admits nobody', () => {
     const w = new RecipientWindows(() => 0);
     expect(w.admit('d', { limit: 0, minutes: 1 }, 3)).toBe(0);
