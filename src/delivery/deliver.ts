@@ -231,7 +231,7 @@ class Orchestrator {
           conn = null;
         }
         if (!conn) {
-          if (this.windowClosed(group, null)) {
+          if (this.windowClosed(group)) {
             this.throttle(group, job, null);
             continue;
           }
@@ -266,13 +266,17 @@ class Orchestrator {
     }
   }
 
-  /** True when the destination's recipient window is already full (checked before opening a connection). */
-  private windowClosed(group: Group, conn: OpenConn | null): boolean {
+  /**
+   * True when the destination's recipient window is already full, checked before opening a connection so
+   * none is opened for nothing. Per MX IP, or per gateway with several gateways, the counter depends on
+   * the connection, so the check waits for it (sendJob).
+   */
+  private windowClosed(group: Group): boolean {
     const limit = group.row.recipientLimit.value;
     if (!limit) return false;
-    if (group.row.limitType.value === 'mxip' && !conn) return false;
-    const key = conn ? conn.limitKey : limitKey(group.destination, this.limitSettings(group), '', this.pickSource(group, null));
-    return this.windows.remaining(key, limit) === 0;
+    const sources = this.o.sources ?? [];
+    if (group.row.limitType.value === 'mxip' || (group.row.limitApply.value === 'vg' && sources.length > 1)) return false;
+    return this.windows.remaining(limitKey(group.destination, this.limitSettings(group), '', sources[0]), limit) === 0;
   }
 
   private throttle(group: Group, job: Job, conn: OpenConn | null, rids?: number[]): void {

@@ -34,7 +34,6 @@ export const lines = {
   tlsSuccess: (dcid: number, protocol: string, cipher: string, host: string) => `DCID ${dcid} TLS success protocol ${protocol} cipher ${cipher} ${host}`,
   tlsFailed: (dcid: number, why: string) => `DCID ${dcid} TLS failed: ${why}`,
   tlsRequired: (dcid: number, ip: string) => `DCID ${dcid} IP ${ip} TLS was required but could not be successfully negotiated`,
-  starttlsNotSupported: (dcid: number) => `DCID ${dcid} STARTTLS command not supported`,
   connectionError: (dcid: number, ip: string, details: string, iface: string, reason: string) =>
     `Connection Error: DCID: ${dcid} IP: ${ip} details: ${details} interface: ${iface} reason: ${reason}`,
   deliveryStart: (dcid: number, mid: number, rids: number[]) => `Delivery start DCID ${dcid} MID ${mid} to RID ${ridList(rids)}`,
@@ -49,7 +48,6 @@ export const lines = {
   maxConnections: (n: number, domain: string) => `Maximum outbound connections ${n} reached for ${domain}`,
   maxRecipientsMxip: (limit: number, domain: string, iface: string) => `Maximum recipients (${limit}) reached for MXIP in ${domain} ${iface}`,
   throttled: (domain: string, iface: string) => `Delivery to ${domain} ${iface} throttled by recipient limit`,
-  recipientLimitExpired: (domain: string, iface: string) => `Recipient limit expired; resume delivery to ${domain} ${iface}`,
   interrupted: (signal: string) => `Delivery interrupted by ${signal}: no new transactions are started`,
 };
 

@@ -158,6 +158,21 @@ describe('limits, checked at the server', () => {
     expect(p.connections).toBeLessThanOrEqual(6);
   });
 
+  it('per virtual gateway: each source address has its own count; system-wide: one count for all', async () => {
+    const p = await peer();
+    const messages = Array.from({ length: 6 }, (_, i) => message([`u${i}@example.test`]));
+    const sources = ['127.0.0.1', '127.0.0.2'];
+    const row: Partial<DestEntry> = { destination: 'example.test', maxConcurrency: 1, maxMessagesPerConnection: 1, limitType: 'domain' };
+    const vg = table({ ...row, limitApply: 'vg' });
+    const perGateway = await run(messages, vg, p.port, { sources });
+    expect(perGateway.report.summary.delivered).toBe(6);
+    expect(Object.fromEntries(perGateway.peakConnections)).toEqual({ 'example.test via 127.0.0.1': 1, 'example.test via 127.0.0.2': 1 });
+    expect(perGateway.log.lines.some((l) => / interface 127\.0\.0\.2 address 127\.0\.0\.1 /.test(l))).toBe(true);
+    expect(p.maxConcurrent).toBeLessThanOrEqual(2);
+    const systemWide = await run(messages, table({ ...row, limitApply: 'system' }), p.port, { sources });
+    expect(Object.fromEntries(systemWide.peakConnections)).toEqual({ 'example.test': 1 });
+  });
+
   it('Default limits apply to each unlisted domain on its own', async () => {
     const p = await peer();
     const t = emptyTable();
