@@ -4,10 +4,8 @@
 // and SSSSSS the first three bytes of HMAC-SHA1 over K, DDD and the original address. An address already
 // tagged (and the null sender) is left alone ("AsyncOS does not add another tag"). The key never leaves this
 // module: it is not printed, logged or exported.
-import { createHmac, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import * as store from '../store/index.js';
+import { createHmac } from 'node:crypto';
+import { ensureSecret } from '../store/index.js';
 
 /** Tags stay valid for 7 days, as the appliance accepts tags for 7 days (reference §10). */
 const VALID_DAYS = 7;
@@ -40,33 +38,7 @@ export function batvValid(tagged: string, key: Buffer, now: Date): boolean {
   return left <= VALID_DAYS;
 }
 
-type EnsureSecret = (home: string, name: string) => Promise<Buffer | string>;
-
-/**
- * The BATV key: from the store's global secrets when it offers `ensureSecret` (generated on first use),
- * otherwise from `<home>/secrets/batv.key` (mode 0600) kept by this adapter until the store has it.
- */
-export async function loadBatvKey(home: string): Promise<Buffer> {
-  // Looked up at run time: the store gains ensureSecret in the persistence work.
-  const ensure = Reflect.get(store, 'ensureSecret') as EnsureSecret | undefined;
-  if (typeof ensure === 'function') {
-    const secret = await ensure(home, 'batv');
-    return Buffer.isBuffer(secret) ? secret : Buffer.from(secret, 'utf8');
-  }
-  const file = path.join(home, 'secrets', 'batv.key');
-  try {
-    return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const key = randomBytes(32);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  try {
-    await writeFile(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
-    return key;
-  } catch (err) {
-    // Another run created it first: use theirs, so every tag is made with one key.
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return Buffer.from((await readFile(file, 'utf8')).trim(), 'hex');
-    throw err;
-  }
+/** The BATV key: the store's `batv` secret in `<home>/secrets.json`, generated on first use. */
+export function loadBatvKey(home: string): Promise<Buffer> {
+  return ensureSecret(home, 'batv');
 }

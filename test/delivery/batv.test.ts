@@ -1,7 +1,9 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { commitTable } from '../../src/store/index.js';
+import { emptyTable } from '../../src/table/types.js';
 import { batvTag, batvValid, isTagged, loadBatvKey } from '../../src/delivery/batv.js';
 
 const key = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -35,17 +37,21 @@ describe('BATV prvs tagging', () => {
 });
 
 describe('BATV key', () => {
-  it('is generated once, kept private to the owner, and reused', async () => {
+  it('is generated once in the store secrets, reused, and never written into the table', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'batv-'));
     try {
+      await commitTable(home, emptyTable(), { baseRevision: 0, comment: 'before' });
       const a = await loadBatvKey(home);
       const b = await loadBatvKey(home);
-      expect(a.length).toBeGreaterThanOrEqual(16);
+      expect(a.length).toBe(32);
       expect(b.equals(a)).toBe(true);
-      const file = path.join(home, 'secrets', 'batv.key');
-      if ((await stat(file).catch(() => null)) !== null) {
-        expect((await stat(file)).mode & 0o077).toBe(0);
-        expect((await readFile(file, 'utf8')).trim()).toBe(a.toString('hex'));
+      await commitTable(home, emptyTable(), { baseRevision: 1, comment: 'after' });
+      const files = await readdir(home);
+      expect(files).toContain('secrets.json');
+      for (const f of files.filter((n) => n !== 'secrets.json')) {
+        const text = await readFile(path.join(home, f), 'utf8').catch(() => '');
+        expect(text).not.toContain(a.toString('base64'));
+        expect(text).not.toContain(a.toString('hex'));
       }
     } finally {
       await rm(home, { recursive: true, force: true });
