@@ -233,6 +233,7 @@ class Orchestrator {
         if (!conn) {
           if (this.windowClosed(group)) {
             this.throttle(group, job, null);
+            firstDone?.();
             continue;
           }
           // A fresh route for every new connection: equal MX preferences are shuffled anew (RFC 5321 §5.1).
