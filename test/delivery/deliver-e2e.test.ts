@@ -15,6 +15,7 @@ import { DEFAULT_TIMEOUTS } from '../../src/delivery/types.js';
 import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
+import { startHostileServer } from '../helpers/hostile-server.js';
 import { testPki } from '../helpers/test-ca.js';
 
 let dns: TestDnsServer;
@@ -123,6 +124,51 @@ describe('routing', () => {
     const { report } = await run([message(['postmaster@[127.0.0.1]'])], t, p.port);
     expect(report.recipients[0]).toMatchObject({ status: 'delivered', row: '[127.0.0.1]', mxHost: null, ip: '127.0.0.1', tls: { mode: 'required', negotiated: true } });
     expect(p.messages[0]?.secure).toBe(true);
+  });
+});
+
+describe('hostile servers', () => {
+  it('a silent server times out (4.4.2) and the destination is deferred; nothing is reported delivered', async () => {
+    const silent = await startHostileServer(async (conn) => {
+      await conn.readLine(); // never greets
+    });
+    try {
+      const { report, log } = await run([message(['bob@example.test'])], emptyTable(), silent.port, {
+        timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 400, commandMs: 400, tlsMs: 400 },
+      });
+      expect(report.recipients[0]?.status).toBe('deferred');
+      expect(report.recipients[0]?.reason).toMatch(/^4\.4\.[02] .*\(mx\.example\.test \[127\.0\.0\.1\]\)$/);
+      expect(log.lines.some((l) => /Connection Error: DCID: 1 IP: 127\.0\.0\.1 /.test(l))).toBe(true);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('a server that drops the connection in the middle of DATA leaves the recipients deferred, not delivered', async () => {
+    const dropping = await startHostileServer(async (conn) => {
+      conn.write('220 mx.example.test ESMTP\r\n');
+      for (;;) {
+        const line = await conn.readLine();
+        if (line === null) return;
+        const verb = line.split(/[ :]/)[0]?.toUpperCase();
+        if (verb === 'EHLO') conn.write('250-mx.example.test\r\n250 8BITMIME\r\n');
+        else if (verb === 'DATA') {
+          conn.write('354 go ahead\r\n');
+          await conn.readLine();
+          conn.destroy();
+          return;
+        } else conn.write('250 2.0.0 Ok\r\n');
+      }
+    });
+    try {
+      const { report, log } = await run([message(['a@example.test', 'b@example.test'])], emptyTable(), dropping.port);
+      expect(report.recipients.map((r) => r.status)).toEqual(['deferred', 'deferred']);
+      expect(report.summary.delivered).toBe(0);
+      expect(log.lines.some((l) => l.includes('Message done'))).toBe(false);
+      expect(log.lines.filter((l) => /Delayed: DCID 1 MID 1 to RID [01] - /.test(l))).toHaveLength(2);
+    } finally {
+      await dropping.close();
+    }
   });
 });
 
