@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { CliError, EXIT } from '../cli/exit.js';
 import type { DeliverCliOptions, TlsVerifyCliOptions } from '../cli/commands/delivery.js';
-import { loadTable } from '../store/index.js';
+import { TableFileError, loadTable } from '../store/index.js';
 import type { DestTable } from '../table/types.js';
 import { TlsAlerts } from './alerts.js';
 import { loadBatvKey } from './batv.js';
@@ -108,7 +108,14 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     throw err;
   }
 
-  const { table } = await loadTable(opts.home);
+  let table: DestTable;
+  try {
+    ({ table } = await loadTable(opts.home));
+  } catch (err) {
+    // A damaged table file: say which file and why, send nothing (status 1, not an internal error).
+    if (err instanceof TableFileError) throw new CliError(err.message, EXIT.FAILURE);
+    throw err;
+  }
   const clientCert = await clientCertificate(table);
   const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));
   const log = new MailLog(logFile);

@@ -199,6 +199,17 @@ describe('destconfig deliver', () => {
     expect(p.connections).toBe(0);
   });
 
+  it('a damaged table file ends with status 1 naming the file, and nothing is sent', async () => {
+    const p = await peer({ starttls: 'offered', cert: testPki().valid });
+    await mkdir(home, { recursive: true });
+    await writeFile(path.join(home, 'destconfig.json'), '{damaged');
+    const run = await destconfig(['deliver', ...common(p.port), '--from', 'a@sender.test', '--to', 'b@example.test', path.join(work, 'm.eml')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(path.join(home, 'destconfig.json'));
+    expect(run.stderr).not.toContain('internal error');
+    expect(p.connections).toBe(0);
+  });
+
   it('on SIGTERM finishes the open transaction, starts no new one, reports the rest deferred, exits 75', async () => {
     let holding!: () => void;
     const inData = new Promise<void>((r) => (holding = r));
