@@ -11,7 +11,7 @@ import { commitTable } from '../../src/store/index.js';
 import type { DeliveryReport } from '../../src/delivery/types.js';
 import { blankEntry, emptyTable } from '../../src/table/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
-import { startHostileServer, type HostileServer } from '../helpers/hostile-server.js';
+import { startPlainMx } from '../helpers/plain-mx.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
 import { testPki } from '../helpers/test-ca.js';
 
@@ -215,29 +215,10 @@ describe('destconfig deliver', () => {
     const inData = new Promise<void>((r) => (holding = r));
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
-    let mails = 0;
-    const server: HostileServer = await startHostileServer(async (conn) => {
-      conn.write('220 mx.example.test ESMTP\r\n');
-      for (;;) {
-        const line = await conn.readLine();
-        if (line === null) return;
-        const verb = line.split(/[ :]/)[0]?.toUpperCase();
-        if (verb === 'EHLO') conn.write('250-mx.example.test\r\n250 8BITMIME\r\n');
-        else if (verb === 'MAIL') {
-          mails++;
-          conn.write('250 2.1.0 Ok\r\n');
-        } else if (verb === 'DATA') {
-          conn.write('354 go ahead\r\n');
-          while ((await conn.readLine()) !== '.');
-          holding();
-          await released;
-          conn.write('250 2.0.0 Ok: queued\r\n');
-        } else if (verb === 'QUIT') {
-          conn.write('221 2.0.0 Bye\r\n');
-          conn.close();
-          return;
-        } else conn.write('250 2.0.0 Ok\r\n');
-      }
+    const server = await startPlainMx(async () => {
+      holding();
+      await released;
+      return 'accept';
     });
     closers.push(() => server.close());
     const t = emptyTable();
@@ -261,7 +242,7 @@ describe('destconfig deliver', () => {
     const report = JSON.parse(run.stdout) as DeliveryReport;
     expect(report.recipients.map((r) => r.status)).toEqual(['delivered', 'deferred', 'deferred']);
     expect(report.recipients[1]?.reason).toMatch(/^4\.3\.0 Delivery interrupted/);
-    expect(mails).toBe(1);
+    expect(server.mails).toBe(1);
     expect(server.connections[0]?.clearText).toMatch(/QUIT\r\n$/);
   });
 });

@@ -16,6 +16,7 @@ import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../sr
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
 import { startHostileServer } from '../helpers/hostile-server.js';
+import { startPlainMx } from '../helpers/plain-mx.js';
 import { testPki } from '../helpers/test-ca.js';
 
 let dns: TestDnsServer;
@@ -145,21 +146,7 @@ describe('hostile servers', () => {
   });
 
   it('a server that drops the connection in the middle of DATA leaves the recipients deferred, not delivered', async () => {
-    const dropping = await startHostileServer(async (conn) => {
-      conn.write('220 mx.example.test ESMTP\r\n');
-      for (;;) {
-        const line = await conn.readLine();
-        if (line === null) return;
-        const verb = line.split(/[ :]/)[0]?.toUpperCase();
-        if (verb === 'EHLO') conn.write('250-mx.example.test\r\n250 8BITMIME\r\n');
-        else if (verb === 'DATA') {
-          conn.write('354 go ahead\r\n');
-          await conn.readLine();
-          conn.destroy();
-          return;
-        } else conn.write('250 2.0.0 Ok\r\n');
-      }
-    });
+    const dropping = await startPlainMx(async () => 'drop', true);
     try {
       const { report, log } = await run([message(['a@example.test', 'b@example.test'])], emptyTable(), dropping.port);
       expect(report.recipients.map((r) => r.status)).toEqual(['deferred', 'deferred']);
