@@ -94,6 +94,12 @@ interface OpenConn {
   limitKey: string;
 }
 
+/**
+ * Recipients per transaction: RFC 5321 §4.5.3.1.8 obliges servers to take at least 100, so a message with
+ * more recipients at one destination goes in several transactions (Postfix's default is 50, Exim's 100).
+ */
+export const MAX_RCPT_PER_TRANSACTION = 100;
+
 const INTERRUPTED = '4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted';
 
 export async function deliver(messages: InputMessage[], opts: DeliverOptions): Promise<DeliverResult> {
@@ -134,7 +140,7 @@ class Orchestrator {
           groups.set(destination, group);
         }
         let job = byDest.get(destination);
-        if (!job) {
+        if (!job || job.recipients.length >= MAX_RCPT_PER_TRANSACTION) {
           job = { mid: thisMid, from: msg.from, recipients: [], content: msg.content, entries: new Map() };
           byDest.set(destination, job);
           group.queue.push(job);

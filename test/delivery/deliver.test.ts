@@ -266,6 +266,16 @@ describe('deliver orchestration', () => {
     expect(froms[2]).toBe('sender@origin.test');
   });
 
+  it('splits more than 100 recipients of one destination into transactions of at most 100', async () => {
+    const net = new ScriptedNetwork();
+    const { result } = run([msg(Array.from({ length: 250 }, (_, i) => `u${i}@ok.test`))], emptyTable(), net);
+    const { report } = await result;
+    expect(report.summary.delivered).toBe(250);
+    expect(net.sent.map((s) => s.message.recipients.length).sort()).toEqual([100, 100, 50]);
+    expect(new Set(net.sent.map((s) => s.message.mid))).toEqual(new Set([1]));
+    expect(net.sent.flatMap((s) => s.message.recipients.map((r) => r.rid)).sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, i) => i));
+  });
+
   it('on abort starts no new transaction and reports the rest deferred', async () => {
     const net = new ScriptedNetwork();
     let open!: () => void;
