@@ -183,7 +183,7 @@ class Orchestrator {
     if (this.stopping) return;
     this.stopping = true;
     this.o.log.write(lines.interrupted('SIGTERM'));
-    this.slots.wakeAll();
+    this.slots.cancelWaiting();
     const grace = this.o.shutdownGraceMs ?? 30_000;
     const timer = setTimeout(() => {
       for (const c of this.open) c.destroy();
@@ -330,13 +330,9 @@ class Orchestrator {
       const key = limitKey(group.destination, this.limitSettings(group), target.ip, source);
       const claims = [{ key, max: row.maxConcurrency.value }];
       if (this.o.maxConnections) claims.push({ key: '*', max: this.o.maxConnections });
-      let logged = false;
-      while (!this.slots.tryAcquire(claims)) {
-        if (this.stopping) return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };
-        if (!logged && this.slots.active(key) >= row.maxConcurrency.value) this.o.log.write(lines.maxConnections(row.maxConcurrency.value, group.destination));
-        logged = true;
-        await this.slots.nextRelease();
-      }
+      if (this.slots.active(key) >= row.maxConcurrency.value) this.o.log.write(lines.maxConnections(row.maxConcurrency.value, group.destination));
+      const granted = !this.stopping && (await this.slots.acquire(claims));
+      if (!granted) return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };
       if (this.stopping) {
         this.slots.release(claims.map((c) => c.key));
         return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };

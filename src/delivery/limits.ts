@@ -22,10 +22,19 @@ export function limitKey(domain: string, s: Pick<LimitSettings, 'limitType' | 'l
   return key;
 }
 
-/** Counts open connections per key, with the highest count each key ever reached (for reports and tests). */
+export interface SlotClaim {
+  key: string;
+  max: number;
+}
+
+/**
+ * Counts open connections per key, with the highest count each key ever reached (for reports and tests).
+ * Waiters are served first come, first served: a release hands the freed slot straight to the first waiter
+ * whose claims now fit, so no waiter is woken only to find the slot gone.
+ */
 export class ConnectionSlots {
   private readonly open = new Map<string, number>();
-  private readonly waiters = new Set<() => void>();
+  private queue: { claims: SlotClaim[]; resolve: (granted: boolean) => void }[] = [];
   readonly peak = new Map<string, number>();
 
   active(key: string): number {
@@ -33,7 +42,7 @@ export class ConnectionSlots {
   }
 
   /** Takes one slot on every key if each is below its limit; all or nothing. */
-  tryAcquire(claims: { key: string; max: number }[]): boolean {
+  tryAcquire(claims: SlotClaim[]): boolean {
     if (claims.some((c) => this.active(c.key) >= c.max)) return false;
     for (const c of claims) {
       const n = this.active(c.key) + 1;
@@ -43,25 +52,30 @@ export class ConnectionSlots {
     return true;
   }
 
+  /** Resolves true once the claims are granted, or false when the waiting is cancelled (shutdown). */
+  acquire(claims: SlotClaim[]): Promise<boolean> {
+    if (this.tryAcquire(claims)) return Promise.resolve(true);
+    return new Promise((resolve) => this.queue.push({ claims, resolve }));
+  }
+
   release(keys: string[]): void {
     for (const key of keys) {
       const n = this.active(key) - 1;
       if (n <= 0) this.open.delete(key);
       else this.open.set(key, n);
     }
-    this.wakeAll();
+    this.queue = this.queue.filter((w) => {
+      if (!this.tryAcquire(w.claims)) return true;
+      w.resolve(true);
+      return false;
+    });
   }
 
-  /** Wakes every waiter (each tries again, or gives up on shutdown). */
-  wakeAll(): void {
-    const woken = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of woken) wake();
-  }
-
-  /** Resolves at the next release (the caller then tries again). */
-  nextRelease(): Promise<void> {
-    return new Promise((resolve) => this.waiters.add(resolve));
+  /** Ends every wait with `false`. */
+  cancelWaiting(): void {
+    const waiting = this.queue;
+    this.queue = [];
+    for (const w of waiting) w.resolve(false);
   }
 }
 

@@ -18,11 +18,26 @@ describe('ConnectionSlots', () => {
     expect(slots.tryAcquire([{ key: 'a', max: 2 }])).toBe(false);
     expect(slots.tryAcquire([{ key: 'b', max: 1 }, { key: '*', max: 1 }])).toBe(false);
     expect(slots.active('b')).toBe(0);
-    const woke = slots.nextRelease();
-    slots.release(['a']);
-    await woke;
-    expect(slots.active('a')).toBe(1);
     expect(slots.peak.get('a')).toBe(2);
+  });
+
+  it('hands a released slot to the first waiter whose claims fit, in arrival order, and cancels the rest', async () => {
+    const slots = new ConnectionSlots();
+    const a = { key: 'a', max: 1 };
+    const b = { key: 'b', max: 1 };
+    expect(await slots.acquire([a])).toBe(true);
+    expect(await slots.acquire([b])).toBe(true);
+    const order: string[] = [];
+    const first = slots.acquire([a]).then((g) => order.push(`first ${g}`));
+    const onB = slots.acquire([b]).then((g) => order.push(`onB ${g}`));
+    const second = slots.acquire([a]).then((g) => order.push(`second ${g}`));
+    slots.release(['a']);
+    await first;
+    expect(order).toEqual(['first true']);
+    expect(slots.active('a')).toBe(1);
+    slots.cancelWaiting();
+    await Promise.all([onB, second]);
+    expect(order).toEqual(['first true', 'onB false', 'second false']);
   });
 });
 
