@@ -206,6 +206,17 @@ describe('limits, checked at the server', () => {
     expect(Object.fromEntries(systemWide.peakConnections)).toEqual({ 'example.test': 1 });
   });
 
+  it('the system-wide cap (--max-connections) holds across destinations', async () => {
+    const p = await peer();
+    const messages = ['a@example.test', 'b@implicit.test', 'c@fallback.test', 'd@example.test', 'e@implicit.test'].map((to) => message([to]));
+    const t = emptyTable();
+    t.defaults.maxMessagesPerConnection = 1;
+    const { report, peakConnections } = await run(messages, t, p.port, { maxConnections: 1 });
+    expect(report.summary.delivered).toBe(5);
+    expect(p.maxConcurrent).toBe(1);
+    expect(peakConnections.get('*')).toBe(1);
+  });
+
   it('Default limits apply to each unlisted domain on its own', async () => {
     const p = await peer();
     const t = emptyTable();
