@@ -100,7 +100,9 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
       tlsInfo.failure ??= failure.reason;
       emit({ type: 'tls-failed', dcid, tls: tlsInfo, reason: failure.reason });
     }
-    await transport.quit(timeouts.commandMs);
+    // A server that broke the protocol gets no polite QUIT: whatever it says next cannot be trusted.
+    if (failure.stage === 'protocol') transport.destroy();
+    else await transport.quit(timeouts.commandMs);
     return failure;
   }
 }

@@ -2,7 +2,8 @@
 // CRLF normalisation checked at the server, recipient refusals, and final-reply outcomes.
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/delivery/session.js';
-import { DEFAULT_TIMEOUTS, type DeliveryConnection, type OutboundMessage, type TlsMode } from '../../src/delivery/types.js';
+import { DEFAULT_TIMEOUTS, type DeliveryConnection, type OutboundMessage } from '../../src/delivery/types.js';
+import type { TlsMode } from '../../src/table/types.js';
 import { startHostileServer, startScriptedSmtpServer, type HostileServer } from '../helpers/hostile-server.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
 import { testPki } from '../helpers/test-ca.js';
