@@ -23,7 +23,8 @@ export class TransportError extends Error {
 interface Waiter {
   resolve: (reply: SmtpReply) => void;
   reject: (error: TransportError) => void;
-  timer: NodeJS.Timeout;
+  timeoutMs: number;
+  awaiting: string;
 }
 
 export interface TransportConnectOptions {
@@ -111,11 +112,34 @@ export class SmtpTransport {
     if (ready) return Promise.resolve(ready);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(new TransportError('timeout', `timed out after ${timeoutMs} ms waiting for ${awaiting}`));
-      }, timeoutMs);
-      this.waiter = { resolve, reject, timer };
+      this.waiter = { resolve, reject, timeoutMs, awaiting };
+      this.armTimer(timeoutMs);
     });
+  }
+
+  /**
+   * One timer per connection, re-armed with refresh() for each read instead of a new setTimeout per
+   * reply (several replies per message on the hot path). When it fires with no read pending it does
+   * nothing; it is unref'd so an idle connection's timer never keeps the process alive.
+   */
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+
+  private armTimer(timeoutMs: number): void {
+    if (this.timer && this.timerMs === timeoutMs) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerMs = timeoutMs;
+    this.timer = setTimeout(() => this.onTimer(), timeoutMs);
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${waiter.awaiting}`));
   }
 
   /**
@@ -245,7 +269,6 @@ export class SmtpTransport {
     const waiter = this.waiter;
     if (waiter && this.parser.queued > 0) {
       this.waiter = null;
-      clearTimeout(waiter.timer);
       waiter.resolve(this.parser.take() as SmtpReply);
     }
   }
@@ -257,10 +280,11 @@ export class SmtpTransport {
     const terminated = this.onTerminated;
     this.onTerminated = null;
     terminated?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = null;
-      clearTimeout(waiter.timer);
       waiter.reject(error);
     }
   }
