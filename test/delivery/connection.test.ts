@@ -90,9 +90,7 @@ describe('connection lifecycle', () => {
         if (line.startsWith('EHLO')) conn.write('250 mx\r\n');
         else if (line === 'DATA') {
           conn.write('354 go\r\n');
-          while ((await conn.readLine()) !== '.') {
-            /* body */
-          }
+          await conn.readData();
           sawData();
           return; // and never answer the final dot
         } else conn.write('250 ok\r\n');

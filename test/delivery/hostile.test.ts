@@ -86,9 +86,7 @@ describe('servers that stall or flood', () => {
   it('defers (never delivers) when the server stalls after the final dot', async () => {
     const server = await serve(untilData(async (conn) => {
       conn.write('354 go\r\n');
-      while ((await conn.readLine()) !== '.') {
-        /* body */
-      }
+      await conn.readData();
       // ...and never answer.
     }));
     const open = (await attempt(server.port, 'no', { dataMs: 300 })) as OpenConnection;
@@ -120,9 +118,7 @@ describe('connections lost mid-transaction', () => {
   it('defers when the server closes after the final dot without a reply', async () => {
     const server = await serve(untilData(async (conn) => {
       conn.write('354 go\r\n');
-      while ((await conn.readLine()) !== '.') {
-        /* body */
-      }
+      await conn.readData();
       conn.close();
     }));
     const open = (await attempt(server.port)) as OpenConnection;
@@ -215,16 +211,21 @@ describe('greeting and EHLO', () => {
   });
 });
 
+/** Greets, offers STARTTLS, and answers the STARTTLS command with `reply` (raw bytes); then `after`. */
+function answerStartTls(reply: string, after: (conn: ScriptedConnection) => Promise<unknown> = (conn) => conn.readLine()) {
+  return serve(async (conn) => {
+    conn.write('220 mx ESMTP\r\n');
+    await conn.readLine();
+    conn.write('250-mx\r\n250 STARTTLS\r\n');
+    await conn.readLine();
+    conn.write(reply);
+    await after(conn);
+  });
+}
+
 describe('STARTTLS hygiene', () => {
   it('drops the connection when a CRLF-free fragment follows the 220', async () => {
-    const server = await serve(async (conn) => {
-      conn.write('220 mx ESMTP\r\n');
-      await conn.readLine();
-      conn.write('250-mx\r\n250 STARTTLS\r\n');
-      await conn.readLine();
-      conn.write('220 go ahead\r\n250 AUTH PLA');
-      await conn.readLine();
-    });
+    const server = await answerStartTls('220 go ahead\r\n250 AUTH PLA');
     const result = (await attempt(server.port, 'preferred')) as ConnectFailure;
     expect(result).toMatchObject({ ok: false, stage: 'protocol' });
     expect(server.connections[0]?.clearText).toBe('EHLO client.sender.test\r\nSTARTTLS\r\n');
@@ -247,27 +248,13 @@ describe('STARTTLS hygiene', () => {
   });
 
   it('fails with stage tls when the handshake stalls after the 220', async () => {
-    const server = await serve(async (conn) => {
-      conn.write('220 mx ESMTP\r\n');
-      await conn.readLine();
-      conn.write('250-mx\r\n250 STARTTLS\r\n');
-      await conn.readLine();
-      conn.write('220 go ahead\r\n');
-      await new Promise((resolve) => setTimeout(resolve, 5_000));
-    });
+    const server = await answerStartTls('220 go ahead\r\n', () => new Promise((resolve) => setTimeout(resolve, 5_000)));
     const result = (await attempt(server.port, 'preferred', { tlsMs: 300 })) as ConnectFailure;
     expect(result).toMatchObject({ ok: false, stage: 'tls', reason: 'TLS handshake timed out after 300 ms' });
   });
 
   it('abandons the session on an unexpected 2xx/3xx reply to STARTTLS', async () => {
-    const server = await serve(async (conn) => {
-      conn.write('220 mx ESMTP\r\n');
-      await conn.readLine();
-      conn.write('250-mx\r\n250 STARTTLS\r\n');
-      await conn.readLine();
-      conn.write('354 what\r\n');
-      await conn.readLine();
-    });
+    const server = await answerStartTls('354 what\r\n');
     const result = (await attempt(server.port, 'preferred')) as ConnectFailure;
     expect(result).toMatchObject({ ok: false, stage: 'protocol', reason: 'unexpected reply to STARTTLS: 354 what' });
   });

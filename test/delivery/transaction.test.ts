@@ -35,6 +35,15 @@ function message(mid: number, recipients: string[], content: string | Buffer = '
   };
 }
 
+/** One message to two recipients on a fresh connection, closed afterwards; both must be delivered. */
+async function sendToTwo(port: number) {
+  const connection = await open(port);
+  const result = await connection.send(message(1, ['b@example.test', 'c@example.test']));
+  await connection.close();
+  expect(result.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered']);
+  return result;
+}
+
 async function peer(options: Parameters<typeof startSmtpPeer>[0]): Promise<SmtpPeer> {
   const p = await startSmtpPeer(options);
   closers.push(() => p.close());
@@ -83,18 +92,13 @@ describe('PIPELINING and RSET', () => {
       }
       // Only now answer MAIL, both RCPTs and DATA, in one write.
       conn.write('250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n');
-      while ((await conn.readLine()) !== '.') {
-        /* message body */
-      }
+      await conn.readData();
       conn.write('250 2.0.0 queued\r\n');
       await conn.readLine();
       conn.write('221 bye\r\n');
       conn.close();
     });
-    const connection = await open(server.port);
-    const result = await connection.send(message(1, ['b@example.test', 'c@example.test']));
-    await connection.close();
-    expect(result.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered']);
+    const result = await sendToTwo(server.port);
     expect(result.finalReply).toEqual({ code: 250, enhanced: '2.0.0', text: 'queued' });
   });
 
@@ -112,19 +116,14 @@ describe('PIPELINING and RSET', () => {
         if (conn.clearText.endsWith(`${line}\r\n`) === false && line !== 'DATA') sentAhead = true;
         if (line === 'DATA') {
           conn.write('354 go\r\n');
-          while ((await conn.readLine()) !== '.') {
-            /* body */
-          }
+          await conn.readData();
           conn.write('250 queued\r\n');
         } else conn.write('250 ok\r\n');
       }
       conn.write('221 bye\r\n');
       conn.close();
     });
-    const connection = await open(server.port);
-    const result = await connection.send(message(1, ['b@example.test', 'c@example.test']));
-    await connection.close();
-    expect(result.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered']);
+    const result = await sendToTwo(server.port);
     expect(sentAhead).toBe(false);
   });
 
