@@ -123,7 +123,7 @@ describe('PIPELINING and RSET', () => {
       conn.write('221 bye\r\n');
       conn.close();
     });
-    const result = await sendToTwo(server.port);
+    await sendToTwo(server.port);
     expect(sentAhead).toBe(false);
   });
 
