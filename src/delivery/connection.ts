@@ -192,8 +192,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       if (!(error instanceof TransportError)) throw error;
       // Lost before a reply decided it: deferred, never delivered (the server may or may not have the
       // message; RFC 5321 §6.1 prefers a possible duplicate to a loss).
-      const reason = error.kind === 'timeout' ? error.message : `${error.message} while waiting for ${stage}`;
-      for (const r of recipients) decide(r.rid, r.address, 'deferred', undefined, reason);
+      const reason = error.kind === 'timeout' || error.reply ? error.message : `${error.message} while waiting for ${stage}`;
+      for (const r of recipients) decide(r.rid, r.address, 'deferred', error.reply, reason);
       return finish();
     } finally {
       this.busy = false;

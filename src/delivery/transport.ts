@@ -4,7 +4,7 @@
 // survives the upgrade.
 import net from 'node:net';
 import tls from 'node:tls';
-import { ReplyParser, SmtpProtocolError } from './reply.js';
+import { formatReply, ReplyParser, SmtpProtocolError } from './reply.js';
 import type { SmtpReply } from './types.js';
 
 /** Why the transport failed: the classification the session maps onto ConnectFailure stages. */
@@ -15,6 +15,8 @@ export class TransportError extends Error {
   constructor(
     readonly kind: TransportErrorKind,
     message: string,
+    /** The reply that ended the connection (a 421), when one did. */
+    readonly reply?: SmtpReply,
   ) {
     super(message);
   }
@@ -90,7 +92,7 @@ export class SmtpTransport {
     return this.socket.localPort ?? 0;
   }
 
-  /** False once the connection failed or was closed. */
+  /** False once the connection failed or was closed, or the server announced it is closing (421). */
   get usable(): boolean {
     return this.failure === null;
   }
@@ -100,15 +102,23 @@ export class SmtpTransport {
     return this.failure;
   }
 
+  /**
+   * Writes a command group or message data. A reply waiting unread at this point answers nothing we
+   * asked: the two sides are out of step (or the server is injecting), so the connection is dropped.
+   */
   write(data: string | Buffer): void {
     if (this.failure) return; // the next read reports the failure
+    if (this.parser.queued > 0) {
+      this.fail(new TransportError('protocol', 'protocol violation: reply received before any command asked for it'));
+      return;
+    }
     this.socket.write(data);
   }
 
   /** Reads the next complete reply; rejects with a TransportError on timeout, close or a protocol violation. */
   readReply(timeoutMs: number, awaiting: string): Promise<SmtpReply> {
     // Replies that arrived before a close are still the server's word (e.g. 421 then close).
-    const ready = this.parser.take();
+    const ready = this.take();
     if (ready) return Promise.resolve(ready);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
@@ -269,8 +279,20 @@ export class SmtpTransport {
     const waiter = this.waiter;
     if (waiter && this.parser.queued > 0) {
       this.waiter = null;
-      waiter.resolve(this.parser.take() as SmtpReply);
+      waiter.resolve(this.take() as SmtpReply);
     }
+  }
+
+  /**
+   * Takes the next reply. A 421 means the server is closing the channel (RFC 5321 §3.8): the reply is
+   * returned, and every later read fails at once instead of waiting for replies that will not come.
+   */
+  private take(): SmtpReply | undefined {
+    const reply = this.parser.take();
+    if (reply?.code === 421) {
+      this.fail(new TransportError('closed', `the server is closing the connection: ${formatReply(reply)}`, reply));
+    }
+    return reply;
   }
 
   private fail(error: TransportError): void {

@@ -98,6 +98,43 @@ describe('servers that stall or flood', () => {
   });
 });
 
+describe('servers out of step', () => {
+  it('drops a server that sends a reply nobody asked for', async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+      conn.write('250 mx\r\n250 2.0.0 and another one\r\n');
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port)) as OpenConnection;
+    const sent = await result.connection.send(MESSAGE);
+    expect(sent.recipients[0]).toMatchObject({ status: 'deferred' });
+    expect(sent.recipients[0]?.reason).toContain('protocol violation: reply received before any command asked for it');
+    expect(server.connections[0]?.clearText).toBe('EHLO client.sender.test\r\n');
+  });
+
+  it('stops using a connection after a 421 and does not say QUIT on it', async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+      conn.write('250-mx\r\n250 PIPELINING\r\n');
+      await conn.readLine();
+      conn.write('421 4.4.2 idle too long, closing\r\n');
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port)) as OpenConnection;
+    const sent = await result.connection.send(MESSAGE);
+    expect(sent.recipients[0]).toMatchObject({
+      status: 'deferred',
+      reply: { code: 421, enhanced: '4.4.2' },
+      reason: 'the server is closing the connection: 421 4.4.2 idle too long, closing',
+    });
+    expect(result.connection.usable).toBe(false);
+    await result.connection.close();
+    expect(server.connections[0]?.clearText).not.toContain('QUIT');
+  });
+});
+
 describe('connections lost mid-transaction', () => {
   it('defers when the server drops in the middle of DATA', async () => {
     const server = await serve(untilData(async (conn) => {
@@ -148,10 +185,11 @@ describe('greeting and EHLO', () => {
     expect(result.reason).toContain('ECONNREFUSED');
   });
 
+  // After a 554 greeting the client sends QUIT (RFC 5321 §3.1); a 421 announces the close, so no QUIT.
   it.each([
-    ['421 4.7.0 too busy', 421],
-    ['554 5.7.1 go away', 554],
-  ])('reports a %s greeting and says QUIT', async (greeting, code) => {
+    ['421 4.7.0 too busy', 421, ''],
+    ['554 5.7.1 go away', 554, 'QUIT\r\n'],
+  ])('reports a %s greeting', async (greeting, code, clientSent) => {
     const server = await serve(async (conn) => {
       conn.write(`${greeting}\r\n`);
       if ((await conn.readLine()) === 'QUIT') conn.write('221 bye\r\n');
@@ -160,7 +198,7 @@ describe('greeting and EHLO', () => {
     const result = (await attempt(server.port)) as ConnectFailure;
     expect(result).toMatchObject({ ok: false, stage: 'greeting', reply: { code } });
     expect(result.reason).toBe(`greeting refused: ${greeting}`);
-    expect(server.connections[0]?.clearText).toBe('QUIT\r\n');
+    expect(server.connections[0]?.clearText).toBe(clientSent);
   });
 
   function ehloRefusing() {
