@@ -2,6 +2,7 @@
 // before every transaction but the first, MAIL/RCPT.../DATA in one write when PIPELINING is offered
 // (RFC 2920), SIZE honoured before anything is sent, the body CRLF-normalised and dot-stuffed.
 // Nothing is reported delivered unless the server answered 2xx to the final dot.
+import { isAscii } from 'node:buffer';
 import { encodeData, encodedMessageSize } from './message-data.js';
 import type { SmtpTransport } from './transport.js';
 import { TransportError } from './transport.js';
@@ -25,9 +26,9 @@ function statusOf(reply: SmtpReply): 'accepted' | 'bounced' | 'deferred' {
   return reply.code >= 500 && reply.code < 600 ? 'bounced' : 'deferred';
 }
 
-function hasEightBit(content: Buffer): boolean {
-  for (let i = 0; i < content.length; i++) if ((content[i] as number) > 0x7f) return true;
-  return false;
+function envelopeIsAscii(message: OutboundMessage): boolean {
+  const ascii = (text: string): boolean => !/[^\x00-\x7f]/.test(text);
+  return ascii(message.from) && message.recipients.every((r) => ascii(r.address));
 }
 
 export class SmtpDeliveryConnection implements DeliveryConnection {
@@ -191,8 +192,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       if (!(error instanceof TransportError)) throw error;
       // Lost before a reply decided it: deferred, never delivered (the server may or may not have the
       // message; RFC 5321 §6.1 prefers a possible duplicate to a loss).
-      const reason = `${error.message} (while waiting for ${stage})`;
-      for (const r of recipients) decide(r.rid, r.address, 'deferred', undefined, reason);
+      const reason = error.kind === 'timeout' || error.reply ? error.message : `${error.message} while waiting for ${stage}`;
+      for (const r of recipients) decide(r.rid, r.address, 'deferred', error.reply, reason);
       return finish();
     } finally {
       this.busy = false;
@@ -214,10 +215,9 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private mailCommand(message: OutboundMessage, size: number): string {
     let command = `MAIL FROM:<${message.from}>`;
     if (this.maxSize > 0 || this.capabilities.has('SIZE')) command += ` SIZE=${size}`;
-    if (this.capabilities.has('8BITMIME') && hasEightBit(message.content)) command += ' BODY=8BITMIME';
-    if (this.capabilities.has('SMTPUTF8') && /[^\x00-\x7f]/.test(message.from + message.recipients.map((r) => r.address).join(''))) {
-      command += ' SMTPUTF8';
-    }
+    // RFC 6152 / RFC 6531 parameters, only when offered and needed (isAscii is a native SIMD scan).
+    if (this.capabilities.has('8BITMIME') && !isAscii(message.content)) command += ' BODY=8BITMIME';
+    if (this.capabilities.has('SMTPUTF8') && !envelopeIsAscii(message)) command += ' SMTPUTF8';
     return `${command}\r\n`;
   }
 

@@ -5,12 +5,13 @@
 // to a connection that is not encrypted (and, for the Verify modes, verified): MAIL FROM is never
 // sent in the clear.
 import { SmtpDeliveryConnection } from './connection.js';
+import type { TLSSocket } from 'node:tls';
 import { formatReply } from './reply.js';
 import { defaultSessionCache, secureContextFor, sessionKey, sniName, tlsConnectOptions, type TlsSessionCache } from './tls-context.js';
 import { attemptsStartTls, mustEncrypt, mustVerify } from './tls-policy.js';
 import { SmtpTransport, TransportError } from './transport.js';
 import type { ConnectFailure, ConnectOptions, Connector, OpenConnection, SmtpReply, TlsInfo } from './types.js';
-import { snapshotPeer, verifyPeer } from './verification.js';
+import { snapshotPeer, verifyPeer, type PeerSnapshot } from './verification.js';
 
 type Stage = ConnectFailure['stage'];
 
@@ -100,7 +101,9 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
       tlsInfo.failure ??= failure.reason;
       emit({ type: 'tls-failed', dcid, tls: tlsInfo, reason: failure.reason });
     }
-    await transport.quit(timeouts.commandMs);
+    // A server that broke the protocol gets no polite QUIT: whatever it says next cannot be trusted.
+    if (failure.stage === 'protocol') transport.destroy();
+    else await transport.quit(timeouts.commandMs);
     return failure;
   }
 }
@@ -180,10 +183,14 @@ async function startTls(
   // After the 220 there is no way back to the clear: any failure abandons the connection.
   const key = sessionKey(target.ip, target.port, sniName(policy.servername) ?? '', secureContextFor(policy).id);
   const cached = cache.get(key);
+  // The peer facts are read once per connection; a resumed session shows none and keeps the cached ones.
+  let peer: PeerSnapshot | undefined | null = null;
+  const peerOf = (tlsSocket: TLSSocket): PeerSnapshot | undefined =>
+    (peer ??= snapshotPeer(tlsSocket) ?? (tlsSocket.isSessionReused() ? cached?.peer : undefined));
   let socket;
   try {
     socket = await transport.startTls(tlsConnectOptions(policy, cached?.session), timeouts.tlsMs, (session, tlsSocket) =>
-      cache.set(key, { session, peer: snapshotPeer(tlsSocket) ?? cached?.peer }),
+      cache.set(key, { session, peer: peerOf(tlsSocket) }),
     );
   } catch (error) {
     cache.delete(key);
@@ -195,7 +202,7 @@ async function startTls(
   if (protocol) tlsInfo.protocol = protocol;
   const cipher = socket.getCipher();
   if (cipher?.name) tlsInfo.cipher = cipher.name;
-  Object.assign(tlsInfo, verifyPeer(socket, policy, cached?.peer));
+  Object.assign(tlsInfo, verifyPeer(peerOf(socket), policy));
   if (mustVerify(policy.mode) && !tlsInfo.verified) {
     throw new StepFailure('tls', `certificate verification failed: ${tlsInfo.verifyError ?? 'unknown reason'}`);
   }

@@ -4,7 +4,7 @@
 // survives the upgrade.
 import net from 'node:net';
 import tls from 'node:tls';
-import { ReplyParser, SmtpProtocolError } from './reply.js';
+import { formatReply, ReplyParser, SmtpProtocolError } from './reply.js';
 import type { SmtpReply } from './types.js';
 
 /** Why the transport failed: the classification the session maps onto ConnectFailure stages. */
@@ -15,6 +15,8 @@ export class TransportError extends Error {
   constructor(
     readonly kind: TransportErrorKind,
     message: string,
+    /** The reply that ended the connection (a 421), when one did. */
+    readonly reply?: SmtpReply,
   ) {
     super(message);
   }
@@ -23,7 +25,8 @@ export class TransportError extends Error {
 interface Waiter {
   resolve: (reply: SmtpReply) => void;
   reject: (error: TransportError) => void;
-  timer: NodeJS.Timeout;
+  timeoutMs: number;
+  awaiting: string;
 }
 
 export interface TransportConnectOptions {
@@ -89,7 +92,7 @@ export class SmtpTransport {
     return this.socket.localPort ?? 0;
   }
 
-  /** False once the connection failed or was closed. */
+  /** False once the connection failed or was closed, or the server announced it is closing (421). */
   get usable(): boolean {
     return this.failure === null;
   }
@@ -99,23 +102,54 @@ export class SmtpTransport {
     return this.failure;
   }
 
+  /**
+   * Writes a command group or message data. A reply waiting unread at this point answers nothing we
+   * asked: the two sides are out of step (or the server is injecting), so the connection is dropped.
+   */
   write(data: string | Buffer): void {
     if (this.failure) return; // the next read reports the failure
+    if (this.parser.queued > 0) {
+      this.fail(new TransportError('protocol', 'protocol violation: reply received before any command asked for it'));
+      return;
+    }
     this.socket.write(data);
   }
 
   /** Reads the next complete reply; rejects with a TransportError on timeout, close or a protocol violation. */
   readReply(timeoutMs: number, awaiting: string): Promise<SmtpReply> {
     // Replies that arrived before a close are still the server's word (e.g. 421 then close).
-    const ready = this.parser.take();
+    const ready = this.take();
     if (ready) return Promise.resolve(ready);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(new TransportError('timeout', `timed out after ${timeoutMs} ms waiting for ${awaiting}`));
-      }, timeoutMs);
-      this.waiter = { resolve, reject, timer };
+      this.waiter = { resolve, reject, timeoutMs, awaiting };
+      this.armTimer(timeoutMs);
     });
+  }
+
+  /**
+   * One timer per connection, re-armed with refresh() for each read instead of a new setTimeout per
+   * reply (several replies per message on the hot path). When it fires with no read pending it does
+   * nothing; it is unref'd so an idle connection's timer never keeps the process alive.
+   */
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+
+  private armTimer(timeoutMs: number): void {
+    if (this.timer && this.timerMs === timeoutMs) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerMs = timeoutMs;
+    this.timer = setTimeout(() => this.onTimer(), timeoutMs);
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${waiter.awaiting}`));
   }
 
   /**
@@ -245,9 +279,20 @@ export class SmtpTransport {
     const waiter = this.waiter;
     if (waiter && this.parser.queued > 0) {
       this.waiter = null;
-      clearTimeout(waiter.timer);
-      waiter.resolve(this.parser.take() as SmtpReply);
+      waiter.resolve(this.take() as SmtpReply);
     }
+  }
+
+  /**
+   * Takes the next reply. A 421 means the server is closing the channel (RFC 5321 §3.8): the reply is
+   * returned, and every later read fails at once instead of waiting for replies that will not come.
+   */
+  private take(): SmtpReply | undefined {
+    const reply = this.parser.take();
+    if (reply?.code === 421) {
+      this.fail(new TransportError('closed', `the server is closing the connection: ${formatReply(reply)}`, reply));
+    }
+    return reply;
   }
 
   private fail(error: TransportError): void {
@@ -257,10 +302,11 @@ export class SmtpTransport {
     const terminated = this.onTerminated;
     this.onTerminated = null;
     terminated?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = null;
-      clearTimeout(waiter.timer);
       waiter.reject(error);
     }
   }

@@ -79,17 +79,11 @@ export function snapshotPeer(socket: tls.TLSSocket): PeerSnapshot | undefined {
 }
 
 /**
- * Chain, validity and identity of the peer certificate of `socket` under the policy's mode. For a
- * resumed session the snapshot from the original handshake stands in, and its validity period is
- * checked again against `now` (OpenSSL does not re-check it on resumption).
+ * Chain, validity and identity of the peer certificate under the policy's mode. For a resumed session
+ * the snapshot from the original handshake stands in, and its validity period is checked again against
+ * `now` (OpenSSL does not re-check it on resumption).
  */
-export function verifyPeer(
-  socket: tls.TLSSocket,
-  policy: TlsPolicy,
-  resumedFrom?: PeerSnapshot,
-  now: number = Date.now(),
-): VerificationResult {
-  const peer = snapshotPeer(socket) ?? (socket.isSessionReused() ? resumedFrom : undefined);
+export function verifyPeer(peer: PeerSnapshot | undefined, policy: TlsPolicy, now: number = Date.now()): VerificationResult {
   if (!peer) return { verified: false, verifyError: 'no certificate presented' };
   const { cert } = peer;
   const peerCertificate = describeCertificate(cert);

@@ -63,6 +63,17 @@ export class ScriptedConnection {
     });
   }
 
+  /** Reads message data up to the lone dot; returns the lines as received (still dot-stuffed), or null on close. */
+  async readData(): Promise<string[] | null> {
+    const lines: string[] = [];
+    for (;;) {
+      const line = await this.readLine();
+      if (line === null) return null;
+      if (line === '.') return lines;
+      lines.push(line);
+    }
+  }
+
   /** Resolves once any bytes at all arrive (e.g. the ClientHello after a 220). */
   waitForBytes(): Promise<void> {
     return new Promise((resolve) => {
@@ -210,13 +221,8 @@ export async function startScriptedSmtpServer(options: ScriptedSmtpOptions): Pro
         conn.write('250 2.1.0 Ok\r\n');
       } else if (verb === 'DATA') {
         conn.write('354 End data with <CR><LF>.<CR><LF>\r\n');
-        const lines: string[] = [];
-        for (;;) {
-          const dataLine = await conn.readLine();
-          if (dataLine === null) return;
-          if (dataLine === '.') break;
-          lines.push(dataLine);
-        }
+        const lines = await conn.readData();
+        if (lines === null) return;
         accepted.push({ data: lines.map((l) => `${l}\r\n`).join(''), secure: conn.secure });
         conn.write('250 2.0.0 Ok: queued\r\n');
       } else if (verb === 'QUIT') {
