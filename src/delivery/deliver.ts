@@ -9,13 +9,13 @@
 // messages per connection. When every address fails, the destination is deferred: that message and every
 // message still queued for it (Postfix likewise stops trying a destination it found dead).
 import type { DestTable } from '../table/types.js';
-import { effectiveRow, findEntry, type EffectiveRow } from '../table/lookup.js';
-import { isIpDestination, recipientDestination } from '../table/domain.js';
+import { isIpDestination } from '../table/domain.js';
 import type { Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
 import type { MxResolver } from './dns.js';
 import { literalRoute, orderTargets, type Route, type RouteTarget } from './route.js';
 import { ConnectionSlots, RecipientWindows, limitKey, recipientLimitReason } from './limits.js';
-import { lines, type MailLogSink } from './maillog.js';
+import { lines, logConnectionEvent, type MailLogSink } from './maillog.js';
+import { NOT_ATTEMPTED, planDelivery, type Group, type Job } from './plan.js';
 import type { AlertSink } from './alerts.js';
 import { batvTag } from './batv.js';
 import { decidingFailure, describeFailure, isTlsFailure, replyPhrase, reportTls, tlsRequired, type AttemptFailure } from './outcome.js';
@@ -66,26 +66,6 @@ export interface DeliverResult {
   lastDcid: number;
 }
 
-interface Job {
-  mid: number;
-  from: string;
-  recipients: { rid: number; address: string }[];
-  content: Buffer;
-  /** Report entries of this job's recipients, by RID. */
-  entries: Map<number, RecipientReport>;
-}
-
-interface Group {
-  destination: string;
-  row: EffectiveRow;
-  queue: Job[];
-  /**
-   * Settles when the destination's first connection attempt ends. Other workers wait for it, so a dead
-   * destination costs one round of attempts, not one per worker (Postfix's slow start does the same).
-   */
-  firstAttempt?: Promise<void>;
-}
-
 interface OpenConn {
   connection: DeliveryConnection;
   target: RouteTarget;
@@ -93,14 +73,6 @@ interface OpenConn {
   keys: string[];
   limitKey: string;
 }
-
-/**
- * Recipients per transaction: RFC 5321 §4.5.3.1.8 obliges servers to take at least 100, so a message with
- * more recipients at one destination goes in several transactions (Postfix's default is 50, Exim's 100).
- */
-export const MAX_RCPT_PER_TRANSACTION = 100;
-
-const INTERRUPTED = '4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted';
 
 export async function deliver(messages: InputMessage[], opts: DeliverOptions): Promise<DeliverResult> {
   return new Orchestrator(opts).run(messages);
@@ -115,8 +87,6 @@ class Orchestrator {
   private stopping = false;
   private readonly open = new Set<DeliveryConnection>();
   private batvKey: Promise<Buffer> | null = null;
-  /** Every recipient with its RID, to log the ones a shutdown left unattempted. */
-  private readonly all: { entry: RecipientReport; rid: number }[] = [];
 
   constructor(private readonly o: DeliverOptions) {
     this.now = o.now ?? Date.now;
@@ -125,55 +95,16 @@ class Orchestrator {
   }
 
   async run(messages: InputMessage[]): Promise<DeliverResult> {
-    const entries: RecipientReport[] = [];
-    const groups = new Map<string, Group>();
-    let mid = this.o.firstMid ?? 1;
-    for (const msg of messages) {
-      const byDest = new Map<string, Job>();
-      const thisMid = mid++;
-      msg.to.forEach((address, rid) => {
-        const destination = recipientDestination(address);
-        if (destination === null) throw new Error(`invalid recipient address ${JSON.stringify(address)}`);
-        let group = groups.get(destination);
-        if (!group) {
-          group = { destination, row: effectiveRow(this.o.table.defaults, findEntry(this.o.table, destination)), queue: [] };
-          groups.set(destination, group);
-        }
-        let job = byDest.get(destination);
-        if (!job || job.recipients.length >= MAX_RCPT_PER_TRANSACTION) {
-          job = { mid: thisMid, from: msg.from, recipients: [], content: msg.content, entries: new Map() };
-          byDest.set(destination, job);
-          group.queue.push(job);
-        }
-        const entry: RecipientReport = {
-          message: msg.name,
-          mid: thisMid,
-          address,
-          status: 'deferred',
-          row: group.row.matched ?? '(Default)',
-          mxHost: null,
-          ip: null,
-          attempts: 0,
-          reply: null,
-          reason: INTERRUPTED,
-          tls: reportTls(group.row.tls.value, undefined),
-        };
-        job.recipients.push({ rid, address });
-        job.entries.set(rid, entry);
-        entries.push(entry);
-        this.all.push({ entry, rid });
-      });
-    }
-
+    const { groups, entries, rids } = planDelivery(messages, this.o.table, this.o.firstMid ?? 1);
     const onAbort = (): void => this.interrupt();
     if (this.o.signal?.aborted) this.stopping = true;
     this.o.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await Promise.all([...groups.values()].map((g) => this.runGroup(g)));
+      await Promise.all(groups.map((g) => this.runGroup(g)));
     } finally {
       this.o.signal?.removeEventListener('abort', onAbort);
     }
-    for (const { entry, rid } of this.all) if (entry.reason === INTERRUPTED) this.o.log.write(lines.delayed(null, entry.mid, rid, INTERRUPTED));
+    for (const { entry, rid } of rids) if (entry.reason === NOT_ATTEMPTED) this.o.log.write(lines.delayed(null, entry.mid, rid, NOT_ATTEMPTED));
     const summary = { delivered: 0, deferred: 0, bounced: 0 };
     for (const e of entries) summary[e.status]++;
     return { report: { recipients: entries, summary }, peakConnections: this.slots.peak, lastDcid: this.nextDcid - 1 };
@@ -332,10 +263,10 @@ class Orchestrator {
       if (this.o.maxConnections) claims.push({ key: '*', max: this.o.maxConnections });
       if (this.slots.active(key) >= row.maxConcurrency.value) this.o.log.write(lines.maxConnections(row.maxConcurrency.value, group.destination));
       const granted = !this.stopping && (await this.slots.acquire(claims));
-      if (!granted) return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };
+      if (!granted) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
       if (this.stopping) {
         this.slots.release(claims.map((c) => c.key));
-        return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };
+        return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
       }
       attempts++;
       const dcid = this.nextDcid++;
@@ -352,7 +283,7 @@ class Orchestrator {
         helo: this.o.helo,
         timeouts: this.o.timeouts,
         dcid,
-        onEvent: (ev) => this.onEvent(ev, target),
+        onEvent: (ev) => logConnectionEvent(this.o.log, ev, target.mxHost || target.ip),
       });
       if (result.ok) {
         // The attempts that failed before this one count for the job (sendJob counts this one).
@@ -368,33 +299,11 @@ class Orchestrator {
       } else if (!tlsFailure) {
         this.o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result.stage)));
       }
-      if (this.stopping) return { ok: false, interrupted: true, failure: null, reason: INTERRUPTED };
+      if (this.stopping) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
     }
     const deciding = decidingFailure(failures);
     for (const e of job.entries.values()) e.attempts += attempts;
     return { ok: false, interrupted: false, failure: deciding ?? null, reason: deciding ? describeFailure(deciding) : '4.4.4 No address to try' };
-  }
-
-  private onEvent(ev: Parameters<NonNullable<Parameters<Connector>[0]['onEvent']>>[0], target: RouteTarget): void {
-    const log = this.o.log;
-    switch (ev.type) {
-      case 'connected':
-        log.write(lines.newConnection(ev.dcid, ev.localAddress, ev.ip, ev.port));
-        break;
-      case 'tls-success': {
-        log.write(lines.tlsSuccess(ev.dcid, ev.tls.protocol ?? 'unknown', ev.tls.cipher ?? 'unknown', target.mxHost || target.ip));
-        if (ev.tls.verified === false && ev.tls.verifyError) log.write(`DCID ${ev.dcid} TLS certificate not verified: ${ev.tls.verifyError}`);
-        break;
-      }
-      case 'tls-failed':
-        log.write(lines.tlsFailed(ev.dcid, ev.reason));
-        break;
-      case 'closed':
-        log.write(lines.close(ev.dcid));
-        break;
-      default:
-        break;
-    }
   }
 
   private async closeConn(conn: OpenConn): Promise<void> {

@@ -3,7 +3,7 @@
 // --log FILE (default `<home>/mail.log`) through one stream, in the order events happen.
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
-import type { SmtpReply } from './types.js';
+import type { ConnectionEvent, SmtpReply } from './types.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -50,6 +50,28 @@ export const lines = {
   throttled: (domain: string, iface: string) => `Delivery to ${domain} ${iface} throttled by recipient limit`,
   interrupted: (signal: string) => `Delivery interrupted by ${signal}: no new transactions are started`,
 };
+
+/** The mail-log lines of the connection layer's events (`host`: the MX name, or the IP for a literal). */
+export function logConnectionEvent(log: MailLogSink, ev: ConnectionEvent, host: string): void {
+  switch (ev.type) {
+    case 'connected':
+      log.write(lines.newConnection(ev.dcid, ev.localAddress, ev.ip, ev.port));
+      break;
+    case 'tls-success':
+      log.write(lines.tlsSuccess(ev.dcid, ev.tls.protocol ?? 'unknown', ev.tls.cipher ?? 'unknown', host));
+      // Preferred - Verify delivers over an unverified session; the reason is worth a line of its own.
+      if (ev.tls.verified === false && ev.tls.verifyError) log.write(`DCID ${ev.dcid} TLS certificate not verified: ${ev.tls.verifyError}`);
+      break;
+    case 'tls-failed':
+      log.write(lines.tlsFailed(ev.dcid, ev.reason));
+      break;
+    case 'closed':
+      log.write(lines.close(ev.dcid));
+      break;
+    default:
+      break;
+  }
+}
 
 export interface MailLogSink {
   write(text: string, severity?: Severity): void;
