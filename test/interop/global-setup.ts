@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
-import { missingPrograms, readPeersEnv, type PeersEnv } from './helpers/peers-env.js';
+import { missingPrograms, readPeersEnv, REQUIRED_PROGRAMS, type PeersEnv } from './helpers/peers-env.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,7 +31,8 @@ async function peersCommand(base: string, action: 'start' | 'stop'): Promise<voi
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const missing = missingPrograms();
   if (missing.length > 0) {
-    const what = `interop peers not installed (missing: ${missing.join(', ')}; Debian: apt-get install postfix dnsmasq swaks)`;
+    const packages = [...new Set(missing.map((m) => REQUIRED_PROGRAMS[m]))].join(' ');
+    const what = `interop peers not installed (missing: ${missing.join(', ')}; Debian: apt-get install ${packages})`;
     if (process.env.CI === 'true') throw new Error(`${what}: under CI=true this is a failure, not a skip`);
     console.log(`interop suite skipped: ${what}`);
     project.provide('peers', null);

@@ -12,8 +12,14 @@ describe.skipIf(peers === null)('peers as seen by swaks, openssl and a plain res
   const p = peers!;
 
   describe('dnsmasq', () => {
-    const resolver = new dns.Resolver({ timeout: 2000, tries: 2 });
-    resolver.setServers([p.dnsServer]);
+    let resolverOnce: dns.Resolver | undefined;
+    const dnsmasq = (): dns.Resolver => {
+      if (!resolverOnce) {
+        resolverOnce = new dns.Resolver({ timeout: 2000, tries: 2 });
+        resolverOnce.setServers([p.dnsServer]);
+      }
+      return resolverOnce;
+    };
 
     it('serves one MX per listener domain, pointing at the listener address', async () => {
       const cases: [string, string, string][] = [
@@ -23,32 +29,32 @@ describe.skipIf(peers === null)('peers as seen by swaks, openssl and a plain res
         ['mismatch.test', 'mx.mismatch.test', p.ips.mismatch],
       ];
       for (const [domain, mx, ip] of cases) {
-        expect(await resolver.resolveMx(domain)).toEqual([{ exchange: mx, priority: 10 }]);
-        expect(await resolver.resolve4(mx)).toEqual([ip]);
+        expect(await dnsmasq().resolveMx(domain)).toEqual([{ exchange: mx, priority: 10 }]);
+        expect(await dnsmasq().resolve4(mx)).toEqual([ip]);
       }
     });
 
     it('serves two preferences for the fallback domains, the first one down or refusing', async () => {
       const byPref = (rs: { exchange: string; priority: number }[]) => [...rs].sort((a, b) => a.priority - b.priority);
-      expect(byPref(await resolver.resolveMx('down.test'))).toEqual([
+      expect(byPref(await dnsmasq().resolveMx('down.test'))).toEqual([
         { exchange: 'mx1.down.test', priority: 10 },
         { exchange: 'mx2.down.test', priority: 20 },
       ]);
-      expect(byPref(await resolver.resolveMx('refuse.test'))).toEqual([
+      expect(byPref(await dnsmasq().resolveMx('refuse.test'))).toEqual([
         { exchange: 'mx1.refuse.test', priority: 10 },
         { exchange: 'mx2.refuse.test', priority: 20 },
       ]);
-      expect(await resolver.resolve4('mx1.down.test')).toEqual([p.ips.down]);
-      expect(await resolver.resolve4('mx1.refuse.test')).toEqual([p.ips.refuse]);
-      expect(await resolver.resolve4('mx2.down.test')).toEqual([p.ips.offer]);
-      expect(await resolver.resolve4('mx2.refuse.test')).toEqual([p.ips.offer]);
+      expect(await dnsmasq().resolve4('mx1.down.test')).toEqual([p.ips.down]);
+      expect(await dnsmasq().resolve4('mx1.refuse.test')).toEqual([p.ips.refuse]);
+      expect(await dnsmasq().resolve4('mx2.down.test')).toEqual([p.ips.offer]);
+      expect(await dnsmasq().resolve4('mx2.refuse.test')).toEqual([p.ips.offer]);
     });
 
     it('has a domain without MX but with an A record, a null MX, and NXDOMAIN for unknown names', async () => {
-      await expect(resolver.resolveMx('nomx.test')).rejects.toMatchObject({ code: 'ENODATA' });
-      expect(await resolver.resolve4('nomx.test')).toEqual([p.ips.offer]);
-      expect(await resolver.resolveMx('nullmx.test')).toEqual([{ exchange: '', priority: 0 }]);
-      await expect(resolver.resolveMx('missing.test')).rejects.toMatchObject({ code: 'ENOTFOUND' });
+      await expect(dnsmasq().resolveMx('nomx.test')).rejects.toMatchObject({ code: 'ENODATA' });
+      expect(await dnsmasq().resolve4('nomx.test')).toEqual([p.ips.offer]);
+      expect(await dnsmasq().resolveMx('nullmx.test')).toEqual([{ exchange: '', priority: 0 }]);
+      await expect(dnsmasq().resolveMx('missing.test')).rejects.toMatchObject({ code: 'ENOTFOUND' });
     });
   });
 

@@ -51,8 +51,15 @@ export function readPeersEnv(envFile: string): PeersEnv {
   };
 }
 
-/** Programs the peers and the cross-checks need (looked up on PATH plus /usr/sbin, where Debian puts postfix). */
-export const REQUIRED_PROGRAMS = ['postfix', 'dnsmasq', 'swaks', 'openssl', 'ss', 'script'] as const;
+/** Programs the peers and the cross-checks need, with the Debian package of each. */
+export const REQUIRED_PROGRAMS: Record<string, string> = {
+  postfix: 'postfix',
+  dnsmasq: 'dnsmasq',
+  swaks: 'swaks',
+  openssl: 'openssl',
+  ss: 'iproute2',
+  script: 'bsdutils',
+};
 
 export function findProgram(name: string): string | null {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/sbin'];
@@ -62,6 +69,7 @@ export function findProgram(name: string): string | null {
   return null;
 }
 
+/** Programs not found (looked up on PATH plus /usr/sbin and /sbin, where Debian puts postfix). */
 export function missingPrograms(): string[] {
-  return REQUIRED_PROGRAMS.filter((p) => findProgram(p) === null);
+  return Object.keys(REQUIRED_PROGRAMS).filter((p) => findProgram(p) === null);
 }

@@ -1,0 +1,136 @@
+// Driving the built product the way a user does: a table imported from an ESA table file (issue 3), then
+// `destconfig deliver --json` against the peers (issue 4).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeliveryReport, RecipientReport } from '../../../src/delivery/types.js';
+import type { TlsMode } from '../../../src/table/types.js';
+import type { PeersEnv } from './peers-env.js';
+import { runTool, type ToolResult } from './tools.js';
+
+export const DESTCONFIG = new URL('../../../bin/destconfig', import.meta.url).pathname;
+
+/** The table file's word for each TLS mode (issue 3: off|on|require|on_verify|require_verify|require_verify_hosted). */
+export const TLS_FILE_WORD: Record<TlsMode, string> = {
+  no: 'off',
+  preferred: 'on',
+  required: 'require',
+  preferred_verify: 'on_verify',
+  required_verify: 'require_verify',
+  required_verify_hosted: 'require_verify_hosted',
+};
+
+/** An ESA table file: a complete [DEFAULT] row plus one section per destination setting only its TLS mode. */
+export function tableFile(defaultTls: TlsMode, entries: Record<string, TlsMode>): string {
+  const lines = [
+    '# destconfig interop test table',
+    '[DEFAULT]',
+    'ip_sort_pref = PREFER_V4',
+    'max_host_concurrency = 500',
+    'max_messages_per_connection = 50',
+    'limit_type = host',
+    'limit_apply = system',
+    `table_tls = ${TLS_FILE_WORD[defaultTls]}`,
+    'bounce_validation = off',
+    '',
+  ];
+  for (const [domain, mode] of Object.entries(entries)) lines.push(`[${domain}]`, `table_tls = ${TLS_FILE_WORD[mode]}`, '');
+  return lines.join('\n');
+}
+
+/**
+ * A fresh table home holding the given table, committed through `destconfig import`. Homes live in the
+ * peers' run folder, so they go with it (or stay with it under PEERS_KEEP).
+ */
+export async function homeWithTable(peers: PeersEnv, table: string): Promise<string> {
+  const homes = join(peers.base, 'homes');
+  mkdirSync(homes, { recursive: true });
+  const home = mkdtempSync(join(homes, 'home-'));
+  const file = join(home, 'interop-table.txt');
+  writeFileSync(file, table);
+  const r = await runTool(DESTCONFIG, ['--home', home, 'import', file]);
+  if (r.code !== 0) {
+    throw new Error(`destconfig import failed (exit ${r.code}); is the import command on this branch?\n${r.output.trim()}`);
+  }
+  return home;
+}
+
+/**
+ * A table home made on first use and shared by the tests that use it. Made inside the tests rather than in
+ * beforeAll, so that when import is missing or broken each test fails with the reason (a failing beforeAll
+ * would only mark them skipped).
+ */
+export function sharedHome(peers: PeersEnv, table: string): () => Promise<string> {
+  let home: Promise<string> | undefined;
+  return () => (home ??= homeWithTable(peers, table));
+}
+
+export interface DeliverRun extends ToolResult {
+  report: DeliveryReport;
+  /** The mail log destconfig wrote (`<home>/mail.log`). */
+  mailLog: string;
+}
+
+export interface DeliverOptions {
+  to: string[];
+  from?: string;
+  /** Pass the run's CA with --ca-file (default true). */
+  withCa?: boolean;
+  /** A token put in the Subject and body, to find the message in the Maildir. */
+  token: string;
+}
+
+export function messageText(from: string, to: string[], token: string): string {
+  return [
+    `From: Interop Test <${from}>`,
+    `To: ${to.join(', ')}`,
+    `Subject: interop ${token}`,
+    `Message-ID: <${token}@client.test>`,
+    `Date: ${new Date().toUTCString().replace('GMT', '+0000')}`,
+    '',
+    `Body of ${token}.`,
+    '.leading dot that must be stuffed',
+    '',
+  ].join('\r\n');
+}
+
+/** Runs `destconfig deliver --json` for one message; fails clearly when the command gives no JSON report. */
+export async function deliver(peers: PeersEnv, home: string, o: DeliverOptions): Promise<DeliverRun> {
+  const from = o.from ?? 'sender@client.test';
+  const file = join(home, `${o.token}.eml`);
+  writeFileSync(file, messageText(from, o.to, o.token));
+  const args = ['--home', home, 'deliver', '--from', from];
+  for (const t of o.to) args.push('--to', t);
+  args.push('--dns-server', peers.dnsServer, '--port', String(peers.smtpPort), '--json');
+  if (o.withCa !== false) args.push('--ca-file', peers.caFile);
+  args.push(file);
+  const r = await runTool(DESTCONFIG, args, { timeoutMs: 90_000 });
+  let report: DeliveryReport;
+  try {
+    report = JSON.parse(r.stdout) as DeliveryReport;
+  } catch {
+    throw new Error(
+      `destconfig deliver gave no JSON report (exit ${r.code}); is the deliver command on this branch?\n` +
+        `command: bin/destconfig ${args.join(' ')}\n${r.output.trim().slice(0, 2000)}`,
+    );
+  }
+  const logFile = join(home, 'mail.log');
+  return { ...r, report, mailLog: existsSync(logFile) ? readFileSync(logFile, 'utf8') : '' };
+}
+
+/** The report entry of one recipient (exactly one is expected). */
+export function recipient(run: DeliverRun, address: string): RecipientReport {
+  const found = run.report.recipients.filter((r) => r.address.toLowerCase() === address.toLowerCase());
+  if (found.length !== 1) {
+    throw new Error(`expected one report entry for ${address}, found ${found.length}:\n${JSON.stringify(run.report, null, 2)}`);
+  }
+  return found[0]!;
+}
+
+/** The text of a report entry's reply and reason, for asserting on status codes wherever they are carried. */
+export function outcomeText(r: RecipientReport): string {
+  return [r.reply ? `${r.reply.code} ${r.reply.enhanced ?? ''} ${r.reply.text}` : '', r.reason ?? ''].join(' | ');
+}
+
+export function describeRun(run: DeliverRun): string {
+  return `exit ${run.code}\nreport: ${JSON.stringify(run.report, null, 2)}\nstderr: ${run.stderr.trim()}\nmail.log:\n${run.mailLog.trim()}`;
+}
