@@ -1,6 +1,6 @@
 // Driving the built product the way a user does: a table imported from an ESA table file (issue 3), then
 // `destconfig deliver --json` against the peers (issue 4).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeliveryReport, RecipientReport } from '../../../src/delivery/types.js';
 import type { TlsMode } from '../../../src/table/types.js';
@@ -93,8 +93,28 @@ export function messageText(from: string, to: string[], token: string): string {
   ].join('\r\n');
 }
 
+/**
+ * The whole interop run must stay well under 5 minutes even when deliver hangs: every deliver run gets at
+ * most what is left of a budget shared by all test files (kept in the peers' folder, since each file runs
+ * in its own process), and none starts once it is spent.
+ */
+const DELIVER_BUDGET_MS = 150_000;
+const DELIVER_RUN_MAX_MS = 40_000;
+
+function budgetFile(peers: PeersEnv): string {
+  return join(peers.base, 'deliver-time-spent');
+}
+
+function budgetLeft(peers: PeersEnv): number {
+  const file = budgetFile(peers);
+  const spent = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).reduce((a, n) => a + Number(n), 0) : 0;
+  return DELIVER_BUDGET_MS - spent;
+}
+
 /** Runs `destconfig deliver --json` for one message; fails clearly when the command gives no JSON report. */
 export async function deliver(peers: PeersEnv, home: string, o: DeliverOptions): Promise<DeliverRun> {
+  const left = budgetLeft(peers);
+  if (left <= 0) throw new Error(`interop time budget spent: deliver runs took ${DELIVER_BUDGET_MS / 1000} s in all; earlier runs were too slow or hung`);
   const from = o.from ?? 'sender@client.test';
   const file = join(home, `${o.token}.eml`);
   writeFileSync(file, messageText(from, o.to, o.token));
@@ -103,7 +123,10 @@ export async function deliver(peers: PeersEnv, home: string, o: DeliverOptions):
   args.push('--dns-server', peers.dnsServer, '--port', String(peers.smtpPort), '--json');
   if (o.withCa !== false) args.push('--ca-file', peers.caFile);
   args.push(file);
-  const r = await runTool(DESTCONFIG, args, { timeoutMs: 90_000 });
+  const started = Date.now();
+  const r = await runTool(DESTCONFIG, args, { timeoutMs: Math.min(DELIVER_RUN_MAX_MS, left) });
+  appendFileSync(budgetFile(peers), `${Date.now() - started}\n`);
+  if (r.code === null) throw new Error(`destconfig deliver did not finish within ${Math.min(DELIVER_RUN_MAX_MS, left) / 1000} s and was killed\n${r.output.trim().slice(0, 2000)}`);
   let report: DeliveryReport;
   try {
     report = JSON.parse(r.stdout) as DeliveryReport;
