@@ -64,7 +64,7 @@ async function checkDelivered(p: PeersEnv, run: DeliverRun, log: MailLog, listen
   expect(await log.deliveredLine(rcpt)).toContain('(delivered to maildir)');
   expect(log.smtpdLines(listener).some((l) => l.includes(`${msg.queueId}: client=`))).toBe(true);
   const counters = (await log.disconnects(listener)).map(sessionCounters);
-  expect(counters.some((c) => c.data === '1' && (c.starttls === '1') === want.encrypted)).toBe(true);
+  expect(counters.some((c) => (c.data === '1' || c.bdat !== undefined) && (c.starttls === '1') === want.encrypted)).toBe(true);
   if (!want.encrypted) expect(counters.every((c) => c.starttls === undefined)).toBe(true);
 }
 
