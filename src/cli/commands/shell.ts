@@ -1,6 +1,12 @@
 // The default command: the ESA-style interactive shell (issue 2). Owned by the shell work.
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit.js';
+import { resolveHome, useColor, type GlobalOptions } from '../context.js';
+
+interface ShellCliOptions extends GlobalOptions {
+  lenient?: boolean;
+  ui: string;
+}
 
 export function registerShell(program: Command): void {
   program
@@ -8,6 +14,21 @@ export function registerShell(program: Command): void {
     .option('--lenient', 'piped input: re-ask after an invalid answer instead of stopping with status 2')
     .option('--ui <mode>', 'dialogue style: "esa" (default) or "form" (TTY only)', 'esa')
     .action(async () => {
-      throw new CliError('the interactive shell is not built yet', EXIT.FAILURE);
+      const opts = program.opts<ShellCliOptions>();
+      if (opts.ui !== 'esa') {
+        if (opts.ui === 'form') throw new CliError('--ui form is not available yet; use --ui esa', EXIT.USAGE);
+        throw new CliError(`--ui must be "esa" or "form", not ${JSON.stringify(opts.ui)}`, EXIT.USAGE);
+      }
+      const hostname = (opts.hostname ?? 'ESA').trim();
+      if (hostname === '' || /[\s\x00-\x1f\x7f]/.test(hostname)) {
+        throw new CliError(`--hostname must be a name without spaces or control characters, not ${JSON.stringify(opts.hostname)}`, EXIT.USAGE);
+      }
+      const { runShell } = await import('../../shell/main.js');
+      process.exitCode = await runShell({
+        home: resolveHome(opts.home),
+        hostname,
+        lenient: Boolean(opts.lenient),
+        colour: useColor(opts),
+      });
     });
 }

@@ -1,0 +1,73 @@
+// The destconfig operation menu (reference §3.2, seed transcript): the entry count, the ten operations,
+// `[]> `. Operation names are case-insensitive; an empty line leaves to the main prompt. Each operation
+// works on a draft of the session's table that is kept only when the operation completes.
+import { cloneTable } from '../../table/types.js';
+import { Interrupted } from '../errors.js';
+import type { Session } from '../session.js';
+import { suggest } from '../suggest.js';
+import type { Operation } from './context.js';
+import { clearEntries } from './clear.js';
+import { editDefaults } from './default.js';
+import { deleteEntry } from './delete.js';
+import { showDetail } from './detail.js';
+import { editEntry } from './edit.js';
+import { exportTable } from './export.js';
+import { importTable } from './import.js';
+import { listEntries } from './list.js';
+import { newEntry } from './new.js';
+import { setupGlobals } from './setup.js';
+
+interface MenuItem {
+  name: string;
+  description: string;
+  run: Operation;
+}
+
+/** The ten lines exactly as the seed prints them. */
+export const MENU: readonly MenuItem[] = [
+  { name: 'SETUP', description: 'Change global settings.', run: setupGlobals },
+  { name: 'NEW', description: 'Create a new entry.', run: newEntry },
+  { name: 'EDIT', description: 'Modify an entry.', run: editEntry },
+  { name: 'DELETE', description: 'Remove an entry.', run: deleteEntry },
+  { name: 'DEFAULT', description: 'Change the default.', run: editDefaults },
+  { name: 'LIST', description: 'Display a summary list of all entries.', run: listEntries },
+  { name: 'DETAIL', description: 'Display details for one destination or all entries.', run: showDetail },
+  { name: 'CLEAR', description: 'Remove all entries.', run: clearEntries },
+  { name: 'IMPORT', description: 'Import tables from a file.', run: importTable },
+  { name: 'EXPORT', description: 'Export tables to a file.', run: exportTable },
+];
+
+function printMenu(s: Session): void {
+  const { p } = s;
+  p.print();
+  // The count leaves out the Default row (reference §3.2 recommendation).
+  p.print(`There are currently ${s.table.entries.size} entries configured.`);
+  p.print();
+  p.print('Choose the operation you want to perform:');
+  for (const item of MENU) p.print(`- ${item.name} - ${item.description}`);
+}
+
+/** Runs the menu until an empty answer. Ctrl-C at the menu prompt propagates (back to the main prompt). */
+export async function runDestconfigMenu(s: Session): Promise<void> {
+  const { p } = s;
+  for (;;) {
+    printMenu(s);
+    const answer = (await p.ask('[]> ', MENU.map((m) => m.name))).trim();
+    if (answer === '') return;
+    const item = MENU.find((m) => m.name === answer.toUpperCase());
+    if (!item) {
+      const close = suggest(answer.toUpperCase(), MENU.map((m) => m.name));
+      p.reject(`Unknown option: ${answer}${close ? `. Did you mean ${close}?` : ''}`);
+      continue;
+    }
+    const ctx = { p, table: cloneTable(s.table), home: s.opts.home, hostname: s.opts.hostname };
+    try {
+      await item.run(ctx);
+    } catch (err) {
+      if (!(err instanceof Interrupted)) throw err;
+      p.print('-- Changes not recorded');
+      continue;
+    }
+    s.table = ctx.table;
+  }
+}

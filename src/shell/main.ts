@@ -1,0 +1,120 @@
+// The AsyncOS-style main prompt (`ESA> `, or `NAME> ` with --hostname): destconfig, commit, clearchanges,
+// tlsverify, help, quit/exit. Returns the exit status: 0, 3 when the session ends with uncommitted changes
+// (nothing is written), 2 after an invalid answer in a piped session (reference: issue 2).
+import { EXIT } from '../cli/exit.js';
+import { loadTable, type LoadedTable } from '../store/index.js';
+import { clearChanges, commit } from './commit.js';
+import { runDestconfigMenu } from './destconfig/menu.js';
+import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
+import { Prompter, type PromptOptions } from './prompt.js';
+import { Session } from './session.js';
+import { suggest } from './suggest.js';
+import { tlsVerify } from './tlsverify.js';
+
+export interface ShellOptions extends PromptOptions {
+  home: string;
+  hostname: string;
+}
+
+type Command = (s: Session, args: string[]) => Promise<'quit' | void>;
+
+const COMMANDS: Record<string, { help: string; run: Command }> = {
+  destconfig: { help: 'Configure destination control limits for a specified domain.', run: (s, a) => destconfig(s, a) },
+  commit: { help: 'Commit the changes made in this session.', run: (s) => commit(s) },
+  clearchanges: { help: 'Discard the changes made since the last commit.', run: (s) => clearChanges(s) },
+  tlsverify: { help: 'Check TLS to a domain: tlsverify DOMAIN [HOST[:PORT]].', run: (s, a) => tlsVerify(s, a) },
+  help: { help: 'List the commands.', run: async (s) => showHelp(s) },
+  quit: { help: 'Leave the shell (uncommitted changes are not saved).', run: async () => 'quit' },
+  exit: { help: 'Same as quit.', run: async () => 'quit' },
+};
+
+/** Other names the appliance accepts for the same commands. */
+const ALIASES: Record<string, string> = { clear: 'clearchanges', '?': 'help', q: 'quit' };
+
+async function destconfig(s: Session, args: string[]): Promise<void> {
+  if (args.length > 0) {
+    // destconfig has no batch form on the appliance (reference §2.4).
+    s.p.reject(`Invalid arguments when processing destconfig: ${args.join(' ')}. The command takes no arguments.`);
+    return;
+  }
+  await runDestconfigMenu(s);
+}
+
+function showHelp(s: Session): void {
+  s.p.print();
+  s.p.print('Commands:');
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  for (const [name, c] of Object.entries(COMMANDS)) s.p.print(`  ${name.padEnd(width)}  ${c.help}`);
+}
+
+/** Runs the session to its end and returns the exit status. */
+export async function runShell(opts: ShellOptions): Promise<number> {
+  // The prompt layer exists before the first await, so no piped line is lost while the table loads.
+  const p = new Prompter(opts);
+  try {
+    let loaded: LoadedTable;
+    try {
+      loaded = await loadTable(opts.home);
+    } catch (err) {
+      // A table that cannot be read is never replaced from here: the operator must look at it first.
+      p.warn(`destconfig: cannot load the table in ${opts.home}: ${err instanceof Error ? err.message : String(err)}`);
+      return EXIT.FAILURE;
+    }
+    const s = new Session(p, { home: opts.home, hostname: opts.hostname }, loaded.table, loaded.revision);
+    if (p.interactive) p.print('Type "help" for the list of commands, "destconfig" to edit the table, "quit" to leave.');
+    return await mainLoop(s);
+  } catch (err) {
+    if (err instanceof ScriptInputError) {
+      p.warn(`destconfig: line ${err.lineNumber}: ${err.reason.split('\n').join(`\ndestconfig: line ${err.lineNumber}: `)}`);
+      p.warn('destconfig: the session was ended and its changes were not committed.');
+      return EXIT.USAGE;
+    }
+    throw err;
+  } finally {
+    p.close();
+  }
+}
+
+async function mainLoop(s: Session): Promise<number> {
+  const { p } = s;
+  let first = true;
+  for (;;) {
+    let line: string;
+    // A blank line between one command's output and the next prompt, as on the appliance.
+    if (!first) p.print();
+    try {
+      line = await p.ask(`${s.opts.hostname}> `, Object.keys(COMMANDS));
+    } catch (err) {
+      if (err instanceof Interrupted) continue;
+      if (err instanceof EndOfInput) return leave(s);
+      throw err;
+    }
+    first = false;
+    const [word = '', ...args] = line.trim().split(/\s+/);
+    if (word === '') {
+      first = true;
+      continue;
+    }
+    const name = ALIASES[word.toLowerCase()] ?? word.toLowerCase();
+    const cmd = COMMANDS[name];
+    if (!cmd) {
+      const close = suggest(word, Object.keys(COMMANDS));
+      p.reject(`Unknown command: ${word}${close ? `. Did you mean "${close}"?` : ''}`);
+      continue;
+    }
+    try {
+      if ((await cmd.run(s, args)) === 'quit') return leave(s);
+    } catch (err) {
+      if (err instanceof Interrupted) continue;
+      if (err instanceof EndOfInput) return leave(s);
+      throw err;
+    }
+  }
+}
+
+/** quit, exit or end of input: pending changes are not written, and the status says so. */
+function leave(s: Session): number {
+  if (!s.hasChanges()) return EXIT.OK;
+  s.p.warn('destconfig: warning: the changes made in this session were not committed and are discarded.');
+  return EXIT.UNCOMMITTED;
+}

@@ -1,0 +1,198 @@
+// The one prompt layer of the shell (ARCHITECTURE.md decision 2): a single node:readline interface for the
+// whole process, read through its async iterator created at start-up, so no piped line is lost and end of
+// input is seen (inquirer drops piped lines and hangs: reference node-ecosystem.md §2). A TTY operator and a
+// piped script get the same dialogue; on a pipe each answer is echoed after its prompt so the output reads
+// like a session transcript, and no escape code is written.
+//
+// Every byte of dialogue output goes through this module (`write`, `print`, `warn`). Terminal extras plug in
+// here: a tab completer and a history list through PromptOptions (passed to readline.createInterface),
+// colour through `colour`.
+import readline from 'node:readline';
+import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
+
+export interface PromptOptions {
+  input?: NodeJS.ReadableStream & { isTTY?: boolean };
+  output?: NodeJS.WritableStream & { isTTY?: boolean };
+  errorOutput?: NodeJS.WritableStream;
+  /** An operator types the answers (stdin is a TTY): invalid answers are re-asked. Default: input.isTTY. */
+  interactive?: boolean;
+  /** Piped input: re-ask after an invalid answer instead of ending the run with status 2. */
+  lenient?: boolean;
+  /** Colour may be used (TTY, no NO_COLOR, no --no-color). Nothing is coloured yet; the flag is the hook. */
+  colour?: boolean;
+  /** Tab completion on a TTY (hook for the terminal extras). */
+  completer?: readline.Completer | readline.AsyncCompleter;
+  /** Initial history lines, newest first, and how many to keep (hook for a history file). */
+  history?: string[];
+  historySize?: number;
+}
+
+/**
+ * Control characters shown in caret notation (`^[` for ESC): typed or piped bytes that are echoed or quoted
+ * in a message must not turn into terminal escape sequences. Newline and tab pass.
+ */
+export function visible(text: string): string {
+  return text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => {
+    const code = c.charCodeAt(0);
+    if (code < 0x20) return '^' + String.fromCharCode(code + 0x40);
+    if (code === 0x7f) return '^?';
+    return `\\x${code.toString(16)}`;
+  });
+}
+
+export class Prompter {
+  readonly interactive: boolean;
+  readonly lenient: boolean;
+  readonly colour: boolean;
+  /** True when readline drives a terminal (line editing, echo by the terminal). */
+  readonly terminal: boolean;
+  private rl!: readline.Interface;
+  private lines!: AsyncIterator<string>;
+  private readonly input: NodeJS.ReadableStream;
+  private readonly readlineExtras: Pick<PromptOptions, 'completer' | 'history' | 'historySize'>;
+  private words: readonly string[] = [];
+  private readonly out: NodeJS.WritableStream;
+  private readonly err: NodeJS.WritableStream;
+  /** A read begun before an interrupt: its line belongs to the next question, not to the abandoned one. */
+  private pendingRead: Promise<IteratorResult<string>> | null = null;
+  private interrupt: ((err: Error) => void) | null = null;
+  private consumed = 0;
+  private ended = false;
+
+  constructor(opts: PromptOptions = {}) {
+    const input = opts.input ?? process.stdin;
+    this.input = input;
+    this.out = opts.output ?? process.stdout;
+    this.err = opts.errorOutput ?? process.stderr;
+    this.interactive = opts.interactive ?? Boolean(input.isTTY);
+    this.lenient = Boolean(opts.lenient);
+    this.colour = Boolean(opts.colour);
+    this.terminal = this.interactive && Boolean((this.out as { isTTY?: boolean }).isTTY);
+    this.readlineExtras = { completer: opts.completer, history: opts.history, historySize: opts.historySize };
+    this.open();
+  }
+
+  private open(): void {
+    const { completer, history, historySize } = this.readlineExtras;
+    this.rl = readline.createInterface({
+      input: this.input,
+      output: this.terminal ? this.out : undefined,
+      terminal: this.terminal,
+      crlfDelay: Infinity,
+      ...(completer ? { completer } : {}),
+      ...(history ? { history: [...history] } : {}),
+      ...(historySize !== undefined ? { historySize } : {}),
+    });
+    // Created now, before any await, so lines that arrive while the shell loads the table are kept.
+    this.lines = this.rl[Symbol.asyncIterator]();
+    this.rl.on('SIGINT', () => this.onInterrupt());
+  }
+
+  /**
+   * The words that make sense as an answer to the question being asked (commands at the main prompt,
+   * operations at the menu, list numbers...): for a completer. Empty for free text.
+   */
+  get completionWords(): readonly string[] {
+    return this.words;
+  }
+
+  /**
+   * Hands the terminal to another reader (e.g. an inquirer form for `--ui form`) and takes it back after.
+   * The session readline is closed and reopened around `fn`, the only mix that loses no keystroke
+   * (reference node-ecosystem.md §2). Terminal only: on a pipe it would drop buffered script lines.
+   */
+  async withTerminalReleased<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.terminal) throw new Error('the terminal can be released only in an interactive terminal session');
+    this.pendingRead = null;
+    this.rl.close();
+    try {
+      return await fn();
+    } finally {
+      this.open();
+    }
+  }
+
+  /** Number of input lines read so far: the line number of the last answer. */
+  get lineNumber(): number {
+    return this.consumed;
+  }
+
+  /** Writes dialogue text as is. */
+  write(text: string): void {
+    this.out.write(visible(text));
+  }
+
+  /** Writes one line of dialogue text (an empty line by default). */
+  print(line = ''): void {
+    this.out.write(visible(line) + '\n');
+  }
+
+  /** Writes a diagnostic line to stderr (warnings and errors meant for logs, not the transcript). */
+  warn(line: string): void {
+    this.err.write(visible(line) + '\n');
+  }
+
+  /**
+   * Shows `prompt` (e.g. `[]> ` or `Question? [N]> `) and returns the answer line, without its newline.
+   * Throws EndOfInput at end of input and Interrupted on Ctrl-C. `words`: see completionWords.
+   */
+  async ask(prompt: string, words: readonly string[] = []): Promise<string> {
+    if (this.ended) throw new EndOfInput();
+    this.words = words;
+    if (this.terminal) {
+      // readline redraws the line it edits from its own prompt, so the prompt must be readline's.
+      this.rl.setPrompt(prompt);
+      this.rl.prompt();
+    } else {
+      this.out.write(visible(prompt));
+    }
+    const read = this.pendingRead ?? this.lines.next();
+    this.pendingRead = read;
+    const interrupted = new Promise<never>((_resolve, reject) => {
+      this.interrupt = reject;
+    });
+    let result: IteratorResult<string>;
+    try {
+      result = await Promise.race([read, interrupted]);
+    } finally {
+      this.interrupt = null;
+    }
+    this.pendingRead = null;
+    if (result.done) {
+      this.ended = true;
+      // Ends the prompt line so whatever follows starts on a line of its own.
+      this.out.write('\n');
+      throw new EndOfInput();
+    }
+    this.consumed += 1;
+    if (!this.terminal) {
+      // A TTY echoes what the operator types; a pipe does not, so the answer is written after its prompt.
+      this.out.write(visible(result.value) + '\n');
+    }
+    return result.value;
+  }
+
+  /**
+   * An invalid answer. Interactive or --lenient: prints the message, and the caller asks again.
+   * Piped: throws ScriptInputError naming the input line (the caller's run ends with status 2).
+   */
+  reject(message: string): void {
+    if (this.interactive || this.lenient) {
+      this.print(message);
+      return;
+    }
+    throw new ScriptInputError(this.consumed, message);
+  }
+
+  close(): void {
+    this.rl.close();
+  }
+
+  private onInterrupt(): void {
+    // Forget the half-typed line, as a shell does on Ctrl-C.
+    this.rl.write(null, { ctrl: true, name: 'e' });
+    this.rl.write(null, { ctrl: true, name: 'u' });
+    this.out.write('^C\n');
+    this.interrupt?.(new Interrupted());
+  }
+}

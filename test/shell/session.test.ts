@@ -1,0 +1,152 @@
+// The main prompt, the commit model and the exit statuses of a shell session.
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { BIN, committedDoc, runShell, script, SEED_NEW_ANSWERS, tempHome } from './run.js';
+
+const NEW_SEED = ['new', 'example.com', ...SEED_NEW_ANSWERS];
+
+describe('main prompt', () => {
+  it('prints no help line on a pipe; --hostname names the prompt; commands are case-insensitive', async () => {
+    const r = await runShell(script('HELP', 'Quit'), ['--home', tempHome(), '--hostname', 'mail.example.com']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.startsWith('mail.example.com> HELP\n\nCommands:\n')).toBe(true);
+    expect(r.stdout).toContain('  clearchanges  ');
+    expect(r.stdout.trimEnd().endsWith('mail.example.com> Quit')).toBe(true);
+  });
+
+  it('an unknown command prints a did-you-mean and ends a piped run with status 2', async () => {
+    const r = await runShell(script('destconfg', 'quit'), ['--home', tempHome()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('destconfig: line 1: Unknown command: destconfg. Did you mean "destconfig"?');
+  });
+
+  it('--lenient shows the message and goes on', async () => {
+    const r = await runShell(script('destconfg', 'quit'), ['--home', tempHome(), '--lenient']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ESA> destconfg\nUnknown command: destconfg. Did you mean "destconfig"?\n');
+  });
+
+  it('tlsverify asks for the domain and host when not given, hands over to the delivery layer, and the session goes on', async () => {
+    const r = await runShell(script('tlsverify', 'bad..domain', '', 'help', 'quit'), ['--home', tempHome()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Enter the TLS domain to verify against:\n[]> bad..domain\n');
+    expect(r.stdout).toContain('Press Return if you do not want to specify one.\n[]> \n');
+    expect(r.stdout).toContain('ESA> help\n');
+  });
+
+  it('uses $DESTCONFIG_HOME when --home is not given', async () => {
+    const home = tempHome();
+    const r = await runShell(script('destconfig', ...NEW_SEED, '', 'commit', '', 'quit'), [], { DESTCONFIG_HOME: home });
+    expect(r.code).toBe(0);
+    expect(committedDoc(home)).not.toBeNull();
+  });
+
+  it('writes no escape codes on a pipe, with or without NO_COLOR', async () => {
+    for (const env of [{}, { NO_COLOR: '1' }]) {
+      const r = await runShell(script('help', 'destconfig', 'list', '', 'quit'), ['--home', tempHome()], env);
+      expect(r.stdout).not.toMatch(/\x1b/);
+      expect(r.stderr).not.toMatch(/\x1b/);
+    }
+  });
+});
+
+describe('commit, clearchanges and exit statuses', () => {
+  it('quit with pending changes warns, writes nothing and exits 3', async () => {
+    const home = tempHome();
+    const r = await runShell(script('destconfig', ...NEW_SEED, '', 'quit'), ['--home', home]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('were not committed');
+    expect(committedDoc(home)).toBeNull();
+  });
+
+  it('end of input with pending changes, even mid-dialogue, exits 3', async () => {
+    const home = tempHome();
+    const r = await runShell(script('destconfig', ...NEW_SEED, 'new', 'b.example', 'N'), ['--home', home]);
+    expect(r.code).toBe(3);
+    expect(committedDoc(home)).toBeNull();
+  });
+
+  it('exit and end of input without changes exit 0', async () => {
+    expect((await runShell(script('exit'), ['--home', tempHome()])).code).toBe(0);
+    expect((await runShell('', ['--home', tempHome()])).code).toBe(0);
+    expect((await runShell(script('destconfig', 'list'), ['--home', tempHome()])).code).toBe(0);
+  });
+
+  it('commit with nothing pending says so', async () => {
+    const r = await runShell(script('commit', 'quit'), ['--home', tempHome()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ESA> commit\n\nThere are no changes to commit.\n');
+  });
+
+  it('clearchanges asks for confirmation, then discards the pending changes', async () => {
+    const home = tempHome();
+    const r = await runShell(script('destconfig', ...NEW_SEED, '', 'clearchanges', 'n', 'clearchanges', '', 'commit', 'quit'), ['--home', home]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Are you sure you want to clear all changes since the last commit? [Y]> n\n');
+    expect(r.stdout).toContain('Changes cleared.');
+    expect(r.stdout).toContain('There are no changes to commit.');
+    expect(committedDoc(home)).toBeNull();
+  });
+
+  it('a yes/no answer other than yes or no is refused with the line number (exit 2)', async () => {
+    const home = tempHome();
+    const r = await runShell(script('destconfig', 'new', 'example.com', 'maybe'), ['--home', home]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('destconfig: line 4: Please answer Yes or No.');
+  });
+
+  it('an out-of-range value ends a piped run with status 2; pending changes are discarded', async () => {
+    const home = tempHome();
+    const input = script('destconfig', ...NEW_SEED, 'new', 'b.example', 'y', '1001', '', 'commit', '', 'quit');
+    const r = await runShell(input, ['--home', home]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('destconfig: line 15: Value must be an integer from 1 to 1,000.');
+    expect(committedDoc(home)).toBeNull();
+  });
+
+  it('--lenient re-asks the question after an invalid answer', async () => {
+    const home = tempHome();
+    const input = script('destconfig', 'new', 'b.example', 'y', '1001', 'abc', '250', 'N', 'N', '', '', 'N', 'N', 'N', 'N', '', 'commit', '', 'quit');
+    const r = await runShell(input, ['--home', home, '--lenient']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[500]> 1001\nValue must be an integer from 1 to 1,000.\n\nEnter the max concurrency limit for "b.example".\n[500]> abc\n');
+    expect((committedDoc(home) as { entries: Record<string, unknown>[] }).entries[0]).toMatchObject({ maxConcurrency: 250 });
+  });
+
+  it('a commit is refused when another session committed meanwhile; changes stay pending', async () => {
+    const home = tempHome();
+    // Session A loads the table, then waits with stdin open while session B commits.
+    const a = spawn(process.execPath, [BIN, '--home', home], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    a.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const waitFor = async (text: string): Promise<void> => {
+      for (let i = 0; i < 600 && !out.includes(text); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(out).toContain(text);
+    };
+    a.stdin.write(script('destconfig', 'new', 'a.example', ...SEED_NEW_ANSWERS, ''));
+    await waitFor('[]> \n\nESA> ');
+    const b = await runShell(script('destconfig', 'new', 'b.example', ...SEED_NEW_ANSWERS, '', 'commit', 'from B', 'quit'), ['--home', home]);
+    expect(b.code).toBe(0);
+    const closed = new Promise<number | null>((resolve) => a.on('close', resolve));
+    a.stdin.end(script('commit', 'from A', 'quit'));
+    expect(await closed).toBe(3);
+    expect(out).toContain('Commit refused: another session committed the table');
+    expect(out).toContain('Use "clearchanges"');
+    const doc = committedDoc(home) as { entries: { destination: string }[]; comment: string };
+    expect(doc.entries.map((e) => e.destination)).toEqual(['b.example']);
+    expect(doc.comment).toBe('from B');
+  });
+});
+
+describe('a table that cannot be loaded', () => {
+  it('ends with status 1 and a message naming the home; the file is left alone', async () => {
+    const { writeFileSync, readFileSync } = await import('node:fs');
+    const home = tempHome();
+    writeFileSync(`${home}/destconfig.json`, '{ not json');
+    const r = await runShell(script('quit'), ['--home', home]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`destconfig: cannot load the table in ${home}`);
+    expect(r.stderr).not.toContain('internal error');
+    expect(readFileSync(`${home}/destconfig.json`, 'utf8')).toBe('{ not json');
+  });
+});
