@@ -30,10 +30,10 @@ die() { echo "$SCRIPT_NAME: $*" >&2; exit 1; }
 
 need_tools() {
   local missing=() t
-  for t in postfix postconf dnsmasq openssl ss; do
+  for t in postfix postconf dnsmasq openssl ss script; do
     command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] || missing+=("$t")
   done
-  [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (Debian: apt-get install postfix dnsmasq openssl iproute2)"
+  [ ${#missing[@]} -eq 0 ] || die "missing: ${missing[*]} (Debian: apt-get install postfix dnsmasq openssl iproute2 bsdutils)"
 }
 PATH=$PATH:/usr/sbin:/sbin
 
