@@ -3,21 +3,14 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeliveryReport, RecipientReport } from '../../../src/delivery/types.js';
+// The file's words for the modes (tls-modes.test.ts checks the mode in force, so a wrong word is caught).
+import { TLS_WORDS } from '../../../src/format/keys.js';
 import type { TlsMode } from '../../../src/table/types.js';
 import type { PeersEnv } from './peers-env.js';
 import { runTool, type ToolResult } from './tools.js';
 
 export const DESTCONFIG = new URL('../../../bin/destconfig', import.meta.url).pathname;
 
-/** The table file's word for each TLS mode (issue 3: off|on|require|on_verify|require_verify|require_verify_hosted). */
-export const TLS_FILE_WORD: Record<TlsMode, string> = {
-  no: 'off',
-  preferred: 'on',
-  required: 'require',
-  preferred_verify: 'on_verify',
-  required_verify: 'require_verify',
-  required_verify_hosted: 'require_verify_hosted',
-};
 
 /** An ESA table file: a complete [DEFAULT] row plus one section per destination setting only its TLS mode. */
 export function tableFile(defaultTls: TlsMode, entries: Record<string, TlsMode>): string {
@@ -29,11 +22,11 @@ export function tableFile(defaultTls: TlsMode, entries: Record<string, TlsMode>)
     'max_messages_per_connection = 50',
     'limit_type = host',
     'limit_apply = system',
-    `table_tls = ${TLS_FILE_WORD[defaultTls]}`,
+    `table_tls = ${TLS_WORDS[defaultTls]}`,
     'bounce_validation = off',
     '',
   ];
-  for (const [domain, mode] of Object.entries(entries)) lines.push(`[${domain}]`, `table_tls = ${TLS_FILE_WORD[mode]}`, '');
+  for (const [domain, mode] of Object.entries(entries)) lines.push(`[${domain}]`, `table_tls = ${TLS_WORDS[mode]}`, '');
   return lines.join('\n');
 }
 
