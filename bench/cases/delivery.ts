@@ -43,7 +43,7 @@ export async function withSink<T>(
 
 interface ClientFigures {
   runs: number;
-  /** Per run, what the sink counted: messages accepted, connections, connections with STARTTLS, DNS queries. */
+  /** Per run, what the sink counted: messages accepted, connections, connections with STARTTLS (resumed), DNS queries. */
   sinkSaw: ClientRun['sink'][];
   msgsPerSec: Summary;
   cpuMsPerMsg: Summary;
@@ -83,6 +83,7 @@ export async function benchDelivery(report: Report, opts: { rounds: number; work
               messages: after.messages - before.messages,
               connections: after.connections - before.connections,
               tlsConnections: after.tlsConnections - before.tlsConnections,
+              tlsResumed: after.tlsResumed - before.tlsResumed,
               dnsQueries: after.dnsQueries - before.dnsQueries,
             };
             runs[client].push(run);
@@ -103,6 +104,8 @@ export async function benchDelivery(report: Report, opts: { rounds: number; work
       }
       report.row(label, `${name} msgs/s`, fmtSummary(f.msgsPerSec, 0));
       report.row(label, `${name} CPU ms/msg`, fmtSummary(f.cpuMsPerMsg, 3));
+      const saw = f.sinkSaw[0];
+      if (saw) report.row(label, `${name} connections (TLS resumed), DNS queries`, `${saw.connections} (${saw.tlsResumed}), ${saw.dnsQueries}`);
     }
     if (nm.runs > 0 && ours.runs > 0) {
       const speed = ours.msgsPerSec.median / nm.msgsPerSec.median;

@@ -3,8 +3,9 @@
 
 export interface SinkStats {
   connections: number;
-  /** Connections that upgraded with STARTTLS. */
+  /** Connections that upgraded with STARTTLS, and how many of those resumed an earlier TLS session. */
   tlsConnections: number;
+  tlsResumed: number;
   /** Transactions the sink accepted with 250 after DATA. */
   messages: number;
   /** The most transactions one connection carried. */
@@ -26,7 +27,7 @@ export interface ConnectionCounter {
   recipient(address: string): void;
   /** The transaction ended with 250 after DATA for these recipients. */
   accepted(addresses: string[]): void;
-  tls(): void;
+  tls(resumed: boolean): void;
   close(): void;
 }
 
@@ -38,6 +39,7 @@ export class SinkCounters {
   private readonly stats: SinkStats = {
     connections: 0,
     tlsConnections: 0,
+    tlsResumed: 0,
     messages: 0,
     maxMessagesPerConnection: 0,
     maxConcurrencyByDomain: {},
@@ -86,8 +88,9 @@ export class SinkCounters {
           s.acceptedRecipients[a.toLowerCase()] = (s.acceptedRecipients[a.toLowerCase()] ?? 0) + 1;
         }
       },
-      tls: () => {
+      tls: (resumed) => {
         s.tlsConnections++;
+        if (resumed) s.tlsResumed++;
       },
       close: () => {
         if (keys) for (const k of keys) this.lower(k);

@@ -82,7 +82,7 @@ export async function startRawSink(opts: { tls?: KeyAndCert; host?: string; rcpt
           stream.removeListener('data', onData);
           const tlsSocket = new tls.TLSSocket(stream, { isServer: true, secureContext });
           tlsSocket.on('error', () => stream.destroy());
-          tlsSocket.once('secure', () => counter.tls());
+          tlsSocket.once('secure', () => counter.tls(tlsSocket.isSessionReused()));
           serve(tlsSocket as unknown as net.Socket, true, counter);
           return;
         } else if (verb === 'MAIL') {

@@ -45,8 +45,8 @@ export async function startSmtpServerSink(opts: {
       counterOf(session);
       callback();
     },
-    onSecure(_socket, session, callback) {
-      counterOf(session).tls();
+    onSecure(socket, session, callback) {
+      counterOf(session).tls((socket as import('node:tls').TLSSocket).isSessionReused());
       callback();
     },
     onRcptTo(address, session, callback) {
