@@ -120,3 +120,32 @@ describe('connection lifecycle', () => {
     await expect(open.connection.close()).resolves.toBeUndefined();
   });
 });
+
+describe('smtp-server peers', () => {
+  it('a peer that requires STARTTLS refuses MAIL in the clear (No) and accepts it over TLS (Preferred)', async () => {
+    const { startSmtpPeer } = await import('../helpers/smtp-peer.js');
+    const peer = await startSmtpPeer({ starttls: 'required', cert: testPki().valid });
+    closers.push(() => peer.close());
+    const clear = (await connect(options(peer.port, { policy: { mode: 'no', referenceIds: [], servername: 'mx.example.test' } }))) as OpenConnection;
+    const refused = await clear.connection.send(MESSAGE);
+    await clear.connection.close();
+    expect(refused.recipients[0]).toMatchObject({ status: 'bounced', reply: { code: 530 } });
+    const secure = (await connect(options(peer.port, { policy: { mode: 'preferred', referenceIds: [], servername: 'mx.example.test' } }))) as OpenConnection;
+    const accepted = await secure.connection.send(MESSAGE);
+    await secure.connection.close();
+    expect(accepted.recipients[0]?.status).toBe('delivered');
+    expect(peer.mailFroms.map((m) => m.secure)).toEqual([false, true]);
+    expect(peer.messages.map((m) => m.secure)).toEqual([true]);
+  });
+
+  it('counts the most simultaneous connections it saw', async () => {
+    const { startSmtpPeer } = await import('../helpers/smtp-peer.js');
+    const peer = await startSmtpPeer({ starttls: 'disabled' });
+    closers.push(() => peer.close());
+    const policy = { mode: 'no' as const, referenceIds: [], servername: '' };
+    const opened = (await Promise.all([1, 2, 3].map(() => connect(options(peer.port, { policy }))))) as OpenConnection[];
+    await Promise.all(opened.map((o) => o.connection.close()));
+    expect(peer.connections).toBe(3);
+    expect(peer.maxConcurrent).toBe(3);
+  });
+});
