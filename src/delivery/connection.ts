@@ -127,11 +127,25 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       if (this.capabilities.has('PIPELINING')) {
         // One write per group; RSET may sit anywhere in a group, DATA must end it (RFC 2920 §3.1).
         this.transport.write(`${reset ? 'RSET\r\n' : ''}${mail}${rcpts.join('')}DATA\r\n`);
-        if (reset) await this.transport.readReply(commandMs, (stage = 'the reply to RSET'));
-        mailReply = await this.transport.readReply(commandMs, (stage = 'the reply to MAIL FROM'));
-        stage = 'the reply to RCPT TO';
-        for (let i = 0; i < rcpts.length; i++) rcptReplies.push(await this.transport.readReply(commandMs, stage));
-        dataReply = await this.transport.readReply(commandMs, (stage = 'the reply to DATA'));
+        const first = reset ? 1 : 0;
+        const count = first + 2 + rcpts.length;
+        const replyTo = (index: number): string =>
+          index < first ? 'the reply to RSET' : index === first ? 'the reply to MAIL FROM' : index === count - 1 ? 'the reply to DATA' : 'the reply to RCPT TO';
+        const group = await this.transport.readGroup(count, commandMs, replyTo);
+        if (group.replies.length > first) result.mailReply = group.replies[first];
+        if (group.error) {
+          // Refusals already received still stand (a 550 is a 550); everyone else waits for a retry.
+          const mailOk = group.replies.length > first && statusOf(group.replies[first] as SmtpReply) === 'accepted';
+          group.replies.slice(first + 1, count - 1).forEach((reply, i) => {
+            const r = recipients[i] as { rid: number; address: string };
+            if (mailOk && statusOf(reply) !== 'accepted') decide(r.rid, r.address, statusOf(reply) as 'bounced' | 'deferred', reply);
+          });
+          stage = replyTo(group.replies.length);
+          throw group.error;
+        }
+        mailReply = group.replies[first] as SmtpReply;
+        rcptReplies.push(...group.replies.slice(first + 1, count - 1));
+        dataReply = group.replies[count - 1];
       } else {
         if (reset) {
           this.transport.write('RSET\r\n');

@@ -22,11 +22,21 @@ export class TransportError extends Error {
   }
 }
 
+/** A pending read of `count` replies (1, or a pipelined group's). */
 interface Waiter {
-  resolve: (reply: SmtpReply) => void;
-  reject: (error: TransportError) => void;
+  count: number;
+  replies: SmtpReply[];
+  /** Called once: with null when all replies are in, with the error that cut the read short otherwise. */
+  done: (error: TransportError | null) => void;
   timeoutMs: number;
-  awaiting: string;
+  /** What the read waits for, given how many replies are already in (for the timeout message). */
+  awaiting: (received: number) => string;
+}
+
+/** The replies of a group read, and the error that cut it short (null when all arrived). */
+export interface GroupRead {
+  replies: SmtpReply[];
+  error: TransportError | null;
 }
 
 export interface TransportConnectOptions {
@@ -122,9 +132,32 @@ export class SmtpTransport {
     if (ready) return Promise.resolve(ready);
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject, timeoutMs, awaiting };
-      this.armTimer(timeoutMs);
+      const replies: SmtpReply[] = [];
+      const done = (error: TransportError | null): void => (error ? reject(error) : resolve(replies[0] as SmtpReply));
+      this.wait({ count: 1, replies, done, timeoutMs, awaiting: () => awaiting });
     });
+  }
+
+  /**
+   * Reads the `count` replies of a pipelined group with one pending read (RFC 2920: replies come in
+   * command order, in any segmentation). The timeout runs from the last reply received. Never rejects:
+   * a failure comes back with the replies received before it.
+   */
+  readGroup(count: number, timeoutMs: number, awaiting: (received: number) => string): Promise<GroupRead> {
+    const replies: SmtpReply[] = [];
+    for (let reply = replies.length < count ? this.take() : undefined; reply; reply = replies.length < count ? this.take() : undefined) {
+      replies.push(reply);
+    }
+    if (replies.length === count) return Promise.resolve({ replies, error: null });
+    if (this.failure) return Promise.resolve({ replies, error: this.failure });
+    return new Promise((resolve) => {
+      this.wait({ count, replies, done: (error) => resolve({ replies, error }), timeoutMs, awaiting });
+    });
+  }
+
+  private wait(waiter: Waiter): void {
+    this.waiter = waiter;
+    this.armTimer(waiter.timeoutMs);
   }
 
   /**
@@ -149,7 +182,8 @@ export class SmtpTransport {
   private onTimer(): void {
     const waiter = this.waiter;
     if (!waiter) return;
-    this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${waiter.awaiting}`));
+    const what = waiter.awaiting(waiter.replies.length);
+    this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${what}`));
   }
 
   /**
@@ -277,9 +311,19 @@ export class SmtpTransport {
       return;
     }
     const waiter = this.waiter;
-    if (waiter && this.parser.queued > 0) {
-      this.waiter = null;
-      waiter.resolve(this.take() as SmtpReply);
+    if (!waiter || this.parser.queued === 0) return;
+    // Detached while taking: a 421 taken here fails the transport, and the waiter must still get it.
+    this.waiter = null;
+    while (waiter.replies.length < waiter.count) {
+      const reply = this.take();
+      if (!reply) break;
+      waiter.replies.push(reply);
+    }
+    if (waiter.replies.length === waiter.count) waiter.done(null);
+    else if (this.failure) waiter.done(this.failure);
+    else {
+      this.waiter = waiter;
+      this.armTimer(waiter.timeoutMs); // progress: the group's timeout runs from the last reply
     }
   }
 
@@ -307,7 +351,7 @@ export class SmtpTransport {
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = null;
-      waiter.reject(error);
+      waiter.done(error);
     }
   }
 }

@@ -135,6 +135,27 @@ describe('servers out of step', () => {
   });
 });
 
+describe('pipelined groups cut short', () => {
+  it('names the reply it was waiting for when a pipelined group stalls', async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+      conn.write('250-mx\r\n250 PIPELINING\r\n');
+      await conn.readLine();
+      conn.write('250 2.1.0 sender ok\r\n550 5.1.1 no such user\r\n');
+      await conn.readLine();
+    });
+    const open = (await attempt(server.port, 'no', { commandMs: 300 })) as OpenConnection;
+    const result = await open.connection.send({ ...MESSAGE, recipients: [{ rid: 0, address: 'x@example.test' }, { rid: 1, address: 'y@example.test' }] });
+    expect(result.mailReply).toEqual({ code: 250, enhanced: '2.1.0', text: 'sender ok' });
+    // The refusal that did arrive stands; the recipient without a reply is deferred.
+    expect(result.recipients.map((r) => [r.status, r.reply?.code, r.reason])).toEqual([
+      ['bounced', 550, undefined],
+      ['deferred', undefined, 'timed out after 300 ms waiting for the reply to RCPT TO'],
+    ]);
+  });
+});
+
 describe('connections lost mid-transaction', () => {
   it('defers when the server drops in the middle of DATA', async () => {
     const server = await serve(untilData(async (conn) => {
