@@ -3,7 +3,7 @@
 // (RFC 2920), SIZE honoured before anything is sent, the body CRLF-normalised and dot-stuffed.
 // Nothing is reported delivered unless the server answered 2xx to the final dot.
 import { isAscii } from 'node:buffer';
-import { encodeData, encodedMessageSize } from './message-data.js';
+import { DataEncoder, encodedMessageSize } from './message-data.js';
 import type { SmtpTransport } from './transport.js';
 import { TransportError } from './transport.js';
 import type {
@@ -77,6 +77,12 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private sent = 0;
   private transactionStarted = false;
   private busy = false;
+  private readonly encoder = new DataEncoder();
+  /** The last payload's write has not completed yet: its buffer must not be reused. */
+  private dataInFlight = false;
+  private readonly dataWritten = (): void => {
+    this.dataInFlight = false;
+  };
   private readonly timeouts: Timeouts;
   /** SIZE limit of the server (0 = none announced). */
   private readonly maxSize: number;
@@ -128,7 +134,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     });
     if (recipients.length === 0) return ledger.finish();
 
-    const data = encodeData(message.content);
+    const data = this.encoder.encode(message.content, !this.dataInFlight);
     const size = encodedMessageSize(data);
     if (this.maxSize > 0 && size > this.maxSize) {
       const reason = `message size ${size} bytes exceeds the server's limit of ${this.maxSize} bytes (SIZE, RFC 1870)`;
@@ -202,7 +208,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       return;
     }
 
-    this.transport.write(data);
+    this.dataInFlight = true;
+    this.transport.write(data, this.dataWritten);
     const finalReply = await this.transport.readReply(dataMs, (progress.stage = 'the reply to the final dot'));
     ledger.result.finalReply = finalReply;
     const status = statusOf(finalReply);

@@ -116,13 +116,13 @@ export class SmtpTransport {
    * Writes a command group or message data. A reply waiting unread at this point answers nothing we
    * asked: the two sides are out of step (or the server is injecting), so the connection is dropped.
    */
-  write(data: string | Buffer): void {
+  write(data: string | Buffer, onWritten?: () => void): void {
     if (this.failure) return; // the next read reports the failure
     if (this.parser.queued > 0) {
       this.fail(new TransportError('protocol', 'protocol violation: reply received before any command asked for it'));
       return;
     }
-    this.socket.write(data);
+    this.socket.write(data, onWritten);
   }
 
   /** Reads the next complete reply; rejects with a TransportError on timeout, close or a protocol violation. */
