@@ -312,6 +312,18 @@ describe('STARTTLS hygiene', () => {
     expect(result).toMatchObject({ ok: false, stage: 'tls', reason: 'TLS handshake timed out after 300 ms' });
   });
 
+  it('abandons the connection (no clear-text fallback) when TLS-looking garbage follows the 220', async () => {
+    const server = await answerStartTls('220 go ahead\r\n', async (conn) => {
+      await conn.waitForBytes(); // the ClientHello
+      conn.write(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x08, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02, 0x03]));
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port, 'preferred')) as ConnectFailure;
+    expect(result).toMatchObject({ ok: false, stage: 'tls', tls: { attempted: true, negotiated: false } });
+    expect(result.reason).toMatch(/^TLS handshake failed: /);
+    expect(server.connections[0]?.clearText).not.toContain('MAIL');
+  });
+
   it('abandons the session on an unexpected 2xx/3xx reply to STARTTLS', async () => {
     const server = await answerStartTls('354 what\r\n');
     const result = (await attempt(server.port, 'preferred')) as ConnectFailure;
