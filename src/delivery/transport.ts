@@ -52,6 +52,8 @@ export class SmtpTransport {
   private waiter: Waiter | null = null;
   private failure: TransportError | null = null;
   private encrypted = false;
+  /** A 421 the server sent: it is closing the channel, so nothing more will come (RFC 5321 §3.8). */
+  private closingReply: SmtpReply | null = null;
   /** Called once when the connection fails or is closed, whatever the cause. */
   onTerminated: (() => void) | null = null;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
@@ -104,7 +106,7 @@ export class SmtpTransport {
 
   /** False once the connection failed or was closed, or the server announced it is closing (421). */
   get usable(): boolean {
-    return this.failure === null;
+    return this.failure === null && this.closingReply === null;
   }
 
   /** Why the transport failed, when it did. */
@@ -118,6 +120,10 @@ export class SmtpTransport {
    */
   write(data: string | Buffer, onWritten?: () => void): void {
     if (this.failure) return; // the next read reports the failure
+    if (this.closingReply) {
+      this.failClosing();
+      return;
+    }
     if (this.parser.queued > 0) {
       this.fail(new TransportError('protocol', 'protocol violation: reply received before any command asked for it'));
       return;
@@ -130,6 +136,7 @@ export class SmtpTransport {
     // Replies that arrived before a close are still the server's word (e.g. 421 then close).
     const ready = this.take();
     if (ready) return Promise.resolve(ready);
+    if (this.closingReply) this.failClosing();
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       const replies: SmtpReply[] = [];
@@ -149,6 +156,7 @@ export class SmtpTransport {
       replies.push(reply);
     }
     if (replies.length === count) return Promise.resolve({ replies, error: null });
+    if (this.closingReply) this.failClosing();
     if (this.failure) return Promise.resolve({ replies, error: this.failure });
     return new Promise((resolve) => {
       this.wait({ count, replies, done: (error) => resolve({ replies, error }), timeoutMs, awaiting });
@@ -312,31 +320,35 @@ export class SmtpTransport {
     }
     const waiter = this.waiter;
     if (!waiter || this.parser.queued === 0) return;
-    // Detached while taking: a 421 taken here fails the transport, and the waiter must still get it.
     this.waiter = null;
     while (waiter.replies.length < waiter.count) {
       const reply = this.take();
       if (!reply) break;
       waiter.replies.push(reply);
     }
-    if (waiter.replies.length === waiter.count) waiter.done(null);
-    else if (this.failure) waiter.done(this.failure);
+    if (waiter.replies.length === waiter.count) {
+      waiter.done(null);
+      return;
+    }
+    if (this.closingReply) this.failClosing();
+    if (this.failure) waiter.done(this.failure);
     else {
       this.waiter = waiter;
       this.armTimer(waiter.timeoutMs); // progress: the group's timeout runs from the last reply
     }
   }
 
-  /**
-   * Takes the next reply. A 421 means the server is closing the channel (RFC 5321 §3.8): the reply is
-   * returned, and every later read fails at once instead of waiting for replies that will not come.
-   */
+  /** Takes the next reply, noting a 421 (the server is closing the channel). */
   private take(): SmtpReply | undefined {
     const reply = this.parser.take();
-    if (reply?.code === 421) {
-      this.fail(new TransportError('closed', `the server is closing the connection: ${formatReply(reply)}`, reply));
-    }
+    if (reply?.code === 421) this.closingReply = reply;
     return reply;
+  }
+
+  /** After a 421 nothing more will come: any further read or write fails at once, naming the reply. */
+  private failClosing(): void {
+    const reply = this.closingReply as SmtpReply;
+    this.fail(new TransportError('closed', `the server is closing the connection: ${formatReply(reply)}`, reply));
   }
 
   private fail(error: TransportError): void {

@@ -40,6 +40,18 @@ describe('connection lifecycle', () => {
     expect(events[4]).toMatchObject({ type: 'tls-success', tls: { protocol: 'TLSv1.3', verified: true } });
   });
 
+  it('reports the greeting before the close when the server greets with 421', async () => {
+    const server = await startHostileServer(async (conn: ScriptedConnection) => {
+      conn.write('421 4.3.2 not now\r\n');
+      await conn.readLine();
+    });
+    closers.push(() => server.close());
+    const events: ConnectionEvent[] = [];
+    const result = await connect(options(server.port, { onEvent: (e) => events.push(e) }));
+    expect(result).toMatchObject({ ok: false, stage: 'greeting', reply: { code: 421, enhanced: '4.3.2' } });
+    expect(events.map((e) => e.type)).toEqual(['connected', 'greeting', 'closed']);
+  });
+
   it('sends from the given source address (virtual gateway)', async () => {
     const server = await startScriptedSmtpServer({ starttls: 'not-offered' });
     closers.push(() => server.close());

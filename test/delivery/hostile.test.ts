@@ -145,13 +145,13 @@ describe('pipelined groups cut short', () => {
       conn.write('250 2.1.0 sender ok\r\n550 5.1.1 no such user\r\n');
       await conn.readLine();
     });
-    const open = (await attempt(server.port, 'no', { commandMs: 300 })) as OpenConnection;
+    const open = (await attempt(server.port, 'no', { commandMs: 1000 })) as OpenConnection;
     const result = await open.connection.send({ ...MESSAGE, recipients: [{ rid: 0, address: 'x@example.test' }, { rid: 1, address: 'y@example.test' }] });
     expect(result.mailReply).toEqual({ code: 250, enhanced: '2.1.0', text: 'sender ok' });
     // The refusal that did arrive stands; the recipient without a reply is deferred.
     expect(result.recipients.map((r) => [r.status, r.reply?.code, r.reason])).toEqual([
       ['bounced', 550, undefined],
-      ['deferred', undefined, 'timed out after 300 ms waiting for the reply to RCPT TO'],
+      ['deferred', undefined, 'timed out after 1000 ms waiting for the reply to RCPT TO'],
     ]);
   });
 });
