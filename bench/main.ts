@@ -70,6 +70,7 @@ const results = {
     cpus: os.cpus().length,
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     quick,
+    only: only ?? 'all',
     durationS: Math.round((Date.now() - started) / 1000),
   },
   ...report.results,
