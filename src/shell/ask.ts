@@ -3,6 +3,7 @@
 // a line of its own; numbered lists print `1. text` lines. An empty answer takes the default. Each question
 // is preceded by a blank line, as in the seed transcript.
 import { rangeMessage, parseIntInRange, type IntRange, type Parsed } from '../table/fields.js';
+import type { CompletionSource } from './complete.js';
 import type { Prompter } from './prompt.js';
 
 /** Prints the blank line and the question lines of one question; returns its prompt. Shown again on a re-ask. */
@@ -13,9 +14,9 @@ function block(p: Prompter, lines: readonly string[], prompt: string): string {
 }
 
 /** Asks until `parse` accepts the answer; invalid answers go through Prompter.reject (re-ask or exit 2). */
-async function askUntil<T>(p: Prompter, show: () => string, parse: (answer: string) => Parsed<T>): Promise<T> {
+async function askUntil<T>(p: Prompter, show: () => string, parse: (answer: string) => Parsed<T>, complete?: CompletionSource): Promise<T> {
   for (;;) {
-    const answer = await p.ask(show());
+    const answer = await p.ask(show(), complete);
     const r = parse(answer);
     if (r.ok) return r.value;
     p.reject(r.error);
@@ -61,8 +62,8 @@ export function askChoice(p: Prompter, question: string, labels: readonly string
 
 /**
  * Question line, then `[default]> `; `parse` validates the text (the empty answer becomes `dflt` first
- * when one is given).
+ * when one is given). `complete`: what Tab completes on a terminal.
  */
-export function askText<T>(p: Prompter, question: string, parse: (answer: string) => Parsed<T>, dflt?: string): Promise<T> {
-  return askUntil(p, () => block(p, [question], `[${dflt ?? ''}]> `), (a) => parse(a.trim() === '' && dflt !== undefined ? dflt : a));
+export function askText<T>(p: Prompter, question: string, parse: (answer: string) => Parsed<T>, dflt?: string, complete?: CompletionSource): Promise<T> {
+  return askUntil(p, () => block(p, [question], `[${dflt ?? ''}]> `), (a) => parse(a.trim() === '' && dflt !== undefined ? dflt : a), complete);
 }

@@ -8,6 +8,8 @@
 // here: a tab completer and a history list through PromptOptions (passed to readline.createInterface),
 // colour through `colour`.
 import readline from 'node:readline';
+import { palette, type Palette, type Style } from './colour.js';
+import { completeWord, type CompletionSource } from './complete.js';
 import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
 
 export interface PromptOptions {
@@ -18,13 +20,15 @@ export interface PromptOptions {
   interactive?: boolean;
   /** Piped input: re-ask after an invalid answer instead of ending the run with status 2. */
   lenient?: boolean;
-  /** Colour may be used (TTY, no NO_COLOR, no --no-color). Nothing is coloured yet; the flag is the hook. */
+  /** Colour may be used (TTY, no NO_COLOR, no --no-color): Prompter.paint colours, else it is plain. */
   colour?: boolean;
-  /** Tab completion on a TTY (hook for the terminal extras). */
+  /** Tab completion on a TTY. Default: the CompletionSource given to `ask` (src/shell/complete.ts). */
   completer?: readline.Completer | readline.AsyncCompleter;
   /** Initial history lines, newest first, and how many to keep (hook for a history file). */
   history?: string[];
   historySize?: number;
+  /** Told readline's history (newest first) each time a typed line is added to it (src/shell/history.ts). */
+  onHistory?: (history: readonly string[]) => void;
 }
 
 /**
@@ -44,10 +48,18 @@ export class Prompter {
   readonly interactive: boolean;
   readonly lenient: boolean;
   readonly colour: boolean;
+  /** Styles for coloured output; identity functions when colour is off. */
+  readonly paint: Palette;
   /** True when readline drives a terminal (line editing, echo by the terminal). */
   readonly terminal: boolean;
-  private readonly rl: readline.Interface;
-  private readonly lines: AsyncIterator<string>;
+  private rl!: readline.Interface;
+  private lines!: AsyncIterator<string>;
+  private readonly input: NodeJS.ReadableStream;
+  private readonly opts: PromptOptions;
+  /** History lines, newest first, carried over when the readline is reopened (`suspend`). */
+  private history: string[];
+  /** What Tab completes at the question being asked (set by `ask`). */
+  private completion: CompletionSource | null = null;
   private readonly out: NodeJS.WritableStream;
   private readonly err: NodeJS.WritableStream;
   /** A read begun before an interrupt: its line belongs to the next question, not to the abandoned one. */
@@ -58,24 +70,39 @@ export class Prompter {
 
   constructor(opts: PromptOptions = {}) {
     const input = opts.input ?? process.stdin;
+    this.input = input;
+    this.opts = opts;
     this.out = opts.output ?? process.stdout;
     this.err = opts.errorOutput ?? process.stderr;
     this.interactive = opts.interactive ?? Boolean(input.isTTY);
     this.lenient = Boolean(opts.lenient);
     this.colour = Boolean(opts.colour);
     this.terminal = this.interactive && Boolean((this.out as { isTTY?: boolean }).isTTY);
+    this.paint = palette(this.colour);
+    this.history = [...(opts.history ?? [])];
+    this.open();
+  }
+
+  /** Creates the readline interface and its line iterator (at start-up, and again after `suspend`). */
+  private open(): void {
+    const { opts } = this;
+    const completer = opts.completer ?? ((line: string) => completeWord(line, this.completion));
     this.rl = readline.createInterface({
-      input,
+      input: this.input,
       output: this.terminal ? this.out : undefined,
       terminal: this.terminal,
       crlfDelay: Infinity,
-      ...(opts.completer ? { completer: opts.completer } : {}),
-      ...(opts.history ? { history: opts.history } : {}),
+      ...(this.terminal ? { completer } : {}),
+      ...(opts.history || this.history.length > 0 ? { history: [...this.history] } : {}),
       ...(opts.historySize !== undefined ? { historySize: opts.historySize } : {}),
     });
     // Created now, before any await, so lines that arrive while the shell loads the table are kept.
     this.lines = this.rl[Symbol.asyncIterator]();
     this.rl.on('SIGINT', () => this.onInterrupt());
+    this.rl.on('history', (history: string[]) => {
+      this.history = [...history];
+      opts.onHistory?.(history);
+    });
   }
 
   /** Number of input lines read so far: the line number of the last answer. */
@@ -83,14 +110,14 @@ export class Prompter {
     return this.consumed;
   }
 
-  /** Writes dialogue text as is. */
-  write(text: string): void {
-    this.out.write(visible(text));
+  /** Writes dialogue text as is (`style`: a colour from `paint`, applied after control characters are made visible). */
+  write(text: string, style?: Style): void {
+    this.out.write(style ? style(visible(text)) : visible(text));
   }
 
   /** Writes one line of dialogue text (an empty line by default). */
-  print(line = ''): void {
-    this.out.write(visible(line) + '\n');
+  print(line = '', style?: Style): void {
+    this.out.write((style ? style(visible(line)) : visible(line)) + '\n');
   }
 
   /** Writes a diagnostic line to stderr (warnings and errors meant for logs, not the transcript). */
@@ -100,10 +127,11 @@ export class Prompter {
 
   /**
    * Shows `prompt` (e.g. `[]> ` or `Question? [N]> `) and returns the answer line, without its newline.
-   * Throws EndOfInput at end of input and Interrupted on Ctrl-C.
+   * Throws EndOfInput at end of input and Interrupted on Ctrl-C. `complete`: what Tab completes on a TTY.
    */
-  async ask(prompt: string): Promise<string> {
+  async ask(prompt: string, complete?: CompletionSource): Promise<string> {
     if (this.ended) throw new EndOfInput();
+    this.completion = complete ?? null;
     if (this.terminal) {
       // readline redraws the line it edits from its own prompt, so the prompt must be readline's.
       this.rl.setPrompt(prompt);
@@ -143,7 +171,7 @@ export class Prompter {
    */
   reject(message: string): void {
     if (this.interactive || this.lenient) {
-      this.print(message);
+      this.print(message, this.paint.error);
       return;
     }
     throw new ScriptInputError(this.consumed, message);
@@ -151,6 +179,24 @@ export class Prompter {
 
   close(): void {
     this.rl.close();
+  }
+
+  /**
+   * Hands the terminal to `fn` (the form mode's inquirer prompts): the session readline is closed before and
+   * a new one opened after, with the history kept. Pausing instead would let readline read the form's
+   * keystrokes as session lines (reference node-ecosystem.md §2). TTY only: a pipe's buffered lines would be
+   * lost with the closed interface.
+   */
+  async suspend<T>(fn: () => Promise<T>): Promise<T> {
+    this.completion = null;
+    // A read begun before an interrupt ends with the closed interface; nothing was typed for it yet.
+    this.pendingRead = null;
+    this.rl.close();
+    try {
+      return await fn();
+    } finally {
+      this.open();
+    }
   }
 
   private onInterrupt(): void {

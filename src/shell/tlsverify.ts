@@ -29,7 +29,7 @@ export async function tlsVerify(s: Session, args: string[]): Promise<void> {
   await runTlsVerify({
     domain,
     home: s.opts.home,
-    print: (line) => p.print(line),
+    print: (line) => p.print(line, p.paint.verdict),
     ...(target ? { host: target.host } : {}),
     ...(target?.port !== undefined ? { port: target.port } : {}),
   });
