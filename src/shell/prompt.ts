@@ -99,9 +99,14 @@ export class Prompter {
     // Created now, before any await, so lines that arrive while the shell loads the table are kept.
     this.lines = this.rl[Symbol.asyncIterator]();
     this.rl.on('SIGINT', () => this.onInterrupt());
+    // History keeps what is worth recalling: the lines typed where Tab completes (commands, operations,
+    // destinations), not yes/no answers, numbers or commit comments. The listener may edit the array
+    // (Node's readline documents this for lines that should not be kept).
     this.rl.on('history', (history: string[]) => {
+      const added = history[0] !== undefined && history[0] !== this.history[0];
+      if (added && this.completion === null) history.shift();
       this.history = [...history];
-      opts.onHistory?.(history);
+      if (added && this.completion !== null) opts.onHistory?.(history);
     });
   }
 
