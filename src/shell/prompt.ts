@@ -140,7 +140,9 @@ export class Prompter {
     if (this.terminal) {
       // readline redraws the line it edits from its own prompt, so the prompt must be readline's.
       this.rl.setPrompt(prompt);
-      this.rl.prompt();
+      // preserveCursor: keys typed ahead of the prompt stay in the line with the cursor after them, so more
+      // typing (or Tab) goes on at their end instead of at the start of the line.
+      this.rl.prompt(true);
     } else {
       this.out.write(visible(prompt));
     }

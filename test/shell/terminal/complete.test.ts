@@ -71,6 +71,18 @@ describe('the prompt layer on a terminal', () => {
     t.p.close();
   });
 
+  it('completes keys typed ahead of the prompt: the cursor stays after them', async () => {
+    const t = fakeTerminal();
+    t.type('ne');
+    await settle();
+    const answer = t.p.ask('[]> ', operationCompletion(OPS, OPS));
+    t.type('\t');
+    await settle();
+    t.type('\r');
+    expect(await answer).toBe('new');
+    t.p.close();
+  });
+
   it('lists the candidates on a second Tab when several match', async () => {
     const t = fakeTerminal();
     const answer = t.p.ask('[]> ', operationCompletion(OPS, OPS));
