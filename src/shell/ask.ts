@@ -3,7 +3,6 @@
 // a line of its own; numbered lists print `1. text` lines. An empty answer takes the default. Each question
 // is preceded by a blank line, as in the seed transcript.
 import { rangeMessage, parseIntInRange, type IntRange, type Parsed } from '../table/fields.js';
-import type { CompletionSource } from './complete.js';
 import type { Prompter } from './prompt.js';
 
 /** Prints the blank line and the question lines of one question; returns its prompt. Shown again on a re-ask. */
@@ -14,9 +13,9 @@ function block(p: Prompter, lines: readonly string[], prompt: string): string {
 }
 
 /** Asks until `parse` accepts the answer; invalid answers go through Prompter.reject (re-ask or exit 2). */
-async function askUntil<T>(p: Prompter, show: () => string, parse: (answer: string) => Parsed<T>, complete?: CompletionSource): Promise<T> {
+async function askUntil<T>(p: Prompter, show: () => string, parse: (answer: string) => Parsed<T>, words: readonly string[] = []): Promise<T> {
   for (;;) {
-    const answer = await p.ask(show(), complete);
+    const answer = await p.ask(show(), words);
     const r = parse(answer);
     if (r.ok) return r.value;
     p.reject(r.error);
@@ -33,7 +32,7 @@ export function parseYesNo(answer: string, dflt: boolean): Parsed<boolean> {
 
 /** `Question? [Y]> ` */
 export function askYesNo(p: Prompter, question: string, dflt: boolean): Promise<boolean> {
-  return askUntil(p, () => block(p, [], `${question} [${dflt ? 'Y' : 'N'}]> `), (a) => parseYesNo(a, dflt));
+  return askUntil(p, () => block(p, [], `${question} [${dflt ? 'Y' : 'N'}]> `), (a) => parseYesNo(a, dflt), ['Y', 'N']);
 }
 
 /** Question line, then `[default]> `; the answer must be an integer in range. No default: `[]> `. */
@@ -57,13 +56,14 @@ export function askChoice(p: Prompter, question: string, labels: readonly string
       const n = parseIntInRange(a, range);
       return n.ok ? { ok: true, value: n.value - 1 } : { ok: false, error: rangeMessage(range) };
     },
+    labels.map((_, i) => String(i + 1)),
   );
 }
 
 /**
  * Question line, then `[default]> `; `parse` validates the text (the empty answer becomes `dflt` first
- * when one is given). `complete`: what Tab completes on a terminal.
+ * when one is given). `words`: the answers Tab completes (Prompter.completionWords), if any.
  */
-export function askText<T>(p: Prompter, question: string, parse: (answer: string) => Parsed<T>, dflt?: string, complete?: CompletionSource): Promise<T> {
-  return askUntil(p, () => block(p, [question], `[${dflt ?? ''}]> `), (a) => parse(a.trim() === '' && dflt !== undefined ? dflt : a), complete);
+export function askText<T>(p: Prompter, question: string, parse: (answer: string) => Parsed<T>, dflt?: string, words: readonly string[] = []): Promise<T> {
+  return askUntil(p, () => block(p, [question], `[${dflt ?? ''}]> `), (a) => parse(a.trim() === '' && dflt !== undefined ? dflt : a), words);
 }

@@ -2,7 +2,7 @@
 // tlsverify, help, quit/exit. Returns the exit status: 0, 3 when the session ends with uncommitted changes
 // (nothing is written), 2 after an invalid answer in a piped session (reference: issue 2).
 import { EXIT } from '../cli/exit.js';
-import { loadTable } from '../store/index.js';
+import { loadTable, type LoadedTable } from '../store/index.js';
 import { clearChanges, commit } from './commit.js';
 import { runDestconfigMenu } from './destconfig/menu.js';
 import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
@@ -10,8 +10,7 @@ import { Prompter, type PromptOptions } from './prompt.js';
 import { Session } from './session.js';
 import { suggest } from './suggest.js';
 import { tlsVerify } from './tlsverify.js';
-import { commandCompletion } from './complete.js';
-import { HELP_TOPICS, mainHelp } from './help.js';
+import { mainHelp } from './help.js';
 import { terminalExtras } from './terminal.js';
 
 export interface ShellOptions extends PromptOptions {
@@ -36,9 +35,6 @@ const COMMANDS: Record<string, { help: string; run: Command }> = {
 /** Other names the appliance accepts for the same commands. */
 const ALIASES: Record<string, string> = { clear: 'clearchanges', '?': 'help', q: 'quit' };
 
-/** Tab at the main prompt: the commands; after `help`, the commands, operations and TLS. */
-const COMPLETE_COMMANDS = commandCompletion(Object.keys(COMMANDS), [...Object.keys(COMMANDS), ...HELP_TOPICS]);
-
 async function destconfig(s: Session, args: string[]): Promise<void> {
   if (args.length > 0) {
     // destconfig has no batch form on the appliance (reference §2.4).
@@ -53,7 +49,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
   // The prompt layer exists before the first await, so no piped line is lost while the table loads.
   const p = new Prompter({ ...opts, ...terminalExtras(opts) });
   try {
-    let loaded: Awaited<ReturnType<typeof loadTable>>;
+    let loaded: LoadedTable;
     try {
       loaded = await loadTable(opts.home);
     } catch (err) {
@@ -84,7 +80,7 @@ async function mainLoop(s: Session): Promise<number> {
     // A blank line between one command's output and the next prompt, as on the appliance.
     if (!first) p.print();
     try {
-      line = await p.ask(`${s.opts.hostname}> `, COMPLETE_COMMANDS);
+      line = await p.ask(`${s.opts.hostname}> `, Object.keys(COMMANDS));
     } catch (err) {
       if (err instanceof Interrupted) continue;
       if (err instanceof EndOfInput) return leave(s);

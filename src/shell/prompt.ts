@@ -9,7 +9,7 @@
 // colour through `colour`.
 import readline from 'node:readline';
 import { palette, type Palette, type Style } from './colour.js';
-import { completeWord, type CompletionSource } from './complete.js';
+import { completeWord } from './complete.js';
 import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
 
 export interface PromptOptions {
@@ -22,12 +22,14 @@ export interface PromptOptions {
   lenient?: boolean;
   /** Colour may be used (TTY, no NO_COLOR, no --no-color): Prompter.paint colours, else it is plain. */
   colour?: boolean;
-  /** Tab completion on a TTY. Default: the CompletionSource given to `ask` (src/shell/complete.ts). */
+  /** Tab completion on a TTY. Default: the completionWords of the question (src/shell/complete.ts). */
   completer?: readline.Completer | readline.AsyncCompleter;
   /** Initial history lines, newest first, and how many to keep (hook for a history file). */
   history?: string[];
   historySize?: number;
-  /** Told readline's history (newest first) each time a typed line is added to it (src/shell/history.ts). */
+  /** Whether a line typed at a question offering these completion words goes into the history (default: all). */
+  keepInHistory?: (words: readonly string[]) => boolean;
+  /** Told readline's history (newest first) each time a typed line is kept in it (src/shell/history.ts). */
   onHistory?: (history: readonly string[]) => void;
 }
 
@@ -48,18 +50,17 @@ export class Prompter {
   readonly interactive: boolean;
   readonly lenient: boolean;
   readonly colour: boolean;
-  /** Styles for coloured output; identity functions when colour is off. */
-  readonly paint: Palette;
   /** True when readline drives a terminal (line editing, echo by the terminal). */
   readonly terminal: boolean;
+  /** Styles for coloured output; identity functions when colour is off. */
+  readonly paint: Palette;
   private rl!: readline.Interface;
   private lines!: AsyncIterator<string>;
   private readonly input: NodeJS.ReadableStream;
-  private readonly opts: PromptOptions;
-  /** History lines, newest first, carried over when the readline is reopened (`suspend`). */
-  private history: string[];
-  /** What Tab completes at the question being asked (set by `ask`). */
-  private completion: CompletionSource | null = null;
+  private readonly readlineExtras: Pick<PromptOptions, 'completer' | 'historySize' | 'keepInHistory' | 'onHistory'>;
+  /** History lines, newest first: carried over when the readline is reopened (withTerminalReleased). */
+  private history: string[] | undefined;
+  private words: readonly string[] = [];
   private readonly out: NodeJS.WritableStream;
   private readonly err: NodeJS.WritableStream;
   /** A read begun before an interrupt: its line belongs to the next question, not to the abandoned one. */
@@ -71,7 +72,6 @@ export class Prompter {
   constructor(opts: PromptOptions = {}) {
     const input = opts.input ?? process.stdin;
     this.input = input;
-    this.opts = opts;
     this.out = opts.output ?? process.stdout;
     this.err = opts.errorOutput ?? process.stderr;
     this.interactive = opts.interactive ?? Boolean(input.isTTY);
@@ -79,35 +79,62 @@ export class Prompter {
     this.colour = Boolean(opts.colour);
     this.terminal = this.interactive && Boolean((this.out as { isTTY?: boolean }).isTTY);
     this.paint = palette(this.colour);
-    this.history = [...(opts.history ?? [])];
+    this.readlineExtras = {
+      completer: opts.completer ?? ((line: string) => completeWord(line, this.words)),
+      historySize: opts.historySize,
+      keepInHistory: opts.keepInHistory,
+      onHistory: opts.onHistory,
+    };
+    this.history = opts.history ? [...opts.history] : undefined;
     this.open();
   }
 
-  /** Creates the readline interface and its line iterator (at start-up, and again after `suspend`). */
   private open(): void {
-    const { opts } = this;
-    const completer = opts.completer ?? ((line: string) => completeWord(line, this.completion));
+    const { completer, historySize, keepInHistory, onHistory } = this.readlineExtras;
+    const { history } = this;
     this.rl = readline.createInterface({
       input: this.input,
       output: this.terminal ? this.out : undefined,
       terminal: this.terminal,
       crlfDelay: Infinity,
-      ...(this.terminal ? { completer } : {}),
-      ...(opts.history || this.history.length > 0 ? { history: [...this.history] } : {}),
-      ...(opts.historySize !== undefined ? { historySize: opts.historySize } : {}),
+      ...(completer && this.terminal ? { completer } : {}),
+      ...(history ? { history: [...history] } : {}),
+      ...(historySize !== undefined ? { historySize } : {}),
     });
     // Created now, before any await, so lines that arrive while the shell loads the table are kept.
     this.lines = this.rl[Symbol.asyncIterator]();
     this.rl.on('SIGINT', () => this.onInterrupt());
-    // History keeps what is worth recalling: the lines typed where Tab completes (commands, operations,
-    // destinations), not yes/no answers, numbers or commit comments. The listener may edit the array
-    // (Node's readline documents this for lines that should not be kept).
-    this.rl.on('history', (history: string[]) => {
-      const added = history[0] !== undefined && history[0] !== this.history[0];
-      if (added && this.completion === null) history.shift();
-      this.history = [...history];
-      if (added && this.completion !== null) opts.onHistory?.(history);
+    // Lines typed on a terminal; the listener may drop the newest (Node documents this for lines not to keep).
+    this.rl.on('history', (lines: string[]) => {
+      const added = lines[0] !== undefined && lines[0] !== this.history?.[0];
+      if (added && keepInHistory && !keepInHistory(this.words)) lines.shift();
+      else if (added) onHistory?.(lines);
+      this.history = [...lines];
     });
+  }
+
+  /**
+   * The words that make sense as an answer to the question being asked (commands at the main prompt,
+   * operations at the menu, list numbers...): for a completer. Empty for free text.
+   */
+  get completionWords(): readonly string[] {
+    return this.words;
+  }
+
+  /**
+   * Hands the terminal to another reader (e.g. an inquirer form for `--ui form`) and takes it back after.
+   * The session readline is closed and reopened around `fn`, the only mix that loses no keystroke
+   * (reference node-ecosystem.md §2). Terminal only: on a pipe it would drop buffered script lines.
+   */
+  async withTerminalReleased<T>(fn: () => Promise<T>): Promise<T> {
+    if (!this.terminal) throw new Error('the terminal can be released only in an interactive terminal session');
+    this.pendingRead = null;
+    this.rl.close();
+    try {
+      return await fn();
+    } finally {
+      this.open();
+    }
   }
 
   /** Number of input lines read so far: the line number of the last answer. */
@@ -132,11 +159,11 @@ export class Prompter {
 
   /**
    * Shows `prompt` (e.g. `[]> ` or `Question? [N]> `) and returns the answer line, without its newline.
-   * Throws EndOfInput at end of input and Interrupted on Ctrl-C. `complete`: what Tab completes on a TTY.
+   * Throws EndOfInput at end of input and Interrupted on Ctrl-C. `words`: see completionWords.
    */
-  async ask(prompt: string, complete?: CompletionSource): Promise<string> {
+  async ask(prompt: string, words: readonly string[] = []): Promise<string> {
     if (this.ended) throw new EndOfInput();
-    this.completion = complete ?? null;
+    this.words = words;
     if (this.terminal) {
       // readline redraws the line it edits from its own prompt, so the prompt must be readline's.
       this.rl.setPrompt(prompt);
@@ -186,24 +213,6 @@ export class Prompter {
 
   close(): void {
     this.rl.close();
-  }
-
-  /**
-   * Hands the terminal to `fn` (the form mode's inquirer prompts): the session readline is closed before and
-   * a new one opened after, with the history kept. Pausing instead would let readline read the form's
-   * keystrokes as session lines (reference node-ecosystem.md §2). TTY only: a pipe's buffered lines would be
-   * lost with the closed interface.
-   */
-  async suspend<T>(fn: () => Promise<T>): Promise<T> {
-    this.completion = null;
-    // A read begun before an interrupt ends with the closed interface; nothing was typed for it yet.
-    this.pendingRead = null;
-    this.rl.close();
-    try {
-      return await fn();
-    } finally {
-      this.open();
-    }
   }
 
   private onInterrupt(): void {

@@ -1,5 +1,6 @@
 // One test per destconfig operation, driving the built bin/destconfig through a pipe with a temp --home.
 import { describe, expect, it } from 'vitest';
+import { resolveConfigPath } from '../../src/format/shellfiles.js';
 import { committedDoc, runShell, script, SEED_NEW_ANSWERS, tempHome } from './run.js';
 
 /** NEW example.com: concurrency 100, 10 messages per connection, 1,000 recipients per 30 minutes, per MX IP
@@ -184,6 +185,25 @@ describe('IMPORT and EXPORT', () => {
     const r = await runShell(script('destconfig', 'export', 'table.txt', '', 'quit'), ['--home', tempHome(), '--lenient']);
     expect(r.stdout).toContain('Enter a name for the exported file:\n[]> table.txt\n');
     expect(r.code).toBe(0);
+  });
+
+  // The file layer (src/format/shellfiles.ts) is another work's; until it lands its stub refuses every name.
+  const fileLayerReady = resolveConfigPath(tempHome(), 'probe.txt').ok;
+
+  it.skipIf(!fileLayerReady)('EXPORT writes the working table; IMPORT brings it back after CLEAR', async () => {
+    const home = tempHome();
+    const input = script('destconfig', 'new', 'example.com', ...SEED_NEW_ANSWERS, 'export', 'table.txt', 'clear', 'import', 'table.txt', '', 'commit', '', 'quit');
+    const r = await runShell(input, ['--home', home]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/File written on machine "ESA" to the location ".*configuration\/table\.txt"\.\nExport completed\./);
+    expect(r.stdout).toContain('Import completed: 1 entry read from');
+    expect((committedDoc(home) as { entries: Record<string, unknown>[] }).entries).toEqual([expect.objectContaining({ destination: 'example.com', tls: 'required' })]);
+  });
+
+  it.skipIf(!fileLayerReady)('a name outside the configuration folder ends a piped run with status 2', async () => {
+    const r = await runShell(script('destconfig', 'import', '../outside.txt'), ['--home', tempHome()]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^destconfig: line 3: /);
   });
 });
 

@@ -6,7 +6,6 @@ import { askChoice, askInt, askYesNo, parseYesNo } from '../../src/shell/ask.js'
 import { EndOfInput, ScriptInputError } from '../../src/shell/errors.js';
 import { Prompter, visible } from '../../src/shell/prompt.js';
 import { suggest } from '../../src/shell/suggest.js';
-import { parseHostPort } from '../../src/shell/tlsverify.js';
 
 function piped(input: string, opts: { lenient?: boolean } = {}) {
   const stdin = new PassThrough();
@@ -55,6 +54,32 @@ describe('Prompter on a pipe', () => {
   });
 });
 
+describe('Prompter on a terminal', () => {
+  it('hands the terminal to another reader and takes it back without losing a line', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true });
+    const stdout = Object.assign(new PassThrough(), { isTTY: true, columns: 80 });
+    stdout.resume();
+    const p = new Prompter({ input: stdin, output: stdout, errorOutput: new PassThrough() });
+    expect(p.terminal).toBe(true);
+    stdin.write('first\r');
+    expect(await p.ask('ESA> ', ['destconfig'])).toBe('first');
+    expect(p.completionWords).toEqual(['destconfig']);
+    const { createInterface } = await import('node:readline');
+    const borrowed = await p.withTerminalReleased(async () => {
+      const other = createInterface({ input: stdin, terminal: false });
+      const line = new Promise<string>((resolve) => other.once('line', resolve));
+      stdin.write('form answer\n');
+      const got = await line;
+      other.close();
+      return got;
+    });
+    expect(borrowed).toBe('form answer');
+    stdin.write('after\r');
+    expect(await p.ask('ESA> ')).toBe('after');
+    p.close();
+  });
+});
+
 describe('answers', () => {
   it.each([
     ['', true, true],
@@ -74,12 +99,5 @@ describe('answers', () => {
     expect(suggest('comit', ['destconfig', 'commit'])).toBe('commit');
     expect(suggest('clearch', ['clearchanges', 'commit'])).toBe('clearchanges');
     expect(suggest('zzzz', ['destconfig', 'commit'])).toBeNull();
-  });
-
-  it('splits tlsverify HOST[:PORT]', () => {
-    expect(parseHostPort('mx.example.com')).toEqual({ host: 'mx.example.com' });
-    expect(parseHostPort('mx.example.com:2525')).toEqual({ host: 'mx.example.com', port: 2525 });
-    expect(parseHostPort('[::1]:25')).toEqual({ host: '::1', port: 25 });
-    expect(parseHostPort('2001:db8::1')).toEqual({ host: '2001:db8::1' });
   });
 });

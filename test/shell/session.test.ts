@@ -26,6 +26,14 @@ describe('main prompt', () => {
     expect(r.stdout).toContain('ESA> destconfg\nUnknown command: destconfg. Did you mean "destconfig"?\n');
   });
 
+  it('tlsverify asks for the domain and host when not given, hands over to the delivery layer, and the session goes on', async () => {
+    const r = await runShell(script('tlsverify', 'bad..domain', '', 'help', 'quit'), ['--home', tempHome()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Enter the TLS domain to verify against:\n[]> bad..domain\n');
+    expect(r.stdout).toContain('Press Return if you do not want to specify one.\n[]> \n');
+    expect(r.stdout).toContain('ESA> help\n');
+  });
+
   it('uses $DESTCONFIG_HOME when --home is not given', async () => {
     const home = tempHome();
     const r = await runShell(script('destconfig', ...NEW_SEED, '', 'commit', '', 'quit'), [], { DESTCONFIG_HOME: home });

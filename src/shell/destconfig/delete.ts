@@ -4,7 +4,7 @@ import { askText } from '../ask.js';
 import { normaliseDestination } from '../../table/domain.js';
 import { notFoundMessage } from '../../table/render.js';
 import type { OpContext } from './context.js';
-import { destinationCompletion } from '../complete.js';
+import { destinationWords } from '../complete.js';
 
 const DEFAULT_WORDS = new Set(['default', '(default)']);
 
@@ -15,7 +15,7 @@ export async function deleteEntry(ctx: OpContext): Promise<void> {
     'Enter the domain you wish to delete.',
     (a) => (DEFAULT_WORDS.has(a.trim().toLowerCase()) ? { ok: true, value: 'default' } : normaliseDestination(a)),
     undefined,
-    destinationCompletion(table),
+    destinationWords(table),
   );
   p.print();
   if (answer === 'default') {

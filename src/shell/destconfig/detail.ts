@@ -5,7 +5,7 @@ import type { Parsed } from '../../table/fields.js';
 import { notFoundMessage, renderDetail } from '../../table/render.js';
 import { askText } from '../ask.js';
 import type { OpContext } from './context.js';
-import { destinationCompletion } from '../complete.js';
+import { destinationWords } from '../complete.js';
 
 function parseWhich(answer: string): Parsed<string> {
   const s = answer.trim().toLowerCase();
@@ -20,7 +20,7 @@ export async function showDetail(ctx: OpContext): Promise<void> {
     'Enter the domain you wish to view, "default" for the default, or "all" to view all.',
     parseWhich,
     undefined,
-    destinationCompletion(table, ['default', 'all']),
+    destinationWords(table, ['default', 'all']),
   );
   p.print();
   if (which !== 'all' && which !== 'default' && !table.entries.has(which)) {

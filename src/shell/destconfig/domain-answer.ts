@@ -5,7 +5,7 @@ import { notFoundMessage } from '../../table/render.js';
 import type { Parsed } from '../../table/fields.js';
 import type { DestEntry, DestTable } from '../../table/types.js';
 import { askText } from '../ask.js';
-import { destinationCompletion } from '../complete.js';
+import { destinationWords } from '../complete.js';
 import type { Prompter } from '../prompt.js';
 
 /** NEW's answer: a valid destination the table does not hold yet (a duplicate NEW is refused). */
@@ -19,7 +19,7 @@ export function parseNewDestination(table: DestTable, answer: string): Parsed<st
 
 /** `table`: Tab completes its destinations. */
 export function askDestination(p: Prompter, question: string, table?: DestTable): Promise<string> {
-  return askText(p, question, normaliseDestination, undefined, table && destinationCompletion(table));
+  return askText(p, question, normaliseDestination, undefined, table ? destinationWords(table) : []);
 }
 
 /**

@@ -17,5 +17,5 @@ export async function importTable(ctx: OpContext): Promise<void> {
   table.defaults = read.table.defaults;
   table.entries = read.table.entries;
   table.bounceProfiles = read.table.bounceProfiles;
-  p.print(`Import completed: ${read.entries} entries read from "${where.path}".`);
+  p.print(`Import completed: ${read.entries} ${read.entries === 1 ? 'entry' : 'entries'} read from "${where.path}".`);
 }

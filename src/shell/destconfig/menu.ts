@@ -5,8 +5,7 @@ import { cloneTable } from '../../table/types.js';
 import { Interrupted } from '../errors.js';
 import type { Session } from '../session.js';
 import { suggest } from '../suggest.js';
-import { operationCompletion } from '../complete.js';
-import { HELP_TOPICS, menuHelp } from '../help.js';
+import { menuHelp } from '../help.js';
 import { FORM_OPERATIONS } from '../form/index.js';
 import type { Operation } from './context.js';
 import { clearEntries } from './clear.js';
@@ -50,15 +49,12 @@ function printMenu(s: Session): void {
   for (const item of MENU) p.print(`- ${item.name} - ${item.description}`, p.paint.menuItem);
 }
 
-/** Tab at the menu prompt: the operations; after `help`, the operations and TLS. */
-const COMPLETE_OPERATIONS = operationCompletion(MENU.map((m) => m.name), HELP_TOPICS);
-
 /** Runs the menu until an empty answer. Ctrl-C at the menu prompt propagates (back to the main prompt). */
 export async function runDestconfigMenu(s: Session): Promise<void> {
   const { p } = s;
   for (;;) {
     printMenu(s);
-    const answer = (await p.ask('[]> ', COMPLETE_OPERATIONS)).trim();
+    const answer = (await p.ask('[]> ', [...MENU.map((m) => m.name), 'HELP'])).trim();
     if (answer === '') return;
     const [word = '', ...args] = answer.split(/\s+/);
     if (word.toLowerCase() === 'help' || word === '?') {

@@ -1,5 +1,5 @@
 // The form mode (`--ui form`, issue 7): NEW, EDIT, DEFAULT and SETUP run as inquirer forms, then the ESA menu
-// comes back. The session readline is closed for the form and reopened after it (Prompter.suspend;
+// comes back. The session readline is closed for the form and reopened after it (Prompter.withTerminalReleased;
 // reference node-ecosystem.md §2), and the CLI refuses --ui form when stdin or stdout is not a terminal.
 // This module is light: the forms and inquirer load with `await import()` when a form opens.
 import type { OpContext, Operation } from '../destconfig/context.js';
@@ -18,7 +18,7 @@ function viaForm(load: () => Promise<Form>): Operation {
     const [form, { loadWidgets }] = await Promise.all([load(), import('./widgets.js')]);
     const w = await loadWidgets(ctx.p.colour);
     try {
-      await ctx.p.suspend(() => form(ctx, w));
+      await ctx.p.withTerminalReleased(() => form(ctx, w));
     } catch (err) {
       if (isFormExit(err)) throw new Interrupted();
       throw err;

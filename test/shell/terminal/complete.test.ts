@@ -1,11 +1,13 @@
 // Tab completion: the sources (what each prompt offers) and the prompt layer's completer on a terminal,
 // where the question being asked decides what Tab completes.
 import { describe, expect, it } from 'vitest';
-import { commandCompletion, completeWord, destinationCompletion, operationCompletion } from '../../../src/shell/complete.js';
+import { completeWord, destinationWords, worthRecalling } from '../../../src/shell/complete.js';
 import { blankEntry, emptyTable } from '../../../src/table/types.js';
 import { fakeTerminal, settle } from './streams.js';
 
 const OPS = ['SETUP', 'NEW', 'EDIT', 'DELETE', 'DEFAULT', 'LIST', 'DETAIL', 'CLEAR', 'IMPORT', 'EXPORT'];
+const MENU_WORDS = [...OPS, 'HELP'];
+const COMMANDS = ['destconfig', 'commit', 'clearchanges', 'tlsverify', 'help', 'quit', 'exit'];
 
 function tableWith(...destinations: string[]) {
   const t = emptyTable();
@@ -13,56 +15,60 @@ function tableWith(...destinations: string[]) {
   return t;
 }
 
-describe('completion sources', () => {
-  const commands = commandCompletion(['destconfig', 'commit', 'clearchanges', 'help'], ['commit', 'NEW', 'TLS']);
-  const operations = operationCompletion(OPS, [...OPS, 'TLS']);
-
+describe('completion of a question\'s words', () => {
   it('completes the first word only, ignoring case and keeping the case typed', () => {
-    expect(completeWord('dest', commands)).toEqual([['destconfig'], 'dest']);
-    expect(completeWord('c', commands)).toEqual([['commit', 'clearchanges'], 'c']);
-    expect(completeWord('ne', operations)).toEqual([['new'], 'ne']);
-    expect(completeWord('NE', operations)).toEqual([['NEW'], 'NE']);
-    expect(completeWord('', operations)[0]).toEqual([...OPS, 'HELP']);
-    expect(completeWord('de', operations)).toEqual([['delete', 'default', 'detail'], 'de']);
-    expect(completeWord('destconfig x', commands)).toEqual([[], 'x']);
-    expect(completeWord('zzz', commands)).toEqual([[], 'zzz']);
+    expect(completeWord('dest', COMMANDS)).toEqual([['destconfig'], 'dest']);
+    expect(completeWord('c', COMMANDS)).toEqual([['commit', 'clearchanges'], 'c']);
+    expect(completeWord('ne', MENU_WORDS)).toEqual([['new'], 'ne']);
+    expect(completeWord('NE', MENU_WORDS)).toEqual([['NEW'], 'NE']);
+    expect(completeWord('', MENU_WORDS)[0]).toEqual(MENU_WORDS);
+    expect(completeWord('de', MENU_WORDS)).toEqual([['delete', 'default', 'detail'], 'de']);
+    expect(completeWord('destconfig x', COMMANDS)).toEqual([[], 'x']);
+    expect(completeWord('zzz', COMMANDS)).toEqual([[], 'zzz']);
+    expect(completeWord('', ['Y', 'N'])).toEqual([['Y', 'N'], '']);
+    expect(completeWord('y', [])).toEqual([[], 'y']);
   });
 
-  it('offers the help topics after help', () => {
-    expect(completeWord('help t', commands)).toEqual([['tls'], 't']);
-    expect(completeWord('help ', operations)[0]).toEqual([...OPS, 'TLS']);
-    expect(completeWord('HELP DEL', operations)).toEqual([['DELETE'], 'DEL']);
-    expect(completeWord('help new x', operations)).toEqual([[], 'x']);
+  it('offers the help topics after help, where the question offers help', () => {
+    expect(completeWord('help t', COMMANDS)).toEqual([['tlsverify', 'tls'], 't']);
+    expect(completeWord('help ne', COMMANDS)).toEqual([['new'], 'ne']);
+    expect(completeWord('help ', MENU_WORDS)[0]).toEqual([...OPS, 'TLS']);
+    expect(completeWord('HELP DEL', MENU_WORDS)).toEqual([['DELETE'], 'DEL']);
+    expect(completeWord('? cl', MENU_WORDS)).toEqual([['clear'], 'cl']);
+    expect(completeWord('help new x', MENU_WORDS)).toEqual([[], 'x']);
+    // A question without help (a destination prompt) completes nothing after a first word.
+    expect(completeWord('help e', ['example.com'])).toEqual([[], 'e']);
   });
 
   it('offers the destinations of the table in LIST order, then the extra words', () => {
     const t = tableWith('mail.example.org', 'example.com', '[192.0.2.1]', '.example.com');
-    const dests = destinationCompletion(t, ['default', 'all']);
-    expect(completeWord('', dests)[0]).toEqual(['example.com', '.example.com', 'mail.example.org', '[192.0.2.1]', 'default', 'all']);
-    expect(completeWord('ex', dests)).toEqual([['example.com'], 'ex']);
-    expect(completeWord('.', dests)).toEqual([['.example.com'], '.']);
-    expect(completeWord('[1', dests)).toEqual([['[192.0.2.1]'], '[1']);
-    // A later change to the table is seen: the source reads it when Tab is pressed.
-    t.entries.set('example.net', blankEntry('example.net'));
-    expect(completeWord('example.n', dests)).toEqual([['example.net'], 'example.n']);
+    const words = destinationWords(t, ['default', 'all']);
+    expect(words).toEqual(['example.com', '.example.com', 'mail.example.org', '[192.0.2.1]', 'default', 'all']);
+    expect(completeWord('ex', words)).toEqual([['example.com'], 'ex']);
+    expect(completeWord('.', words)).toEqual([['.example.com'], '.']);
+    expect(completeWord('[1', words)).toEqual([['[192.0.2.1]'], '[1']);
   });
 
-  it('offers nothing where the question gives no source', () => {
-    expect(completeWord('y', null)).toEqual([[], 'y']);
+  it('keeps in history what answers a command, operation or destination question only', () => {
+    expect(worthRecalling(COMMANDS)).toBe(true);
+    expect(worthRecalling(MENU_WORDS)).toBe(true);
+    expect(worthRecalling(['example.com', 'default', 'all'])).toBe(true);
+    expect(worthRecalling(['Y', 'N'])).toBe(false);
+    expect(worthRecalling(['1', '2', '3', '4', '5', '6'])).toBe(false);
+    expect(worthRecalling([])).toBe(false);
   });
 });
 
 describe('the prompt layer on a terminal', () => {
   it('completes from the source of the question being asked, and only there', async () => {
     const t = fakeTerminal();
-    const ops = operationCompletion(OPS, OPS);
-    const answer = t.p.ask('[]> ', ops);
+    const answer = t.p.ask('[]> ', MENU_WORDS);
     t.type('ne\t');
     await settle();
     t.type('\r');
     expect(await answer).toBe('new');
 
-    // A question without a source: Tab completes nothing and inserts nothing.
+    // A question without words (free text): Tab completes nothing and inserts nothing.
     const plain = t.p.ask('Question? [N]> ');
     t.type('ne\t');
     await settle();
@@ -75,7 +81,7 @@ describe('the prompt layer on a terminal', () => {
     const t = fakeTerminal();
     t.type('ne');
     await settle();
-    const answer = t.p.ask('[]> ', operationCompletion(OPS, OPS));
+    const answer = t.p.ask('[]> ', MENU_WORDS);
     t.type('\t');
     await settle();
     t.type('\r');
@@ -85,7 +91,7 @@ describe('the prompt layer on a terminal', () => {
 
   it('lists the candidates on a second Tab when several match', async () => {
     const t = fakeTerminal();
-    const answer = t.p.ask('[]> ', operationCompletion(OPS, OPS));
+    const answer = t.p.ask('[]> ', MENU_WORDS);
     t.type('de\t');
     await settle();
     t.type('\t');

@@ -14,7 +14,8 @@ import { runShell, tempHome } from '../run.js';
 /** A prompt layer whose input the test feeds after the form, and whose output it reads. */
 function session(table: DestTable = emptyTable()) {
   const input = new PassThrough();
-  const output = new PassThrough();
+  // A terminal: the form releases it (Prompter.withTerminalReleased works on a terminal only).
+  const output = Object.assign(new PassThrough(), { isTTY: true, columns: 100 });
   let out = '';
   output.on('data', (b: Buffer) => (out += b.toString('utf8')));
   const p = new Prompter({ input, output, errorOutput: new PassThrough(), interactive: true });

@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandCompletion } from '../../../src/shell/complete.js';
+import { worthRecalling } from '../../../src/shell/complete.js';
 import { HistoryFile } from '../../../src/shell/history.js';
 import { fakeTerminal, settle, UP } from './streams.js';
 
@@ -81,15 +81,15 @@ describe('HistoryFile', () => {
 });
 
 describe('history in the prompt layer', () => {
-  const commands = commandCompletion(['destconfig', 'commit', 'quit'], []);
+  const commands = ['destconfig', 'commit', 'quit'];
 
   it('keeps the lines typed where Tab completes, not plain answers, and recalls them with Up', async () => {
     const recorded: string[][] = [];
-    const t = fakeTerminal({ history: ['commit'], historySize: 1000, onHistory: (hist) => recorded.push([...hist]) });
+    const t = fakeTerminal({ history: ['commit'], historySize: 1000, keepInHistory: worthRecalling, onHistory: (hist) => recorded.push([...hist]) });
     const first = t.p.ask('ESA> ', commands);
     t.type('destconfig\r');
     expect(await first).toBe('destconfig');
-    const yesNo = t.p.ask('Question? [N]> ');
+    const yesNo = t.p.ask('Question? [N]> ', ['Y', 'N']);
     t.type('y\r');
     expect(await yesNo).toBe('y');
     expect(recorded).toEqual([['destconfig', 'commit']]);
@@ -108,8 +108,14 @@ describe('history in the prompt layer', () => {
     const first = t.p.ask('ESA> ', commands);
     t.type('destconfig\r');
     await first;
-    expect(await t.p.suspend(async () => 'form done')).toBe('form done');
+    // A line typed in this session, after the start-up history was given.
+    const second = t.p.ask('ESA> ', commands);
+    t.type('commit\r');
+    await second;
+    expect(await t.p.withTerminalReleased(async () => 'form done')).toBe('form done');
     const after = t.p.ask('ESA> ', commands);
+    t.type(UP);
+    await settle();
     t.type(UP + '\r');
     expect(await after).toBe('destconfig');
     t.p.close();
