@@ -1,6 +1,17 @@
-// TEMPORARY STUB (replaced by the delivery work): `tlsverify DOMAIN [HOST[:PORT]]`, shared by the ESA>
-// prompt and `destconfig tlsverify`. Writes its step-by-step output through `print` and returns an exit
-// status (0 verified, non-zero otherwise).
+// `tlsverify DOMAIN [HOST[:PORT]]`, shared by the ESA> prompt and `destconfig tlsverify`: connects to the
+// domain's mail exchangers in MX order (or to the host given), shows each step (connect, EHLO, STARTTLS,
+// protocol and cipher, the peer certificate, the chain result and the identity match under the Verify
+// profile, reference §7.3 / §12.1: "The CLI command tlsverify uses the 'Verify Algorithm'") and ends with a
+// verdict. Exit status 0 when TLS was negotiated and the certificate verified, 1 otherwise.
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { isIP } from 'node:net';
+import { normaliseHostname } from '../table/domain.js';
+import { MxResolver, createResolver, parseDnsServer } from './dns.js';
+import { orderTargets, type RouteTarget } from './route.js';
+import { connect } from './session.js';
+import { DEFAULT_TIMEOUTS, type Connector, type ConnectionEvent, type TlsInfo } from './types.js';
+
 export interface TlsVerifyArgs {
   domain: string;
   host?: string;
@@ -9,9 +20,179 @@ export interface TlsVerifyArgs {
   dnsServers?: string[];
   port?: number;
   caFile?: string;
+  helo?: string;
+  /** Per-step time-out (connect, each reply, the handshake). */
+  timeoutMs?: number;
+  /** Injected in tests; the real connection layer otherwise. */
+  connector?: Connector;
+}
+
+/** Parses `HOST[:PORT]` (`[IPv6]:PORT` for IPv6 with a port); null when invalid. */
+export function parseHostPort(raw: string, defaultPort: number): { host: string; port: number } | null {
+  const s = raw.trim();
+  let host = s;
+  let port = defaultPort;
+  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
+  if (bracket) {
+    host = bracket[1] ?? '';
+    if (bracket[2]) port = Number(bracket[2]);
+  } else if (isIP(s) !== 6) {
+    const m = /^([^:]+)(?::(\d+))?$/.exec(s);
+    if (!m) return null;
+    host = m[1] ?? '';
+    if (m[2]) port = Number(m[2]);
+  }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  if (isIP(host)) return { host, port };
+  const name = normaliseHostname(host);
+  return name ? { host: name, port } : null;
 }
 
 export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
-  args.print('tlsverify is not available yet.');
+  const { print } = args;
+  const domain = normaliseHostname(args.domain);
+  if (!domain) {
+    print(`Invalid domain ${JSON.stringify(args.domain)}.`);
+    return 2;
+  }
+  const defaultPort = args.port ?? 25;
+  const timeoutMs = args.timeoutMs ?? 30_000;
+  const servers = (args.dnsServers ?? []).map((s) => parseDnsServer(s) ?? s);
+  const mx = new MxResolver({ resolver: createResolver({ servers, timeoutMs: Math.min(timeoutMs, 5000) }) });
+
+  // Where to connect: the given host, or every address of every MX in order (IPv6 first, as the Default row).
+  let targets: (RouteTarget & { port: number })[] = [];
+  if (args.host) {
+    const hp = parseHostPort(args.host, defaultPort);
+    if (!hp) {
+      print(`Invalid host ${JSON.stringify(args.host)}: expected HOST[:PORT].`);
+      return 2;
+    }
+    if (isIP(hp.host)) targets = [{ ip: hp.host, family: isIP(hp.host) as 4 | 6, mxHost: '', preference: 0, port: hp.port }];
+    else {
+      // A host given on the command line is used as it is: its own addresses, not its MX.
+      const h = await mx.hostAddresses(hp.host);
+      const addresses = [h];
+      if (h.lookupFailed) print(`  ${h.lookupFailed}`);
+      targets = orderTargets(addresses, 'PREFER_V6').targets.map((t) => ({ ...t, mxHost: hp.host, port: hp.port }));
+      if (targets.length === 0) {
+        print(`TLS verification of '${domain}' FAILED: no address for ${hp.host}.`);
+        return 1;
+      }
+    }
+  } else {
+    print(`Looking up MX records for ${domain}`);
+    const r = await mx.resolve(domain);
+    if (!r.ok) {
+      print(`  ${r.reason}`);
+      print(`TLS verification of '${domain}' FAILED: no mail exchanger to connect to.`);
+      return 1;
+    }
+    for (const h of r.hosts) print(`  ${r.implicit ? 'no MX records; using the domain itself' : `MX ${h.preference} ${h.host}`}: ${[...h.v6, ...h.v4].join(', ') || h.lookupFailed || 'no address'}`);
+    targets = orderTargets(r.hosts, 'PREFER_V6').targets.map((t) => ({ ...t, port: defaultPort }));
+    if (targets.length === 0) {
+      print(`TLS verification of '${domain}' FAILED: no address for any mail exchanger.`);
+      return 1;
+    }
+  }
+
+  let extraCa: string[] | undefined;
+  if (args.caFile) {
+    try {
+      extraCa = (await readFile(args.caFile, 'utf8')).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? undefined;
+    } catch (err) {
+      print(`Cannot read CA file ${args.caFile}: ${(err as Error).message}`);
+      return 2;
+    }
+  }
+
+  const connector = args.connector ?? connect;
+  const step = Math.max(1000, timeoutMs);
+  for (const t of targets) {
+    const name = t.mxHost || t.ip;
+    print(`Connecting to ${t.mxHost ? `${t.mxHost} ` : ''}[${t.ip}] port ${t.port}`);
+    const referenceIds = [domain, ...(t.mxHost && t.mxHost !== domain ? [t.mxHost] : [])];
+    const onEvent = (ev: ConnectionEvent): void => printEvent(ev, print);
+    const result = await connector({
+      target: { ip: t.ip, port: t.port, mxHost: t.mxHost },
+      // Preferred - Verify: negotiate TLS and record the verification result without letting it end the session
+      // early, so every step can be shown; the verdict below applies the Verify rule.
+      policy: { mode: 'preferred_verify', referenceIds, servername: t.mxHost, ...(extraCa ? { extraCa } : {}) },
+      helo: args.helo ?? os.hostname(),
+      timeouts: { ...DEFAULT_TIMEOUTS, connectMs: step, greetingMs: step, commandMs: step, tlsMs: step },
+      dcid: 0,
+      onEvent,
+    });
+    if (!result.ok) {
+      print(`  ${result.stage === 'tls' ? 'TLS failed' : 'Connection failed'}: ${result.reason}`);
+      if (result.tls?.peerCertificate) printCertificate(result.tls, referenceIds, print);
+      if (result.stage === 'connect' || result.stage === 'timeout' || result.stage === 'greeting') continue;
+      print(`TLS verification of '${domain}' FAILED: ${result.reason}.`);
+      return 1;
+    }
+    const tls = result.connection.tls;
+    await result.connection.close();
+    if (!tls.negotiated) {
+      print(`  ${tls.failure ?? 'STARTTLS was not offered'}`);
+      print(`TLS verification of '${domain}' FAILED: TLS could not be negotiated with ${name}.`);
+      return 1;
+    }
+    printCertificate(tls, referenceIds, print);
+    if (tls.verified) {
+      print(`TLS connection to '${domain}' (${name}) succeeded: certificate verified.`);
+      return 0;
+    }
+    print(`TLS verification of '${domain}' FAILED: ${tls.verifyError ?? 'certificate not verified'}.`);
+    return 1;
+  }
+  print(`TLS verification of '${domain}' FAILED: no mail exchanger could be reached.`);
   return 1;
 }
+
+function printEvent(ev: ConnectionEvent, print: (line: string) => void): void {
+  switch (ev.type) {
+    case 'connected':
+      print(`  Connected from ${ev.localAddress}`);
+      break;
+    case 'greeting':
+      print(`  Greeting: ${ev.reply.code} ${ev.reply.text.split('\n')[0] ?? ''}`);
+      break;
+    case 'ehlo':
+      print(`  EHLO${ev.secure ? ' (after TLS)' : ''}: ${ev.capabilities.join(', ') || 'no extensions'}`);
+      break;
+    case 'starttls':
+      print(`  STARTTLS: ${ev.reply.code} ${ev.reply.text.split('\n')[0] ?? ''}`);
+      break;
+    case 'tls-success':
+      print(`  TLS connection established: protocol ${ev.tls.protocol ?? '?'}, cipher ${ev.tls.cipher ?? '?'}`);
+      break;
+    case 'tls-failed':
+      print(`  TLS failed: ${ev.reason}`);
+      break;
+    default:
+      break;
+  }
+}
+
+function printCertificate(tls: TlsInfo, referenceIds: string[], print: (line: string) => void): void {
+  const c = tls.peerCertificate;
+  if (!c) return;
+  print('  Peer certificate:');
+  print(`    subject: ${c.subject}`);
+  print(`    names: ${c.subjectAltNames.length ? c.subjectAltNames.join(', ') : '(no subjectAltName)'}${c.commonName ? `; CN ${c.commonName}` : ''}`);
+  print(`    issuer: ${c.issuer}`);
+  print(`    valid from ${c.validFrom} to ${c.validTo}`);
+  print(`    SHA-256 fingerprint: ${c.fingerprint256}`);
+  // The connection layer checks the chain (and validity) first, then the identity: a verifyError other
+  // than the identity one is a chain error.
+  const chainError = tls.verifyError && tls.verifyError !== IDENTITY_ERROR ? tls.verifyError : null;
+  print(chainError ? `  Chain: NOT verified: ${chainError}` : '  Chain: verified to a trusted CA, within its validity period');
+  print(
+    tls.matchedIdentity
+      ? `  Identity (Verify profile): ${tls.matchedIdentity} matches (reference identities: ${referenceIds.join(', ')})`
+      : `  Identity (Verify profile): no presented name matches ${referenceIds.join(' or ')}`,
+  );
+}
+
+/** The words verification.ts uses when the chain is fine but no name matched. */
+const IDENTITY_ERROR = 'hostname mismatch';

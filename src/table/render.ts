@@ -59,7 +59,12 @@ const GAP = '  ';
 /** The LIST table, newline-terminated. */
 export function renderList(table: DestTable): string {
   const rows = [...sortedEntries(table).map(listRow), defaultListRow(table.defaults)];
-  const widths = LIST_HEAD.map((h, i) => Math.max(h.length, (LIST_HEAD_TOP[i] ?? '').length, ...rows.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...rows): spreading 200,000 values overflows the call stack.
+  const widths = LIST_HEAD.map((h, i) => {
+    let w = Math.max(h.length, (LIST_HEAD_TOP[i] ?? '').length);
+    for (const r of rows) w = Math.max(w, (r[i] ?? '').length);
+    return w;
+  });
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(GAP).trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join(GAP);
   return [line(LIST_HEAD_TOP), line(LIST_HEAD), rule, ...rows.map(line)].join('\n') + '\n';

@@ -82,3 +82,14 @@ describe('renderDetail', () => {
     expect(() => renderDetail(emptyTable(), 'x.com')).toThrow('The domain "x.com" was not found in the destination control table.');
   });
 });
+
+describe('renderList on a very large table', () => {
+  it('renders 200,000 entries without overflowing the call stack', () => {
+    const big = emptyTable();
+    for (let i = 0; i < 200_000; i++) big.entries.set(`d${i}.example.com`, blankEntry(`d${i}.example.com`));
+    const text = renderList(big);
+    const lines = text.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(/^\(Default\)\s+On\s+Off\s+Off\s+\(Default\)\s+Prefer IPv6$/);
+    expect(lines.filter((l) => l.startsWith('d')).length).toBe(200_000);
+  });
+});

@@ -1,7 +1,7 @@
-// IMPORT: replaces the Default row, the entries and the bounce profiles with those of an ESA table file
+// IMPORT: replaces the Default row and the entries with those of an ESA table file, adding its bounce profiles
 // in `<home>/configuration/` (reference §5.9). The file format, its validation and the path rules belong
 // to src/format/shellfiles.ts; a file with any error changes nothing. An empty answer cancels.
-import { readTableFile, resolveConfigPath } from '../../format/shellfiles.js';
+import { applyImport, readTableFile, resolveConfigPath } from '../../format/shellfiles.js';
 import { askText } from '../ask.js';
 import type { OpContext } from './context.js';
 
@@ -14,8 +14,10 @@ export async function importTable(ctx: OpContext): Promise<void> {
   if (!where.ok) return p.reject(where.error);
   const read = await readTableFile(where.path);
   if (!read.ok) return p.reject(read.errors.join('\n'));
-  table.defaults = read.table.defaults;
-  table.entries = read.table.entries;
-  table.bounceProfiles = read.table.bounceProfiles;
+  // Same rules as `destconfig import`: global settings and known bounce profiles are kept.
+  const next = applyImport(table, read.table);
+  table.defaults = next.defaults;
+  table.entries = next.entries;
+  table.bounceProfiles = next.bounceProfiles;
   p.print(`Import completed: ${read.entries} ${read.entries === 1 ? 'entry' : 'entries'} read from "${where.path}".`);
 }

@@ -1,0 +1,62 @@
+// `destconfig import <file> [--dry-run]`: validates a table file (all-or-nothing) and commits it at once as
+// the whole table, or with --dry-run prints what would change and writes nothing. `-` reads stdin.
+import path from 'node:path';
+import type { Command } from 'commander';
+import { CliError, EXIT } from '../exit.js';
+import { MAX_FILE_BYTES, importTableBytes, readFileBounded } from '../../format/read.js';
+import { applyImport } from '../../format/apply.js';
+import { commitTable, StaleRevisionError } from '../../store/index.js';
+import { homeOf, loadCommitted, out } from './io.js';
+import { diffTables, diffText } from './diff.js';
+import { progressBar } from './progress.js';
+
+async function readStdin(): Promise<Buffer> {
+  if (process.stdin.isTTY) throw new CliError('import: "-" reads the table file from standard input, which is a terminal here; pipe or redirect a file into it.', EXIT.USAGE);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FILE_BYTES) throw new CliError(`import: <stdin>: too large (a table file is at most ${MAX_FILE_BYTES} bytes).`, EXIT.USAGE);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function runImport(file: string, opts: { dryRun?: boolean }, cmd: Command): Promise<void> {
+  const home = homeOf(cmd);
+  const label = file === '-' ? '<stdin>' : file;
+  let bytes: Buffer;
+  if (file === '-') bytes = await readStdin();
+  else {
+    const read = await readFileBounded(file, label);
+    if (!read.ok) throw new CliError(`import: ${read.error}`, EXIT.USAGE);
+    bytes = read.bytes;
+  }
+
+  const progress = progressBar(process.stderr, `Importing ${label}`, bytes.length);
+  const result = importTableBytes(bytes, label, progress?.update);
+  progress?.finish();
+  if (!result.ok) {
+    process.stderr.write(result.errors.join('\n') + '\n');
+    throw new CliError(`import: ${label} is not a valid table file; nothing was imported.`, EXIT.USAGE);
+  }
+
+  const { table: current, revision } = await loadCommitted(home);
+  const diff = diffTables(current, result.table);
+  const counts = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
+  const entries = `${result.entries} destination entr${result.entries === 1 ? 'y' : 'ies'}`;
+  if (opts.dryRun) {
+    out(`${label} is valid: ${entries} (${counts}). Dry run: nothing was committed.\n${diffText(diff)}`);
+    return;
+  }
+  const comment = `import of ${file === '-' ? '<stdin>' : path.resolve(file)}`;
+  try {
+    const done = await commitTable(home, applyImport(current, result.table), { baseRevision: revision, comment });
+    out(`Imported ${entries} from ${label} (${counts}); committed as revision ${done.revision}.\n`);
+  } catch (err) {
+    if (err instanceof StaleRevisionError) {
+      throw new CliError(`import: ${err.message}; nothing was imported, run the import again.`, EXIT.FAILURE);
+    }
+    throw new CliError(`import: the commit failed: ${err instanceof Error ? err.message : String(err)}; the table is unchanged.`, EXIT.FAILURE);
+  }
+}

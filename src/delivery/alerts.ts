@@ -1,0 +1,48 @@
+// The SETUP alert (reference §7.2): when delivery to a domain whose row requires TLS fails because TLS could
+// not be negotiated (or, under a Verify mode, verified) and "Send an alert when a required TLS connection
+// fails" is on, a Warning alert naming the domain goes to `<home>/alerts.log` and to stderr. One alert per
+// domain per run: the appliance alerts per failed domain, not per connection.
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { logTimestamp } from './maillog.js';
+
+export interface AlertSink {
+  requiredTlsFailed(domain: string, detail: string): void;
+  /** Waits for pending writes. */
+  flush(): Promise<void>;
+}
+
+export function alertText(domain: string, detail: string): string {
+  return `TLS negotiation failed for ${domain}, a destination that requires TLS (${detail}). Messages to ${domain} are deferred.`;
+}
+
+export class TlsAlerts implements AlertSink {
+  private readonly alerted = new Set<string>();
+  private pending: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly file: string,
+    private readonly stderr: (line: string) => void,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  static forHome(home: string, stderr: (line: string) => void, now?: () => Date): TlsAlerts {
+    return new TlsAlerts(path.join(home, 'alerts.log'), stderr, now);
+  }
+
+  requiredTlsFailed(domain: string, detail: string): void {
+    if (this.alerted.has(domain)) return;
+    this.alerted.add(domain);
+    const text = alertText(domain, detail);
+    this.stderr(`Warning: ${text}`);
+    const line = `${logTimestamp(this.now())} Warning: System: ${text}\n`;
+    this.pending = this.pending.then(async () => {
+      await mkdir(path.dirname(this.file), { recursive: true });
+      await appendFile(this.file, line, { mode: 0o640 });
+    });
+  }
+
+  flush(): Promise<void> {
+    return this.pending;
+  }
+}

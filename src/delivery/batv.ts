@@ -1,0 +1,44 @@
+// Bounce Address Tag Validation (BATV, draft-levine-smtp-batv-01, "prvs" scheme) as the appliance applies it
+// when the row's bounce verification is on (reference §10): the envelope sender `local@domain` becomes
+// `prvs=KDDDSSSSSS=local@domain`, where K is the key number, DDD the day number (mod 1000) the tag expires,
+// and SSSSSS the first three bytes of HMAC-SHA1 over K, DDD and the original address. An address already
+// tagged (and the null sender) is left alone ("AsyncOS does not add another tag"). The key never leaves this
+// module: it is not printed, logged or exported.
+import { createHmac } from 'node:crypto';
+import { ensureSecret } from '../store/index.js';
+
+/** Tags stay valid for 7 days, as the appliance accepts tags for 7 days (reference §10). */
+const VALID_DAYS = 7;
+const DAY_MS = 86_400_000;
+
+export function isTagged(address: string): boolean {
+  return /^(prvs|msprvs\d?)=/i.test(address);
+}
+
+/** Tags an envelope sender. `now` is injected so tags are reproducible in tests. */
+export function batvTag(address: string, key: Buffer, now: Date, keyNumber = 0): string {
+  if (address === '' || isTagged(address)) return address;
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return address;
+  const day = String((Math.floor(now.getTime() / DAY_MS) + VALID_DAYS) % 1000).padStart(3, '0');
+  const k = String(keyNumber % 10);
+  const mac = createHmac('sha1', key).update(`${k}${day}${address}`).digest('hex').slice(0, 6).toUpperCase();
+  return `prvs=${k}${day}${mac}=${address}`;
+}
+
+/** Checks a tag made by batvTag (used by tests; the appliance's inbound side does the same). */
+export function batvValid(tagged: string, key: Buffer, now: Date): boolean {
+  const m = /^prvs=(\d)(\d{3})([0-9A-F]{6})=(.+)$/i.exec(tagged);
+  if (!m) return false;
+  const [, k = '', day = '', mac = '', address = ''] = m;
+  const expected = createHmac('sha1', key).update(`${k}${day}${address}`).digest('hex').slice(0, 6);
+  if (expected.toUpperCase() !== mac.toUpperCase()) return false;
+  const today = Math.floor(now.getTime() / DAY_MS) % 1000;
+  const left = (Number(day) - today + 1000) % 1000;
+  return left <= VALID_DAYS;
+}
+
+/** The BATV key: the store's `batv` secret in `<home>/secrets.json`, generated on first use. */
+export function loadBatvKey(home: string): Promise<Buffer> {
+  return ensureSecret(home, 'batv');
+}

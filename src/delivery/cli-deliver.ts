@@ -1,0 +1,174 @@
+// `destconfig deliver` and `destconfig tlsverify` behind the command line: option checks (status 2 with a
+// message naming the bad value), wiring of the real resolver, connector, mail log and alerts, the report,
+// SIGTERM handling and the exit status.
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import { isIP } from 'node:net';
+import path from 'node:path';
+import { CliError, EXIT } from '../cli/exit.js';
+import type { DeliverCliOptions, TlsVerifyCliOptions } from '../cli/commands/delivery.js';
+import { TableFileError, loadTable } from '../store/index.js';
+import type { DestTable } from '../table/types.js';
+import { TlsAlerts } from './alerts.js';
+import { loadBatvKey } from './batv.js';
+import { deliver, type InputMessage } from './deliver.js';
+import { MxResolver, createResolver, parseDnsServer } from './dns.js';
+import { InputError, readBatch, readSingle } from './input.js';
+import { MailLog } from './maillog.js';
+import { exitStatus, reportJson, reportText } from './report.js';
+import { connect } from './session.js';
+import { runTlsVerify } from './tlsverify.js';
+import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
+import { loadState, saveState } from './state.js';
+import { RecipientWindows } from './limits.js';
+
+function usage(message: string): never {
+  throw new CliError(message, EXIT.USAGE);
+}
+
+function positiveInt(name: string, raw: string, max: number): number {
+  const n = /^\d+$/.test(raw.trim()) ? Number(raw.trim()) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) usage(`${name} must be a whole number from 1 to ${max}, not ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function seconds(name: string, raw: string): number {
+  return positiveInt(name, raw, 86_400) * 1000;
+}
+
+export function dnsServers(raw: string[] = []): string[] {
+  return raw.map((s) => parseDnsServer(s) ?? usage(`--dns-server must be an IP address with an optional port (HOST[:PORT], [IPv6]:PORT), not ${JSON.stringify(s)}`));
+}
+
+export async function readCaFile(file: string | undefined): Promise<string[] | undefined> {
+  if (!file) return undefined;
+  let pem: string;
+  try {
+    pem = await readFile(file, 'utf8');
+  } catch (err) {
+    usage(`cannot read --ca-file ${file}: ${(err as Error).message}`);
+  }
+  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!certs) usage(`--ca-file ${file} holds no PEM certificate`);
+  return certs;
+}
+
+export function heloName(raw: string | undefined): string {
+  const name = (raw ?? os.hostname()).trim();
+  if (!/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f.:]+\]$|^\[IPv6:[0-9A-Fa-f.:]+\]$/.test(name)) usage(`--helo must be a host name or an address literal, not ${JSON.stringify(raw)}`);
+  return name;
+}
+
+/** The SETUP certificate, presented when a server asks for a client certificate. 'Demo' presents none. */
+async function clientCertificate(table: DestTable): Promise<{ cert: string; key: string } | undefined> {
+  const profile = table.certificates.find((c) => c.name === table.globals.certificate);
+  if (!profile) return undefined;
+  try {
+    return { cert: await readFile(profile.certFile, 'utf8'), key: await readFile(profile.keyFile, 'utf8') };
+  } catch (err) {
+    throw new CliError(`cannot read certificate profile ${profile.name}: ${(err as Error).message}`, EXIT.FAILURE);
+  }
+}
+
+function readStdin(): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    process.stdin.on('data', (c: Buffer) => chunks.push(c));
+    process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
+    process.stdin.on('error', reject);
+  });
+}
+
+export async function runDeliverCommand(opts: DeliverCliOptions & { home: string; message?: string }): Promise<number> {
+  // Options first: nothing is read or sent when any of them is wrong.
+  const port = positiveInt('--port', opts.port, 65535);
+  const timeouts: Timeouts = {
+    ...DEFAULT_TIMEOUTS,
+    connectMs: seconds('--connect-timeout', opts.connectTimeout),
+    greetingMs: seconds('--command-timeout', opts.commandTimeout),
+    commandMs: seconds('--command-timeout', opts.commandTimeout),
+    dataMs: seconds('--data-timeout', opts.dataTimeout),
+    tlsMs: seconds('--tls-timeout', opts.tlsTimeout),
+  };
+  const maxConnections = positiveInt('--max-connections', opts.maxConnections, 10_000);
+  const servers = dnsServers(opts.dnsServer);
+  const sources = opts.source ?? [];
+  const to = opts.to ?? [];
+  for (const s of sources) if (!isIP(s)) usage(`--source must be a local IP address, not ${JSON.stringify(s)}`);
+  const helo = heloName(opts.helo);
+  const extraCa = await readCaFile(opts.caFile);
+  if (opts.batch && (opts.message || opts.from !== undefined || to.length > 0))
+    usage('--batch takes its envelopes from NAME.json files; give no --from, --to or message file with it');
+
+  let messages: InputMessage[];
+  try {
+    messages = opts.batch ? await readBatch(opts.batch) : await readSingle(opts.from, to, opts.message, readStdin);
+  } catch (err) {
+    if (err instanceof InputError) usage(err.message);
+    throw err;
+  }
+
+  let table: DestTable;
+  try {
+    ({ table } = await loadTable(opts.home));
+  } catch (err) {
+    // A damaged table file: say which file and why, send nothing (status 1, not an internal error).
+    if (err instanceof TableFileError) throw new CliError(err.message, EXIT.FAILURE);
+    throw err;
+  }
+  const clientCert = await clientCertificate(table);
+  const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));
+  const log = new MailLog(logFile);
+  const alerts = TlsAlerts.forHome(opts.home, (line) => process.stderr.write(line + '\n'));
+  const state = await loadState(opts.home);
+  const windows = new RecipientWindows(Date.now, state.recipientWindows);
+
+  const abort = new AbortController();
+  const onSignal = (): void => abort.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  let result;
+  try {
+    result = await deliver(messages, {
+      table,
+      connector: connect,
+      mx: new MxResolver({ resolver: createResolver({ servers, timeoutMs: Math.min(timeouts.commandMs, 5000) }) }),
+      log,
+      alerts,
+      port,
+      helo,
+      timeouts,
+      sources,
+      ...(extraCa ? { extraCa } : {}),
+      ...(clientCert ? { clientCert } : {}),
+      batvKey: () => loadBatvKey(opts.home),
+      maxConnections,
+      firstMid: state.mid,
+      firstDcid: state.dcid,
+      windows,
+      signal: abort.signal,
+    });
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await log.close();
+    await alerts.flush();
+  }
+  await saveState(opts.home, { mid: state.mid + messages.length, dcid: result.lastDcid + 1, recipientWindows: windows.snapshot() });
+  process.stdout.write(opts.json ? reportJson(result.report) : reportText(result.report));
+  return exitStatus(result.report);
+}
+
+export async function runTlsVerifyCommand(opts: TlsVerifyCliOptions & { home: string; domain: string; host?: string }): Promise<number> {
+  return runTlsVerify({
+    domain: opts.domain,
+    ...(opts.host ? { host: opts.host } : {}),
+    home: opts.home,
+    print: (line) => process.stdout.write(line + '\n'),
+    dnsServers: dnsServers(opts.dnsServer),
+    port: positiveInt('--port', opts.port, 65535),
+    ...(opts.caFile ? { caFile: opts.caFile } : {}),
+    ...(opts.helo ? { helo: opts.helo } : {}),
+    timeoutMs: seconds('--connect-timeout', opts.connectTimeout),
+  });
+}

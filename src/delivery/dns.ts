@@ -1,0 +1,232 @@
+// MX resolution for delivery (RFC 5321 §5.1, RFC 7505): MX records sorted by preference with equal
+// preferences shuffled; no MX → the domain itself is the implicit MX; a null MX or a domain that does not
+// exist → bounce; a resolver failure → defer. Answers are cached for their TTL (MX answers, whose TTL
+// Node's resolver does not expose, for a fixed time) so a batch makes one lookup per name, not per message.
+import { promises as dnsPromises } from 'node:dns';
+import { isIP } from 'node:net';
+
+/** One mail exchanger with its addresses (both families; route.ts applies the row's preference). */
+export interface MxHost {
+  host: string;
+  preference: number;
+  v4: string[];
+  v6: string[];
+  /** Address lookups of this host failed temporarily (SERVFAIL, time-out). */
+  lookupFailed?: string;
+}
+
+export type MxResult =
+  | { ok: true; hosts: MxHost[]; implicit: boolean }
+  | { ok: false; status: 'bounced' | 'deferred'; enhanced: string; reason: string };
+
+/** The slice of node:dns's Resolver that delivery uses (so tests may point it at an in-process server). */
+export interface DnsResolver {
+  resolveMx(name: string): Promise<{ exchange: string; priority: number }[]>;
+  resolve4(name: string, options: { ttl: true }): Promise<{ address: string; ttl: number }[]>;
+  resolve6(name: string, options: { ttl: true }): Promise<{ address: string; ttl: number }[]>;
+}
+
+export interface ResolverOptions {
+  /** `HOST[:PORT]` entries (IPv6 with a port as `[::1]:53`); empty means the system resolver's servers. */
+  servers?: string[];
+  timeoutMs?: number;
+  tries?: number;
+}
+
+/** Parses a `--dns-server` value into the form Resolver.setServers accepts; null when invalid. */
+export function parseDnsServer(raw: string): string | null {
+  const s = raw.trim();
+  const bracketed = /^\[([^\]]+)\](?::(\d{1,5}))?$/.exec(s);
+  if (bracketed) {
+    const [, ip = '', port] = bracketed;
+    if (isIP(ip) !== 6 || !validPort(port)) return null;
+    return port ? `[${ip}]:${port}` : ip;
+  }
+  if (isIP(s) === 6) return s;
+  const v4 = /^([^:]+)(?::(\d{1,5}))?$/.exec(s);
+  if (!v4) return null;
+  const [, ip = '', port] = v4;
+  if (isIP(ip) !== 4 || !validPort(port)) return null;
+  return port ? `${ip}:${port}` : ip;
+}
+
+function validPort(port: string | undefined): boolean {
+  if (port === undefined) return true;
+  const n = Number(port);
+  return Number.isInteger(n) && n >= 1 && n <= 65535;
+}
+
+export function createResolver(opts: ResolverOptions = {}): DnsResolver {
+  const resolver = new dnsPromises.Resolver({ timeout: opts.timeoutMs ?? 5000, tries: opts.tries ?? 2 });
+  if (opts.servers && opts.servers.length > 0) resolver.setServers(opts.servers);
+  return resolver;
+}
+
+/** Error codes of node:dns that mean "this name or type does not exist" rather than "ask again later". */
+const NO_DATA = new Set(['ENODATA']);
+const NO_NAME = new Set(['ENOTFOUND']);
+
+function codeOf(err: unknown): string {
+  return (err as NodeJS.ErrnoException)?.code ?? 'EUNKNOWN';
+}
+
+/** Human words for the resolver's error codes, for reasons in the report and the mail log. */
+function describe(code: string): string {
+  switch (code) {
+    case 'ESERVFAIL':
+      return 'SERVFAIL';
+    case 'ETIMEOUT':
+      return 'timed out';
+    case 'ECONNREFUSED':
+      return 'DNS server refused the connection';
+    case 'EREFUSED':
+      return 'query refused';
+    default:
+      return code;
+  }
+}
+
+/** Fisher–Yates shuffle with injected randomness (tests pass a seeded or fixed source). */
+export function shuffle<T>(items: T[], random: () => number): T[] {
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [a[i], a[j]] = [a[j] as T, a[i] as T];
+  }
+  return a;
+}
+
+/** Sorts MX records by preference, shuffling each group of equal preference (RFC 5321 §5.1). */
+export function orderMx<T extends { preference: number }>(records: T[], random: () => number): T[] {
+  const levels = new Map<number, T[]>();
+  for (const r of records) {
+    const level = levels.get(r.preference) ?? [];
+    level.push(r);
+    levels.set(r.preference, level);
+  }
+  return [...levels.keys()].sort((a, b) => a - b).flatMap((p) => shuffle(levels.get(p) ?? [], random));
+}
+
+interface CacheEntry<T> {
+  expires: number;
+  value: Promise<T>;
+}
+
+export interface MxResolverOptions {
+  resolver: DnsResolver;
+  /** Milliseconds since the epoch; injected so tests can expire the cache without waiting. */
+  now?: () => number;
+  random?: () => number;
+  /** How long an MX answer is reused (Node does not expose the MX TTL). */
+  mxCacheMs?: number;
+}
+
+type AddrResult = { ok: true; addresses: string[] } | { ok: false; code: string };
+
+/**
+ * Resolves destinations to ordered MX hosts with addresses, caching every answer. Concurrent lookups of
+ * the same name share one query.
+ */
+export class MxResolver {
+  private readonly resolver: DnsResolver;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly mxCacheMs: number;
+  private readonly mxCache = new Map<string, CacheEntry<MxLookup>>();
+  private readonly addrCache = new Map<string, CacheEntry<AddrResult>>();
+
+  constructor(opts: MxResolverOptions) {
+    this.resolver = opts.resolver;
+    this.now = opts.now ?? Date.now;
+    this.random = opts.random ?? Math.random;
+    this.mxCacheMs = opts.mxCacheMs ?? 300_000;
+  }
+
+  /** The ordered mail exchangers of a domain (a fresh shuffle of equal preferences on every call). */
+  async resolve(domain: string): Promise<MxResult> {
+    const lookup = await this.cached(this.mxCache, domain, () => this.lookupMx(domain), () => this.mxCacheMs);
+    if (lookup.kind === 'error') {
+      const code = lookup.code;
+      if (NO_NAME.has(code)) return { ok: false, status: 'bounced', enhanced: '5.1.2', reason: `Domain ${domain} does not exist (NXDOMAIN)` };
+      return { ok: false, status: 'deferred', enhanced: '4.4.3', reason: `DNS lookup of MX for ${domain} failed: ${describe(code)}` };
+    }
+    if (lookup.kind === 'null') {
+      return { ok: false, status: 'bounced', enhanced: '5.1.10', reason: `Domain ${domain} does not accept mail (null MX, RFC 7505)` };
+    }
+    const implicit = lookup.kind === 'implicit';
+    const records = implicit ? [{ host: domain, preference: 0 }] : lookup.records;
+    const ordered = orderMx(records, this.random);
+    const hosts = await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference)));
+    if (implicit && hosts.every((h) => h.v4.length === 0 && h.v6.length === 0 && !h.lookupFailed)) {
+      // No MX and no address: the domain exists but cannot receive mail (Postfix bounces this too).
+      return { ok: false, status: 'bounced', enhanced: '5.1.2', reason: `Domain ${domain} has no MX and no A/AAAA records` };
+    }
+    return { ok: true, hosts, implicit };
+  }
+
+  /** The addresses of one host (cached), as an MX host of the given preference. */
+  async hostAddresses(host: string, preference = 0): Promise<MxHost> {
+    const [a, aaaa] = await Promise.all([this.lookupAddr(host, 4), this.lookupAddr(host, 6)]);
+    const mx: MxHost = { host, preference, v4: a.ok ? a.addresses : [], v6: aaaa.ok ? aaaa.addresses : [] };
+    const failed = [a, aaaa].find((r): r is { ok: false; code: string } => !r.ok && !NO_DATA.has(r.code) && !NO_NAME.has(r.code));
+    if (failed && mx.v4.length === 0 && mx.v6.length === 0) mx.lookupFailed = `address lookup of ${host} failed: ${describe(failed.code)}`;
+    return mx;
+  }
+
+  private lookupAddr(host: string, family: 4 | 6): Promise<AddrResult> {
+    if (isIP(host)) return Promise.resolve(isIP(host) === family ? { ok: true, addresses: [host] } : { ok: true, addresses: [] });
+    const key = `${family} ${host}`;
+    let ttlMs = 60_000;
+    return this.cached(
+      this.addrCache,
+      key,
+      async () => {
+        try {
+          const records = family === 4 ? await this.resolver.resolve4(host, { ttl: true }) : await this.resolver.resolve6(host, { ttl: true });
+          ttlMs = Math.max(1, Math.min(...records.map((r) => r.ttl), 3600)) * 1000;
+          return { ok: true, addresses: records.map((r) => r.address) };
+        } catch (err) {
+          ttlMs = NO_DATA.has(codeOf(err)) || NO_NAME.has(codeOf(err)) ? 60_000 : 0;
+          return { ok: false, code: codeOf(err) };
+        }
+      },
+      () => ttlMs,
+    );
+  }
+
+  private async lookupMx(domain: string): Promise<MxLookup> {
+    try {
+      const records = await this.resolver.resolveMx(domain);
+      const real = records.filter((r) => r.exchange !== '' && r.exchange !== '.');
+      // RFC 7505: a single MX whose exchange is "." (Node returns '') says the domain takes no mail. A null
+      // MX mixed with real ones is a misconfiguration; the real ones are used.
+      if (real.length === 0 && records.length > 0) return { kind: 'null' };
+      if (real.length === 0) return { kind: 'implicit' };
+      return { kind: 'mx', records: real.map((r) => ({ host: r.exchange.toLowerCase().replace(/\.$/, ''), preference: r.priority })) };
+    } catch (err) {
+      const code = codeOf(err);
+      if (NO_DATA.has(code)) return { kind: 'implicit' };
+      return { kind: 'error', code };
+    }
+  }
+
+  /** Reuses a live cache entry or starts one; failed temporary lookups (TTL 0) are not kept. */
+  private cached<T>(cache: Map<string, CacheEntry<T>>, key: string, load: () => Promise<T>, ttl: () => number): Promise<T> {
+    const hit = cache.get(key);
+    if (hit && hit.expires > this.now()) return hit.value;
+    const entry: CacheEntry<T> = { expires: Number.POSITIVE_INFINITY, value: load() };
+    cache.set(key, entry);
+    void entry.value.then(() => {
+      const ms = ttl();
+      if (ms <= 0) cache.delete(key);
+      else entry.expires = this.now() + ms;
+    });
+    return entry.value;
+  }
+}
+
+type MxLookup =
+  | { kind: 'mx'; records: { host: string; preference: number }[] }
+  | { kind: 'implicit' }
+  | { kind: 'null' }
+  | { kind: 'error'; code: string };

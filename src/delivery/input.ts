@@ -1,0 +1,90 @@
+// Reading what `deliver` is asked to send: one message (file or stdin) with --from/--to, or a batch folder
+// of NAME.eml files, each with its envelope in NAME.json (`{"from": "a@b", "to": ["c@d", ...]}`). Every
+// input is checked before anything is sent, so a bad sidecar never leaves a batch half delivered.
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { recipientDestination } from '../table/domain.js';
+import type { InputMessage } from './deliver.js';
+
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+/** Why an envelope address is unusable, or null when it is fine. The sender may be '' (null sender). */
+export function addressProblem(address: string, role: 'sender' | 'recipient'): string | null {
+  if (role === 'sender' && address === '') return null;
+  if (/[\s<>\x00-\x1f\x7f]/.test(address)) return 'it must not contain spaces, angle brackets or control characters';
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return 'it needs a local part and a domain (local@domain)';
+  if (address.length > 320) return 'it is longer than 320 characters';
+  if (role === 'recipient' && recipientDestination(address) === null) return 'its domain is not a valid domain name or [IP] literal';
+  if (at === address.length - 1) return 'its domain is empty';
+  return null;
+}
+
+function checkEnvelope(where: string, from: unknown, to: unknown): { from: string; to: string[] } {
+  if (typeof from !== 'string') throw new InputError(`${where}: "from" must be a string (the envelope sender; "" for the null sender)`);
+  const list = typeof to === 'string' ? [to] : to;
+  if (!Array.isArray(list) || list.length === 0 || !list.every((t) => typeof t === 'string'))
+    throw new InputError(`${where}: "to" must be a recipient address or a non-empty list of them`);
+  const fromProblem = addressProblem(from, 'sender');
+  if (fromProblem) throw new InputError(`${where}: invalid sender ${JSON.stringify(from)}: ${fromProblem}`);
+  for (const t of list as string[]) {
+    const p = addressProblem(t, 'recipient');
+    if (p) throw new InputError(`${where}: invalid recipient ${JSON.stringify(t)}: ${p}`);
+  }
+  return { from, to: list as string[] };
+}
+
+/** One message from --from/--to and a file or stdin. */
+export async function readSingle(
+  from: string | undefined,
+  to: string[],
+  file: string | undefined,
+  stdin: () => Promise<Buffer>,
+): Promise<InputMessage[]> {
+  if (from === undefined) throw new InputError('--from is required (the envelope sender; --from "" for the null sender)');
+  if (to.length === 0) throw new InputError('at least one --to is required');
+  const env = checkEnvelope('command line', from, to);
+  const name = file ?? '-';
+  let content: Buffer;
+  try {
+    content = name === '-' ? await stdin() : await readFile(name);
+  } catch (err) {
+    throw new InputError(`cannot read message ${name}: ${(err as Error).message}`);
+  }
+  if (content.length === 0) throw new InputError(`message ${name} is empty`);
+  return [{ name, ...env, content }];
+}
+
+/** Every NAME.eml in a folder with its NAME.json sidecar, in name order. */
+export async function readBatch(dir: string): Promise<InputMessage[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort();
+  } catch (err) {
+    throw new InputError(`cannot read batch folder ${dir}: ${(err as Error).message}`);
+  }
+  if (names.length === 0) throw new InputError(`batch folder ${dir} has no .eml files`);
+  const messages: InputMessage[] = [];
+  for (const name of names) {
+    const emlPath = path.join(dir, name);
+    const sidecar = path.join(dir, `${name.slice(0, -'.eml'.length)}.json`);
+    let doc: { from?: unknown; to?: unknown };
+    try {
+      doc = JSON.parse(await readFile(sidecar, 'utf8'));
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new InputError(e.code === 'ENOENT' ? `${emlPath} has no envelope file ${sidecar}` : `${sidecar}: ${e.message}`);
+    }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${sidecar}: expected an object {"from": ..., "to": [...]}`);
+    const env = checkEnvelope(sidecar, doc.from, doc.to);
+    const content = await readFile(emlPath);
+    if (content.length === 0) throw new InputError(`message ${emlPath} is empty`);
+    messages.push({ name: emlPath, ...env, content });
+  }
+  return messages;
+}

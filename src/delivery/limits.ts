@@ -1,0 +1,144 @@
+// The row's delivery limits (reference §1, §4): simultaneous connections per destination domain or per
+// mail-exchanger IP, counted system-wide or per virtual gateway (source address); and at most N recipients
+// per M minutes per destination. Pure bookkeeping: time comes from an injected clock, waiting for a free
+// connection slot is a promise the caller awaits. Each destination domain has its own counters, including
+// the domains the Default row governs (reference §1: "Default limits apply per unlisted domain").
+import type { LimitApply, LimitType, RecipientLimit } from '../table/types.js';
+
+export interface LimitSettings {
+  maxConcurrency: number;
+  limitType: LimitType;
+  limitApply: LimitApply;
+  recipientLimit: RecipientLimit | null;
+}
+
+/**
+ * The counter a connection or recipient is charged to: the destination domain, or the domain and MX IP
+ * (limit type "each mail exchanger IP"), and the source address when limits apply per virtual gateway.
+ */
+export function limitKey(domain: string, s: Pick<LimitSettings, 'limitType' | 'limitApply'>, ip: string, source: string | undefined): string {
+  let key = s.limitType === 'mxip' ? `${domain} ${ip}` : domain;
+  if (s.limitApply === 'vg') key += ` via ${source ?? 'default'}`;
+  return key;
+}
+
+export interface SlotClaim {
+  key: string;
+  max: number;
+}
+
+/**
+ * Counts open connections per key, with the highest count each key ever reached (for reports and tests).
+ * Waiters are served first come, first served: a release hands the freed slot straight to the first waiter
+ * whose claims now fit, so no waiter is woken only to find the slot gone.
+ */
+export class ConnectionSlots {
+  private readonly open = new Map<string, number>();
+  private queue: { claims: SlotClaim[]; resolve: (granted: boolean) => void }[] = [];
+  readonly peak = new Map<string, number>();
+
+  active(key: string): number {
+    return this.open.get(key) ?? 0;
+  }
+
+  /** Takes one slot on every key if each is below its limit; all or nothing. */
+  tryAcquire(claims: SlotClaim[]): boolean {
+    if (claims.some((c) => this.active(c.key) >= c.max)) return false;
+    for (const c of claims) {
+      const n = this.active(c.key) + 1;
+      this.open.set(c.key, n);
+      if (n > (this.peak.get(c.key) ?? 0)) this.peak.set(c.key, n);
+    }
+    return true;
+  }
+
+  /** Resolves true once the claims are granted, or false when the waiting is cancelled (shutdown). */
+  acquire(claims: SlotClaim[]): Promise<boolean> {
+    if (this.tryAcquire(claims)) return Promise.resolve(true);
+    return new Promise((resolve) => this.queue.push({ claims, resolve }));
+  }
+
+  release(keys: string[]): void {
+    for (const key of keys) {
+      const n = this.active(key) - 1;
+      if (n <= 0) this.open.delete(key);
+      else this.open.set(key, n);
+    }
+    this.queue = this.queue.filter((w) => {
+      if (!this.tryAcquire(w.claims)) return true;
+      w.resolve(true);
+      return false;
+    });
+  }
+
+  /** Ends every wait with `false`. */
+  cancelWaiting(): void {
+    const waiting = this.queue;
+    this.queue = [];
+    for (const w of waiting) w.resolve(false);
+  }
+}
+
+/** Admissions per key as [time, count] pairs: the form kept between runs (state.ts). */
+export type WindowSnapshot = Record<string, [number, number][]>;
+
+/** The longest window a row can set (recipient_minutes is 1..60). */
+const LONGEST_WINDOW_MS = 60 * 60_000;
+
+/** Sliding windows of admitted recipients per key: at most `limit` within the last `minutes`. */
+export class RecipientWindows {
+  private readonly admitted = new Map<string, { at: number; count: number }[]>();
+
+  constructor(
+    private readonly now: () => number,
+    snapshot: WindowSnapshot = {},
+  ) {
+    for (const [key, list] of Object.entries(snapshot)) {
+      if (!Array.isArray(list)) continue;
+      const entries = list.filter((e) => Array.isArray(e) && Number.isFinite(e[0]) && Number.isInteger(e[1]) && e[1] > 0).map(([at, count]) => ({ at, count }));
+      if (entries.length > 0) this.admitted.set(key, entries);
+    }
+  }
+
+  /** Admissions still inside the longest possible window, for the next run. */
+  snapshot(): WindowSnapshot {
+    const since = this.now() - LONGEST_WINDOW_MS;
+    const out: WindowSnapshot = {};
+    for (const [key, list] of this.admitted) {
+      const live = list.filter((e) => e.at > since && e.count > 0).map((e): [number, number] => [e.at, e.count]);
+      if (live.length > 0) out[key] = live;
+    }
+    return out;
+  }
+
+  /** How many recipients the window still admits for this key. */
+  remaining(key: string, limit: RecipientLimit): number {
+    return Math.max(0, limit.limit - this.used(key, limit));
+  }
+
+  /** Admits up to `count` recipients and returns how many were admitted (the rest are over the limit). */
+  admit(key: string, limit: RecipientLimit, count: number): number {
+    const n = Math.min(count, this.remaining(key, limit));
+    if (n > 0) {
+      const list = this.admitted.get(key) ?? [];
+      list.push({ at: this.now(), count: n });
+      this.admitted.set(key, list);
+    }
+    return n;
+  }
+
+  private used(key: string, limit: RecipientLimit): number {
+    const list = this.admitted.get(key);
+    if (!list) return 0;
+    const since = this.now() - limit.minutes * 60_000;
+    while (list.length > 0 && (list[0]?.at ?? 0) <= since) list.shift();
+    return list.reduce((sum, e) => sum + e.count, 0);
+  }
+}
+
+/** The reason given to recipients deferred by a recipient limit (report and `Delayed:` line). */
+export function recipientLimitReason(domain: string, limit: RecipientLimit, perIp: string | null): string {
+  const scope = perIp ? `${domain} via MX IP ${perIp}` : domain;
+  const per = limit.minutes === 1 ? 'minute' : `${limit.minutes} minutes`;
+  return `4.4.5 Recipient limit of ${limit.limit} per ${per} reached for ${scope}; try again later`;
+}

@@ -1,0 +1,115 @@
+// The mail log in the appliance's `mail_logs` forms (reference §9: templates from AsyncOS's own catalogue,
+// prefix `Mon Mar  5 14:21:04 2018 Info: ` from Cisco TechNotes 212837/118232). Lines are appended to
+// --log FILE (default `<home>/mail.log`) through one stream, in the order events happen.
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import path from 'node:path';
+import type { ConnectionEvent, SmtpReply } from './types.js';
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/** `Mon Mar  5 14:21:04 2018` in local time, as the appliance stamps its logs (ctime form). */
+export function logTimestamp(d: Date): string {
+  const day = String(d.getDate()).padStart(2, ' ');
+  return `${DAYS[d.getDay()]} ${MONTHS[d.getMonth()]} ${day} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${d.getFullYear()}`;
+}
+
+export type Severity = 'Info' | 'Warning';
+
+/** RID lists as AsyncOS prints them: `[0]`, `[0, 1, 2]`. */
+export function ridList(rids: number[]): string {
+  return `[${rids.join(', ')}]`;
+}
+
+/** A reply as the appliance quotes it after a delivery line: `('550', ['5.1.1 User unknown'])`. */
+export function quoteReply(reply: SmtpReply): string {
+  const lines = reply.text.split('\n').map((l) => (reply.enhanced && !l.startsWith(reply.enhanced) ? `${reply.enhanced} ${l}` : l));
+  return `('${reply.code}', [${lines.map((l) => `'${l.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}])`;
+}
+
+/** Formatters for every line the delivery client writes. Pure: tested on their own. */
+export const lines = {
+  newConnection: (dcid: number, iface: string, ip: string, port: number) => `New SMTP DCID ${dcid} interface ${iface} address ${ip} port ${port}`,
+  tlsSuccess: (dcid: number, protocol: string, cipher: string, host: string) => `DCID ${dcid} TLS success protocol ${protocol} cipher ${cipher} ${host}`,
+  tlsFailed: (dcid: number, why: string) => `DCID ${dcid} TLS failed: ${why}`,
+  tlsRequired: (dcid: number, ip: string) => `DCID ${dcid} IP ${ip} TLS was required but could not be successfully negotiated`,
+  connectionError: (dcid: number, ip: string, details: string, iface: string, reason: string) =>
+    `Connection Error: DCID: ${dcid} IP: ${ip} details: ${details} interface: ${iface} reason: ${reason}`,
+  deliveryStart: (dcid: number, mid: number, rids: number[]) => `Delivery start DCID ${dcid} MID ${mid} to RID ${ridList(rids)}`,
+  messageDone: (dcid: number, mid: number, rids: number[], reply: SmtpReply | undefined) =>
+    `Message done DCID ${dcid} MID ${mid} to RID ${ridList(rids)}${reply ? ` [${quoteReply(reply)}]` : ''}`,
+  /** `dcid` null: no connection was involved (DNS failure, recipient limit, shutdown). */
+  delayed: (dcid: number | null, mid: number, rid: number, reason: string, reply?: SmtpReply) =>
+    `Delayed: ${dcid === null ? '' : `DCID ${dcid} `}MID ${mid} to RID ${rid} - ${reason}${reply ? ` ${quoteReply(reply)}` : ''}`,
+  bounced: (dcid: number | null, mid: number, rid: number, reason: string, reply?: SmtpReply) =>
+    `Bounced: ${dcid === null ? '' : `DCID ${dcid} `}MID ${mid} to RID ${rid} - ${reason}${reply ? ` ${quoteReply(reply)}` : ''}`,
+  close: (dcid: number) => `DCID ${dcid} close`,
+  maxConnections: (n: number, domain: string) => `Maximum outbound connections ${n} reached for ${domain}`,
+  maxRecipientsMxip: (limit: number, domain: string, iface: string) => `Maximum recipients (${limit}) reached for MXIP in ${domain} ${iface}`,
+  throttled: (domain: string, iface: string) => `Delivery to ${domain} ${iface} throttled by recipient limit`,
+  interrupted: (signal: string) => `Delivery interrupted by ${signal}: no new transactions are started`,
+};
+
+/** The mail-log lines of the connection layer's events (`host`: the MX name, or the IP for a literal). */
+export function logConnectionEvent(log: MailLogSink, ev: ConnectionEvent, host: string): void {
+  switch (ev.type) {
+    case 'connected':
+      log.write(lines.newConnection(ev.dcid, ev.localAddress, ev.ip, ev.port));
+      break;
+    case 'tls-success':
+      log.write(lines.tlsSuccess(ev.dcid, ev.tls.protocol ?? 'unknown', ev.tls.cipher ?? 'unknown', host));
+      // Preferred - Verify delivers over an unverified session; the reason is worth a line of its own.
+      if (ev.tls.verified === false && ev.tls.verifyError) log.write(`DCID ${ev.dcid} TLS certificate not verified: ${ev.tls.verifyError}`);
+      break;
+    case 'tls-failed':
+      log.write(lines.tlsFailed(ev.dcid, ev.reason));
+      break;
+    case 'closed':
+      log.write(lines.close(ev.dcid));
+      break;
+    default:
+      break;
+  }
+}
+
+export interface MailLogSink {
+  write(text: string, severity?: Severity): void;
+  close(): Promise<void>;
+}
+
+/** Appends timestamped lines to a file (created with its folder when missing). */
+export class MailLog implements MailLogSink {
+  private readonly stream: WriteStream;
+  private failed: Error | null = null;
+
+  constructor(
+    readonly file: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.stream = createWriteStream(file, { flags: 'a', mode: 0o640 });
+    this.stream.on('error', (err) => {
+      this.failed = err;
+    });
+  }
+
+  write(text: string, severity: Severity = 'Info'): void {
+    this.stream.write(`${logTimestamp(this.now())} ${severity}: ${text}\n`);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stream.end(() => (this.failed ? reject(this.failed) : resolve()));
+    });
+  }
+}
+
+/** Keeps lines in memory (tests, and tlsverify, which logs nothing to disk). */
+export class MemoryLog implements MailLogSink {
+  readonly lines: string[] = [];
+  write(text: string, severity: Severity = 'Info'): void {
+    this.lines.push(`${severity}: ${text}`);
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,90 @@
+// The plan of a run: every message's recipients grouped by destination (the recipient domain, or the
+// bracketed IP literal), each group under its governing row after Default inheritance, and per message one
+// transaction ("job") per destination. Every recipient gets its report entry up front, deferred with the
+// "not attempted" reason until something settles it, so a shutdown or a crash of one group never loses one.
+import type { InputMessage } from './deliver.js';
+import type { DestTable } from '../table/types.js';
+import { effectiveRow, findEntry, type EffectiveRow } from '../table/lookup.js';
+import { recipientDestination } from '../table/domain.js';
+import { reportTls } from './outcome.js';
+import type { RecipientReport } from './types.js';
+
+/**
+ * Recipients per transaction: RFC 5321 §4.5.3.1.8 obliges servers to take at least 100, so a message with
+ * more recipients at one destination goes in several transactions (Postfix's default is 50, Exim's 100).
+ */
+export const MAX_RCPT_PER_TRANSACTION = 100;
+
+export const NOT_ATTEMPTED = '4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted';
+
+/** One transaction: one message to the recipients it has at one destination. */
+export interface Job {
+  mid: number;
+  from: string;
+  recipients: { rid: number; address: string }[];
+  content: Buffer;
+  /** Report entries of this job's recipients, by RID. */
+  entries: Map<number, RecipientReport>;
+}
+
+export interface Group {
+  destination: string;
+  row: EffectiveRow;
+  queue: Job[];
+  /**
+   * Settles when the destination's first connection attempt ends. Other workers wait for it, so a dead
+   * destination costs one round of attempts, not one per worker (Postfix's slow start does the same).
+   */
+  firstAttempt?: Promise<void>;
+}
+
+export interface Plan {
+  groups: Group[];
+  /** Report entries in input order. */
+  entries: RecipientReport[];
+  /** Every entry with its RID (for log lines about recipients no connection decided). */
+  rids: { entry: RecipientReport; rid: number }[];
+}
+
+export function planDelivery(messages: InputMessage[], table: DestTable, firstMid: number): Plan {
+  const groups = new Map<string, Group>();
+  const entries: RecipientReport[] = [];
+  const rids: Plan['rids'] = [];
+  messages.forEach((msg, index) => {
+    const mid = firstMid + index;
+    const byDest = new Map<string, Job>();
+    msg.to.forEach((address, rid) => {
+      const destination = recipientDestination(address);
+      if (destination === null) throw new Error(`invalid recipient address ${JSON.stringify(address)}`);
+      let group = groups.get(destination);
+      if (!group) {
+        group = { destination, row: effectiveRow(table.defaults, findEntry(table, destination)), queue: [] };
+        groups.set(destination, group);
+      }
+      let job = byDest.get(destination);
+      if (!job || job.recipients.length >= MAX_RCPT_PER_TRANSACTION) {
+        job = { mid, from: msg.from, recipients: [], content: msg.content, entries: new Map() };
+        byDest.set(destination, job);
+        group.queue.push(job);
+      }
+      const entry: RecipientReport = {
+        message: msg.name,
+        mid,
+        address,
+        status: 'deferred',
+        row: group.row.matched ?? '(Default)',
+        mxHost: null,
+        ip: null,
+        attempts: 0,
+        reply: null,
+        reason: NOT_ATTEMPTED,
+        tls: reportTls(group.row.tls.value, undefined),
+      };
+      job.recipients.push({ rid, address });
+      job.entries.set(rid, entry);
+      entries.push(entry);
+      rids.push({ entry, rid });
+    });
+  });
+  return { groups: [...groups.values()], entries, rids };
+}

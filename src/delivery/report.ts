@@ -1,0 +1,50 @@
+// The outcome of a `deliver` run: a text report for people, `--json` (the DeliveryReport shape in types.ts,
+// documented in docs/delivery.md) for scripts, and the exit status (0 all delivered, 75 some deferred and none
+// bounced, 69 any bounced).
+import { TLS_LABELS } from '../table/fields.js';
+import type { DeliveryReport, RecipientReport } from './types.js';
+
+export const DELIVER_EXIT = { OK: 0, BOUNCED: 69, DEFERRED: 75 } as const;
+
+export function exitStatus(report: DeliveryReport): number {
+  if (report.summary.bounced > 0) return DELIVER_EXIT.BOUNCED;
+  if (report.summary.deferred > 0) return DELIVER_EXIT.DEFERRED;
+  return DELIVER_EXIT.OK;
+}
+
+export function reportJson(report: DeliveryReport): string {
+  return JSON.stringify(report, null, 2) + '\n';
+}
+
+function tlsLine(r: RecipientReport): string {
+  const t = r.tls;
+  const mode = TLS_LABELS[t.mode];
+  if (!t.negotiated) return `TLS ${mode}: not negotiated`;
+  const cert =
+    t.verified === true
+      ? `certificate verified${t.matchedIdentity ? ` (${t.matchedIdentity})` : ''}`
+      : t.verified === false
+        ? `certificate not verified${t.verifyError ? `: ${t.verifyError}` : ''}`
+        : 'certificate not checked';
+  return `TLS ${mode}: ${t.protocol ?? '?'} ${t.cipher ?? '?'}, ${cert}`;
+}
+
+/** Plain text, one block per recipient, grouped under its message. */
+export function reportText(report: DeliveryReport): string {
+  const out: string[] = [];
+  let lastMid = -1;
+  for (const r of report.recipients) {
+    if (r.mid !== lastMid) {
+      out.push(`Message ${r.message} (MID ${r.mid})`);
+      lastMid = r.mid;
+    }
+    const where = r.ip ? ` via ${r.mxHost ? `${r.mxHost} ` : ''}[${r.ip}]` : '';
+    out.push(`  ${r.address}: ${r.status}${where}, row ${r.row}, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`);
+    if (r.reply) out.push(`    reply: ${r.reply.code}${r.reply.enhanced ? ` ${r.reply.enhanced}` : ''} ${r.reply.text.replace(/\n/g, ' / ')}`);
+    if (r.reason) out.push(`    reason: ${r.reason}`);
+    out.push(`    ${tlsLine(r)}`);
+  }
+  const s = report.summary;
+  out.push(`${s.delivered} delivered, ${s.deferred} deferred, ${s.bounced} bounced`);
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,211 @@
+// The SMTP session up to the point where mail can flow: one small handler per protocol step
+// (greeting, EHLO with HELO fallback, STARTTLS, second EHLO), each deciding by the TLS policy
+// (reference §7.2; issue 4 "TLS, mode by mode"). The result is either a DeliveryConnection ready for
+// MAIL FROM or a ConnectFailure saying at which stage and why. Under a Required mode no path leads
+// to a connection that is not encrypted (and, for the Verify modes, verified): MAIL FROM is never
+// sent in the clear.
+import { SmtpDeliveryConnection } from './connection.js';
+import type { TLSSocket } from 'node:tls';
+import { formatReply } from './reply.js';
+import { defaultSessionCache, secureContextFor, sessionKey, sniName, tlsConnectOptions, type TlsSessionCache } from './tls-context.js';
+import { attemptsStartTls, mustEncrypt, mustVerify } from './tls-policy.js';
+import { SmtpTransport, TransportError } from './transport.js';
+import type { ConnectFailure, ConnectOptions, Connector, OpenConnection, SmtpReply, TlsInfo } from './types.js';
+import { snapshotPeer, verifyPeer, type PeerSnapshot } from './verification.js';
+
+type Stage = ConnectFailure['stage'];
+
+/** A step gave up: the connection ends with this failure. */
+class StepFailure extends Error {
+  constructor(
+    readonly stage: Stage,
+    message: string,
+    readonly reply?: SmtpReply,
+  ) {
+    super(message);
+  }
+}
+
+/** ESMTP keywords from an EHLO reply: upper-case keyword -> parameters (RFC 5321 §4.1.1.1). */
+export function parseCapabilities(reply: SmtpReply): Map<string, string> {
+  const capabilities = new Map<string, string>();
+  // The first line is the server's domain and greeting text, never a keyword (RFC 5321 ehlo-ok-rsp;
+  // the appliance ignores a STARTTLS there too, Cisco doc 212587).
+  for (const line of reply.text.split('\n').slice(1)) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    const space = trimmed.search(/[ =]/);
+    const keyword = (space < 0 ? trimmed : trimmed.slice(0, space)).toUpperCase();
+    capabilities.set(keyword, space < 0 ? '' : trimmed.slice(space + 1).trim());
+  }
+  return capabilities;
+}
+
+export interface ConnectorDeps {
+  /** TLS session cache (resumption across connections to the same MX); a process-wide one by default. */
+  sessionCache?: TlsSessionCache;
+}
+
+/** Builds a Connector; `connect` below is the one with the process-wide session cache. */
+export function createConnector(deps: ConnectorDeps = {}): Connector {
+  const cache = deps.sessionCache ?? defaultSessionCache;
+  return (options) => openSession(options, cache);
+}
+
+export const connect: Connector = createConnector();
+
+async function openSession(options: ConnectOptions, cache: TlsSessionCache): Promise<OpenConnection | ConnectFailure> {
+  const { target, policy, timeouts, dcid } = options;
+  const emit = options.onEvent ?? (() => undefined);
+  const tlsInfo: TlsInfo = { mode: policy.mode, offered: false, attempted: false, negotiated: false };
+  let transport: SmtpTransport;
+  try {
+    transport = await SmtpTransport.connect({
+      ip: target.ip,
+      port: target.port,
+      localAddress: target.localAddress,
+      timeoutMs: timeouts.connectMs,
+    });
+  } catch (error) {
+    const failure = error as TransportError;
+    return { ok: false, stage: failure.kind === 'timeout' ? 'timeout' : 'connect', reason: failure.message, tls: tlsInfo };
+  }
+  transport.onTerminated = () => emit({ type: 'closed', dcid });
+  emit({ type: 'connected', dcid, localAddress: transport.localAddress, ip: target.ip, port: target.port });
+
+  let stage: Stage = 'greeting';
+  const host = target.mxHost || target.ip;
+  try {
+    const greeting = await transport.readReply(timeouts.greetingMs, 'the greeting');
+    emit({ type: 'greeting', dcid, reply: greeting });
+    if (greeting.code !== 220) {
+      throw new StepFailure('greeting', `greeting refused: ${formatReply(greeting)}`, greeting);
+    }
+
+    stage = 'ehlo';
+    let capabilities = await hello(transport, options, false);
+
+    if (attemptsStartTls(policy.mode)) {
+      stage = 'tls';
+      const upgraded = await startTls(transport, options, capabilities, tlsInfo, cache, host);
+      if (upgraded) {
+        stage = 'ehlo';
+        capabilities = await hello(transport, options, true);
+      }
+    }
+    const connection = new SmtpDeliveryConnection(transport, target, tlsInfo, capabilities, options);
+    return { ok: true, connection };
+  } catch (error) {
+    const failure = toFailure(error, stage, tlsInfo);
+    if (failure.stage === 'tls') {
+      tlsInfo.failure ??= failure.reason;
+      emit({ type: 'tls-failed', dcid, tls: tlsInfo, reason: failure.reason });
+    }
+    // A server that broke the protocol gets no polite QUIT: whatever it says next cannot be trusted.
+    if (failure.stage === 'protocol') transport.destroy();
+    else await transport.quit(timeouts.commandMs);
+    return failure;
+  }
+}
+
+function toFailure(error: unknown, stage: Stage, tls: TlsInfo): ConnectFailure {
+  if (error instanceof StepFailure) {
+    const failure: ConnectFailure = { ok: false, stage: error.stage, reason: error.message, tls };
+    if (error.reply) failure.reply = error.reply;
+    return failure;
+  }
+  if (error instanceof TransportError) {
+    const mapped: Stage =
+      error.kind === 'timeout' ? 'timeout' : error.kind === 'protocol' ? 'protocol' : error.kind === 'tls' ? 'tls' : stage;
+    return { ok: false, stage: mapped, reason: error.message, tls };
+  }
+  return { ok: false, stage, reason: error instanceof Error ? error.message : String(error), tls };
+}
+
+/**
+ * EHLO, falling back to HELO on a 5xx (RFC 5321 §4.1.4) unless TLS is mandatory and not yet up:
+ * a server that hides ESMTP cannot offer STARTTLS, so HELO would only lead to the clear.
+ */
+async function hello(transport: SmtpTransport, options: ConnectOptions, secure: boolean): Promise<Map<string, string>> {
+  const { helo, timeouts, dcid } = options;
+  transport.write(`EHLO ${helo}\r\n`);
+  const reply = await transport.readReply(timeouts.commandMs, 'the reply to EHLO');
+  if (reply.code === 250) {
+    const capabilities = parseCapabilities(reply);
+    options.onEvent?.({ type: 'ehlo', dcid, capabilities: [...capabilities.keys()], secure });
+    return capabilities;
+  }
+  if (reply.code < 500 || secure) throw new StepFailure('ehlo', `EHLO refused: ${formatReply(reply)}`, reply);
+  if (mustEncrypt(options.policy.mode)) {
+    throw new StepFailure('tls', `TLS is required, but the server refused EHLO: ${formatReply(reply)}`, reply);
+  }
+  transport.write(`HELO ${helo}\r\n`);
+  const heloReply = await transport.readReply(timeouts.commandMs, 'the reply to HELO');
+  if (heloReply.code !== 250) throw new StepFailure('ehlo', `HELO refused: ${formatReply(heloReply)}`, heloReply);
+  options.onEvent?.({ type: 'ehlo', dcid, capabilities: [], secure });
+  return new Map();
+}
+
+/**
+ * STARTTLS as the mode demands. Returns true when TLS is up (the caller sends EHLO again and uses
+ * only the new capabilities), false when the mode lets the session continue in the clear.
+ */
+async function startTls(
+  transport: SmtpTransport,
+  options: ConnectOptions,
+  capabilities: Map<string, string>,
+  tlsInfo: TlsInfo,
+  cache: TlsSessionCache,
+  host: string,
+): Promise<boolean> {
+  const { policy, timeouts, dcid, target } = options;
+  const required = mustEncrypt(policy.mode);
+  tlsInfo.offered = capabilities.has('STARTTLS');
+  if (!tlsInfo.offered) {
+    if (required) throw new StepFailure('tls', `TLS is required, but was not offered by host ${host}`);
+    tlsInfo.failure = 'STARTTLS not offered';
+    return false;
+  }
+
+  // Nothing may follow STARTTLS until its reply, even with PIPELINING (RFC 2920 §3.1, RFC 3207 §4).
+  tlsInfo.attempted = true;
+  transport.write('STARTTLS\r\n');
+  const reply = await transport.readReply(timeouts.commandMs, 'the reply to STARTTLS');
+  options.onEvent?.({ type: 'starttls', dcid, reply });
+  if (reply.code !== 220) {
+    if (required) throw new StepFailure('tls', `TLS is required, but host ${host} refused to start TLS: ${formatReply(reply)}`, reply);
+    if (reply.code < 400) throw new StepFailure('protocol', `unexpected reply to STARTTLS: ${formatReply(reply)}`, reply);
+    // Refused before the 220: Preferred modes continue in the clear on this connection (reference §7.2).
+    tlsInfo.failure = `STARTTLS refused: ${formatReply(reply)}`;
+    return false;
+  }
+
+  // After the 220 there is no way back to the clear: any failure abandons the connection.
+  const key = sessionKey(target.ip, target.port, sniName(policy.servername) ?? '', secureContextFor(policy).id);
+  const cached = cache.get(key);
+  // The peer facts are read once per connection; a resumed session shows none and keeps the cached ones.
+  let peer: PeerSnapshot | undefined | null = null;
+  const peerOf = (tlsSocket: TLSSocket): PeerSnapshot | undefined =>
+    (peer ??= snapshotPeer(tlsSocket) ?? (tlsSocket.isSessionReused() ? cached?.peer : undefined));
+  let socket;
+  try {
+    socket = await transport.startTls(tlsConnectOptions(policy, cached?.session), timeouts.tlsMs, (session, tlsSocket) =>
+      cache.set(key, { session, peer: peerOf(tlsSocket) }),
+    );
+  } catch (error) {
+    cache.delete(key);
+    throw error;
+  }
+  tlsInfo.negotiated = true;
+  tlsInfo.resumed = socket.isSessionReused();
+  const protocol = socket.getProtocol();
+  if (protocol) tlsInfo.protocol = protocol;
+  const cipher = socket.getCipher();
+  if (cipher?.name) tlsInfo.cipher = cipher.name;
+  Object.assign(tlsInfo, verifyPeer(peerOf(socket), policy));
+  if (mustVerify(policy.mode) && !tlsInfo.verified) {
+    throw new StepFailure('tls', `certificate verification failed: ${tlsInfo.verifyError ?? 'unknown reason'}`);
+  }
+  options.onEvent?.({ type: 'tls-success', dcid, tls: tlsInfo });
+  return true;
+}

@@ -1,0 +1,103 @@
+// What tls.connect needs for one STARTTLS upgrade: a cached SecureContext per trust/client-certificate
+// set (building one parses Node's ~150 bundled roots, far too costly per connection) and a small TLS
+// session cache keyed by ip:port:servername plus that context, so later connections to the same MX
+// resume instead of doing a full handshake (Postfix keeps such a cache: smtp_tls_session_cache_*).
+import net from 'node:net';
+import tls from 'node:tls';
+import type { TlsPolicy } from './types.js';
+import type { PeerSnapshot } from './verification.js';
+
+/** A cached TLS session and what the full handshake that created it learned about the peer. */
+export interface CachedSession {
+  session: Buffer;
+  peer?: PeerSnapshot;
+}
+
+const contexts = new Map<string, { id: number; context: tls.SecureContext }>();
+let nextContextId = 1;
+
+/** SecureContext trusting Node's roots plus policy.extraCa, presenting policy.clientCert. Cached. */
+export function secureContextFor(policy: TlsPolicy): { id: number; context: tls.SecureContext } {
+  const extraCa = policy.extraCa ?? [];
+  const key = `${extraCa.join('\n')}\u0000${policy.clientCert?.cert ?? ''}\u0000${policy.clientCert?.key ?? ''}`;
+  let entry = contexts.get(key);
+  if (!entry) {
+    const options: tls.SecureContextOptions = {};
+    if (extraCa.length > 0) options.ca = [...tls.rootCertificates, ...extraCa];
+    if (policy.clientCert) {
+      options.cert = policy.clientCert.cert;
+      options.key = policy.clientCert.key;
+    }
+    entry = { id: nextContextId++, context: tls.createSecureContext(options) };
+    contexts.set(key, entry);
+  }
+  return entry;
+}
+
+/** Bounded LRU of TLS sessions with an age limit. Time is injectable for tests. */
+export class TlsSessionCache {
+  private readonly sessions = new Map<string, { entry: CachedSession; storedAt: number }>();
+  constructor(
+    private readonly maxEntries = 256,
+    private readonly maxAgeMs = 3_600_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(key: string): CachedSession | undefined {
+    const stored = this.sessions.get(key);
+    if (!stored) return undefined;
+    if (this.now() - stored.storedAt > this.maxAgeMs) {
+      this.sessions.delete(key);
+      return undefined;
+    }
+    return stored.entry;
+  }
+
+  set(key: string, entry: CachedSession): void {
+    this.sessions.delete(key);
+    this.sessions.set(key, { entry, storedAt: this.now() });
+    if (this.sessions.size > this.maxEntries) {
+      const oldest = this.sessions.keys().next().value;
+      if (oldest !== undefined) this.sessions.delete(oldest);
+    }
+  }
+
+  delete(key: string): void {
+    this.sessions.delete(key);
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+}
+
+/** The process-wide cache used when the caller does not pass one. */
+export const defaultSessionCache = new TlsSessionCache();
+
+/** SNI: the MX host name; never an IP address (RFC 6066 §3 forbids literal addresses). */
+export function sniName(servername: string): string | undefined {
+  const name = servername.replace(/\.$/, '');
+  if (!name || net.isIP(name) !== 0 || name.startsWith('[')) return undefined;
+  return name;
+}
+
+export function sessionKey(ip: string, port: number, servername: string, contextId: number): string {
+  return `${ip}:${port}:${servername}:${contextId}`;
+}
+
+/**
+ * Options for tls.connect: verification is never left to Node (rejectUnauthorized false, identity
+ * check disabled) so every mode gets the result recorded and the policy decides what it means.
+ */
+export function tlsConnectOptions(policy: TlsPolicy, session: Buffer | undefined): tls.ConnectionOptions {
+  const { context } = secureContextFor(policy);
+  const servername = sniName(policy.servername);
+  const options: tls.ConnectionOptions = {
+    secureContext: context,
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+  };
+  if (servername) options.servername = servername;
+  if (session) options.session = session;
+  return options;
+}

@@ -1,0 +1,313 @@
+// One TCP connection to one SMTP server: connect, write, read replies under a timeout, and the STARTTLS
+// upgrade with the buffer discipline RFC 3207 §4.2 and Poddebniak et al. (USENIX Security 2021) demand.
+// Everything the server sends goes through one bounded ReplyParser; nothing received in the clear ever
+// survives the upgrade.
+import net from 'node:net';
+import tls from 'node:tls';
+import { formatReply, ReplyParser, SmtpProtocolError } from './reply.js';
+import type { SmtpReply } from './types.js';
+
+/** Why the transport failed: the classification the session maps onto ConnectFailure stages. */
+export type TransportErrorKind = 'connect' | 'timeout' | 'closed' | 'protocol' | 'tls';
+
+export class TransportError extends Error {
+  override name = 'TransportError';
+  constructor(
+    readonly kind: TransportErrorKind,
+    message: string,
+    /** The reply that ended the connection (a 421), when one did. */
+    readonly reply?: SmtpReply,
+  ) {
+    super(message);
+  }
+}
+
+interface Waiter {
+  resolve: (reply: SmtpReply) => void;
+  reject: (error: TransportError) => void;
+  timeoutMs: number;
+  awaiting: string;
+}
+
+export interface TransportConnectOptions {
+  ip: string;
+  port: number;
+  localAddress?: string;
+  timeoutMs: number;
+}
+
+export class SmtpTransport {
+  private socket: net.Socket;
+  private readonly parser = new ReplyParser();
+  private waiter: Waiter | null = null;
+  private failure: TransportError | null = null;
+  private encrypted = false;
+  /** Called once when the connection fails or is closed, whatever the cause. */
+  onTerminated: (() => void) | null = null;
+  private readonly onData = (chunk: Buffer): void => this.receive(chunk);
+  private readonly onError = (error: Error): void => this.fail(new TransportError('closed', `connection error: ${error.message}`));
+  private readonly onClose = (): void => this.fail(new TransportError('closed', 'connection closed by the server'));
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  /** Opens the TCP connection; Nagle is turned off since SMTP is request/reply with small writes. */
+  static connect(options: TransportConnectOptions): Promise<SmtpTransport> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: options.ip, port: options.port, localAddress: options.localAddress });
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new TransportError('timeout', `connection to ${options.ip} port ${options.port} timed out after ${options.timeoutMs} ms`));
+      }, options.timeoutMs);
+      socket.once('error', (error: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new TransportError('connect', `connection to ${options.ip} port ${options.port} failed: ${error.code ?? error.message}`));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new SmtpTransport(socket));
+      });
+    });
+  }
+
+  get secure(): boolean {
+    return this.encrypted;
+  }
+
+  /** The TLS socket once STARTTLS succeeded (for cipher, protocol and certificate). */
+  get tlsSocket(): tls.TLSSocket | null {
+    return this.encrypted ? (this.socket as tls.TLSSocket) : null;
+  }
+
+  get localAddress(): string {
+    return this.socket.localAddress ?? '';
+  }
+
+  get localPort(): number {
+    return this.socket.localPort ?? 0;
+  }
+
+  /** False once the connection failed or was closed, or the server announced it is closing (421). */
+  get usable(): boolean {
+    return this.failure === null;
+  }
+
+  /** Why the transport failed, when it did. */
+  get error(): TransportError | null {
+    return this.failure;
+  }
+
+  /**
+   * Writes a command group or message data. A reply waiting unread at this point answers nothing we
+   * asked: the two sides are out of step (or the server is injecting), so the connection is dropped.
+   */
+  write(data: string | Buffer): void {
+    if (this.failure) return; // the next read reports the failure
+    if (this.parser.queued > 0) {
+      this.fail(new TransportError('protocol', 'protocol violation: reply received before any command asked for it'));
+      return;
+    }
+    this.socket.write(data);
+  }
+
+  /** Reads the next complete reply; rejects with a TransportError on timeout, close or a protocol violation. */
+  readReply(timeoutMs: number, awaiting: string): Promise<SmtpReply> {
+    // Replies that arrived before a close are still the server's word (e.g. 421 then close).
+    const ready = this.take();
+    if (ready) return Promise.resolve(ready);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject, timeoutMs, awaiting };
+      this.armTimer(timeoutMs);
+    });
+  }
+
+  /**
+   * One timer per connection, re-armed with refresh() for each read instead of a new setTimeout per
+   * reply (several replies per message on the hot path). When it fires with no read pending it does
+   * nothing; it is unref'd so an idle connection's timer never keeps the process alive.
+   */
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+
+  private armTimer(timeoutMs: number): void {
+    if (this.timer && this.timerMs === timeoutMs) {
+      this.timer.refresh();
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerMs = timeoutMs;
+    this.timer = setTimeout(() => this.onTimer(), timeoutMs);
+    this.timer.unref();
+  }
+
+  private onTimer(): void {
+    const waiter = this.waiter;
+    if (!waiter) return;
+    this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${waiter.awaiting}`));
+  }
+
+  /**
+   * Upgrades to TLS right after the server's 220 reply to STARTTLS. Any byte already received beyond
+   * that reply is a protocol violation (response injection): the connection is dropped, the bytes are
+   * never parsed. After the handshake the parser starts empty, so no pre-TLS state can leak through.
+   */
+  async startTls(
+    options: tls.ConnectionOptions,
+    timeoutMs: number,
+    onSession?: (session: Buffer, socket: tls.TLSSocket) => void,
+  ): Promise<tls.TLSSocket> {
+    if (this.failure) throw this.failure;
+    if (this.parser.pendingBytes > 0 || this.parser.queued > 0) {
+      const error = new TransportError(
+        'protocol',
+        'protocol violation: data received after the 220 reply to STARTTLS, before the TLS handshake',
+      );
+      this.parser.reset(); // never read as replies
+      this.fail(error);
+      throw error;
+    }
+    const plain = this.socket;
+    this.detach(plain);
+    plain.on('error', () => undefined); // errors now surface on the TLS socket
+    this.parser.reset();
+    const secured = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const socket = tls.connect({ ...options, socket: plain });
+      if (onSession) socket.on('session', (session: Buffer) => onSession(session, socket));
+      const settle = (error: TransportError | null): void => {
+        clearTimeout(timer);
+        socket.removeListener('secureConnect', onSecure);
+        socket.removeListener('error', onError);
+        socket.removeListener('close', onClose);
+        if (error) {
+          socket.on('error', () => undefined);
+          socket.destroy();
+          plain.destroy();
+          reject(error);
+        } else resolve(socket);
+      };
+      const onSecure = (): void => settle(null);
+      const onError = (error: Error): void => settle(new TransportError('tls', `TLS handshake failed: ${error.message}`));
+      const onClose = (): void => settle(new TransportError('tls', 'TLS handshake failed: connection closed by the server'));
+      const timer = setTimeout(
+        () => settle(new TransportError('tls', `TLS handshake timed out after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      socket.once('secureConnect', onSecure);
+      socket.once('error', onError);
+      socket.once('close', onClose);
+    }).catch((error: TransportError) => {
+      this.fail(error);
+      throw error;
+    });
+    this.socket = secured;
+    this.encrypted = true;
+    this.attach(secured);
+    return secured;
+  }
+
+  /** Polite end: QUIT, wait briefly for the reply, close. Never throws; destroys a failed connection. */
+  async quit(commandMs: number): Promise<void> {
+    if (!this.usable) {
+      this.destroy();
+      return;
+    }
+    const waitMs = Math.min(commandMs, 10_000);
+    this.write('QUIT\r\n');
+    try {
+      await this.readReply(waitMs, 'the reply to QUIT');
+    } catch {
+      // The server may close without answering; the connection is finished either way.
+    }
+    this.end();
+    await this.closed(waitMs);
+  }
+
+  /** Half-closes after pending writes (used after QUIT). */
+  end(): void {
+    this.socket.end();
+    this.fail(new TransportError('closed', 'connection closed'));
+  }
+
+  /** Drops the connection at once. */
+  destroy(): void {
+    this.fail(new TransportError('closed', 'connection closed'));
+    this.socket.destroy();
+  }
+
+  /** Resolves once the socket is fully closed (bounded: a peer that never closes is destroyed). */
+  closed(timeoutMs: number): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.socket.destroy();
+      }, timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private attach(socket: net.Socket): void {
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  private detach(socket: net.Socket): void {
+    socket.removeListener('data', this.onData);
+    socket.removeListener('error', this.onError);
+    socket.removeListener('close', this.onClose);
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.failure) return;
+    try {
+      this.parser.push(chunk);
+    } catch (error) {
+      const message = error instanceof SmtpProtocolError ? error.message : String(error);
+      this.fail(new TransportError('protocol', `protocol violation: ${message}`));
+      this.socket.destroy();
+      return;
+    }
+    const waiter = this.waiter;
+    if (waiter && this.parser.queued > 0) {
+      this.waiter = null;
+      waiter.resolve(this.take() as SmtpReply);
+    }
+  }
+
+  /**
+   * Takes the next reply. A 421 means the server is closing the channel (RFC 5321 §3.8): the reply is
+   * returned, and every later read fails at once instead of waiting for replies that will not come.
+   */
+  private take(): SmtpReply | undefined {
+    const reply = this.parser.take();
+    if (reply?.code === 421) {
+      this.fail(new TransportError('closed', `the server is closing the connection: ${formatReply(reply)}`, reply));
+    }
+    return reply;
+  }
+
+  private fail(error: TransportError): void {
+    if (this.failure) return;
+    this.failure = error;
+    if (error.kind === 'timeout' || error.kind === 'protocol') this.socket.destroy();
+    const terminated = this.onTerminated;
+    this.onTerminated = null;
+    terminated?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const waiter = this.waiter;
+    if (waiter) {
+      this.waiter = null;
+      waiter.reject(error);
+    }
+  }
+}

@@ -1,0 +1,157 @@
+// End-to-end: `destconfig import` and `destconfig export` on the built bundle with a temporary --home.
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { commitTable, loadTable } from '../../src/store/index.js';
+import { FIXTURES, destconfig, requireBundle, tempHome, withoutTime } from './run.js';
+
+let home: string;
+beforeAll(requireBundle);
+beforeEach(() => {
+  home = tempHome();
+});
+afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+const valid = (name: string): string => path.join(FIXTURES, 'valid', name);
+const golden = (name: string): string => readFileSync(valid(name.replace(/\.ini$/, '.export.ini')), 'utf8');
+
+describe('destconfig import', () => {
+  it('commits a valid file at once and export gives back the golden file', async () => {
+    const r = destconfig(['--home', home, 'import', valid('spellings.ini')]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(`Imported 6 destination entries from ${valid('spellings.ini')} (6 added, 0 changed, 0 removed); committed as revision 1.\n`);
+    const committed = await loadTable(home);
+    expect(committed.revision).toBe(1);
+    expect(committed.table.entries.get('example.org')).toMatchObject({ tls: 'required_verify_hosted', recipientLimit: { limit: 1e9, minutes: 1 } });
+    expect(committed.table.bounceProfiles).toEqual(['Slow_Retry']);
+
+    const e = destconfig(['export', '--home', home]);
+    expect(e).toMatchObject({ status: 0, stderr: '' });
+    expect(withoutTime(e.stdout)).toBe(withoutTime(golden('spellings.ini')));
+    expect(e.stdout.split('\n')[0]).toMatch(/^# Destination controls exported by destconfig at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it.each(readdirSync(path.join(FIXTURES, 'invalid')).filter((f) => f.endsWith('.ini')))(
+    'refuses invalid/%s with exit 2, its exact error lines, and the table unchanged',
+    async (name) => {
+      expect(destconfig(['--home', home, 'import', valid('minimal.ini')]).status).toBe(0);
+      const r = destconfig(['--home', home, 'import', name], { cwd: path.join(FIXTURES, 'invalid') });
+      const expected = readFileSync(path.join(FIXTURES, 'invalid', name.replace(/\.ini$/, '.errors')), 'utf8');
+      expect(r.status).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`${expected}destconfig: import: ${name} is not a valid table file; nothing was imported.\n`);
+      expect((await loadTable(home)).revision).toBe(1);
+    },
+  );
+
+  it('--dry-run prints added, changed field by field and removed entries, and commits nothing', async () => {
+    expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
+    const next = path.join(home, 'next.ini');
+    writeFileSync(
+      next,
+      readFileSync(valid('reference-example.ini'), 'utf8')
+        .replace('max_host_concurrency = 500', 'max_host_concurrency = 400')
+        .replace('[partner.example.net]\ntable_tls = on', '[partner.example.net]\ntable_tls = require')
+        .replace('[example.com]', '[new.example]\n[old-copy.example]\n[example.com]')
+        .replace(/\[example\.com\][^[]*/, ''),
+    );
+    const r = destconfig(['--home', home, 'import', '--dry-run', next]);
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toBe(
+      [
+        `${next} is valid: 3 destination entries (2 added, 1 changed, 1 removed). Dry run: nothing was committed.`,
+        '[DEFAULT] changed:',
+        '    max_host_concurrency: 500 -> 400',
+        'Added (2):',
+        '  + [new.example]',
+        '  + [old-copy.example]',
+        'Changed (1):',
+        '  ~ [partner.example.net]',
+        '      table_tls: on -> require',
+        'Removed (1):',
+        '  - [example.com]',
+        '',
+      ].join('\n'),
+    );
+    expect((await loadTable(home)).revision).toBe(1);
+    expect((await loadTable(home)).table.entries.has('example.com')).toBe(true);
+  });
+
+  it('--dry-run of the committed table says there is nothing to change', () => {
+    expect(destconfig(['--home', home, 'import', valid('minimal.ini')]).status).toBe(0);
+    const r = destconfig(['--home', home, 'import', valid('minimal.ini'), '--dry-run']);
+    expect(r.stdout).toContain('No changes: the file holds the committed table.');
+  });
+
+  it('reads standard input for "-", and records the import in the commit comment', () => {
+    const r = destconfig(['--home', home, 'import', '-'], { input: readFileSync(valid('reference-example.ini')) });
+    expect(r).toMatchObject({ status: 0, stderr: '' });
+    expect(r.stdout).toContain('from <stdin>');
+    expect(readFileSync(path.join(home, 'destconfig.json'), 'utf8')).toContain('import of <stdin>');
+  });
+
+  it('keeps global settings and known bounce profiles, replacing every row', async () => {
+    expect(destconfig(['--home', home, 'import', valid('spellings.ini')]).status).toBe(0);
+    const before = await loadTable(home);
+    before.table.globals = { certificate: 'Demo', alertOnRequiredTlsFailure: true, daneEnabled: true };
+    await commitTable(home, before.table, { baseRevision: before.revision, comment: 'setup' });
+    expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
+    const { table } = await loadTable(home);
+    expect([...table.entries.keys()].sort()).toEqual(['example.com', 'partner.example.net']);
+    expect(table.bounceProfiles).toEqual(['Slow_Retry', 'partner_profile']);
+    expect(table.defaults.recipientLimit).toEqual({ limit: 1000, minutes: 60 });
+    expect(table.globals).toEqual({ certificate: 'Demo', alertOnRequiredTlsFailure: true, daneEnabled: true });
+  });
+
+  it.each([
+    [['import', 'no-such-file.ini'], 'destconfig: import: no-such-file.ini: cannot read: no such file.\n'],
+    [['import', '.'], 'destconfig: import: .: cannot read: it is a folder, not a file.\n'],
+  ])('names the input that cannot be read, exit 2: %j', (args, stderr) => {
+    const r = destconfig(['--home', home, ...args]);
+    expect(r).toMatchObject({ status: 2, stdout: '', stderr });
+  });
+
+  it('fails with exit 1 when the committed table cannot be read, and leaves it as it was', () => {
+    writeFileSync(path.join(home, 'destconfig.json'), 'garbage');
+    for (const args of [['import', valid('minimal.ini')], ['list'], ['export'], ['lookup', 'example.com']]) {
+      const r = destconfig(['--home', home, ...args]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(new RegExp(`^destconfig: cannot read the table in ${home.replace(/[.]/g, '\\.')}: `));
+    }
+    expect(readFileSync(path.join(home, 'destconfig.json'), 'utf8')).toBe('garbage');
+  });
+
+  it('is a usage error without a file', () => {
+    const r = destconfig(['--home', home, 'import']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("missing required argument 'file'");
+  });
+});
+
+describe('destconfig export', () => {
+  it('writes to stdout for "-" and without an argument, the factory table before any commit', () => {
+    for (const args of [['export'], ['export', '-']]) {
+      const r = destconfig(['--home', home, ...args]);
+      expect(r).toMatchObject({ status: 0, stderr: '' });
+      expect(withoutTime(r.stdout)).toBe(withoutTime(golden('minimal.ini')));
+    }
+  });
+
+  it('writes a file atomically, replacing an older one, and says so', () => {
+    expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
+    const out = path.join(home, 'out');
+    mkdirSync(out);
+    writeFileSync(path.join(out, 't.ini'), 'old content');
+    const r = destconfig(['--home', home, 'export', path.join(out, 't.ini')]);
+    expect(r).toMatchObject({ status: 0, stderr: '', stdout: `Exported 2 destination entries to ${path.join(out, 't.ini')}.\n` });
+    expect(withoutTime(readFileSync(path.join(out, 't.ini'), 'utf8'))).toBe(withoutTime(golden('reference-example.ini')));
+    expect(readdirSync(out)).toEqual(['t.ini']);
+  });
+
+  it('fails with exit 1 naming the file when it cannot write', () => {
+    const r = destconfig(['--home', home, 'export', path.join(home, 'missing-folder', 't.ini')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`destconfig: export: cannot write ${path.join(home, 'missing-folder', 't.ini')}: no such file.\n`);
+  });
+});

@@ -1,0 +1,287 @@
+// deliver() with the real connection layer against in-process peers (smtp-server) and DNS: routing,
+// fallback, limits checked at the server side, per-recipient replies, BATV, alerts.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TlsAlerts } from '../../src/delivery/alerts.js';
+import { batvValid } from '../../src/delivery/batv.js';
+import { deliver, type DeliverOptions, type InputMessage } from '../../src/delivery/deliver.js';
+import { MxResolver, createResolver } from '../../src/delivery/dns.js';
+import { MemoryLog } from '../../src/delivery/maillog.js';
+import { RecipientWindows } from '../../src/delivery/limits.js';
+import { connect } from '../../src/delivery/session.js';
+import { DEFAULT_TIMEOUTS } from '../../src/delivery/types.js';
+import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
+import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
+import { startHostileServer } from '../helpers/hostile-server.js';
+import { startPlainMx } from '../helpers/plain-mx.js';
+import { testPki } from '../helpers/test-ca.js';
+
+let dns: TestDnsServer;
+const peers: SmtpPeer[] = [];
+
+beforeAll(async () => {
+  dns = await startDnsServer({
+    // The first MX (127.0.0.2) has no listener on the peer's port: refused, so the second carries the mail.
+    'fallback.test': { mx: [{ preference: 10, exchange: 'down.fallback.test' }, { preference: 20, exchange: 'up.fallback.test' }] },
+    'down.fallback.test': { a: ['127.0.0.2'] },
+    'up.fallback.test': { a: ['127.0.0.1'] },
+    'implicit.test': { a: ['127.0.0.1'] },
+    'nullmx.test': { mx: [{ preference: 0, exchange: '.' }] },
+    'broken.test': { servfail: true },
+    'dual.test': { mx: [{ preference: 10, exchange: 'mx.dual.test' }] },
+    'mx.dual.test': { a: ['127.0.0.1'], aaaa: ['::1'] },
+    'v6only.test': { aaaa: ['::1'] },
+    'example.test': { mx: [{ preference: 10, exchange: 'mx.example.test' }] },
+    'mx.example.test': { a: ['127.0.0.1'] },
+  });
+});
+afterEach(async () => {
+  await Promise.all(peers.splice(0).map((p) => p.close()));
+});
+afterAll(() => dns.close());
+
+async function peer(options: Parameters<typeof startSmtpPeer>[0] = { starttls: 'offered', cert: testPki().valid }): Promise<SmtpPeer> {
+  const p = await startSmtpPeer(options);
+  peers.push(p);
+  return p;
+}
+
+function table(...entries: Partial<DestEntry>[]): DestTable {
+  const t = emptyTable();
+  for (const e of entries) t.entries.set(e.destination as string, { ...blankEntry(e.destination as string), ...e });
+  return t;
+}
+
+const message = (to: string[], from = 'alice@sender.test', name = 'm.eml'): InputMessage => ({ name, from, to, content: Buffer.from(`Subject: ${name}\n\nhello\n`) });
+
+async function run(messages: InputMessage[], t: DestTable, port: number, extra: Partial<DeliverOptions> = {}) {
+  const log = new MemoryLog();
+  const result = await deliver(messages, {
+    table: t,
+    connector: connect,
+    mx: new MxResolver({ resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 }) }),
+    log,
+    port,
+    helo: 'client.sender.test',
+    timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 10_000, commandMs: 10_000, tlsMs: 10_000 },
+    extraCa: [testPki().caCert],
+    ...extra,
+  });
+  return { ...result, log };
+}
+
+describe('routing', () => {
+  it('falls back to the next MX when the first refuses the connection', async () => {
+    const p = await peer();
+    const { report, log } = await run([message(['bob@fallback.test'])], emptyTable(), p.port);
+    expect(report.recipients[0]).toMatchObject({ status: 'delivered', mxHost: 'up.fallback.test', ip: '127.0.0.1', attempts: 2 });
+    expect(p.messages.map((m) => m.to)).toEqual([['bob@fallback.test']]);
+    expect(log.lines.some((l) => /Connection Error: DCID: \d+ IP: 127\.0\.0\.2 /.test(l))).toBe(true);
+  });
+
+  it('delivers to the domain itself when it has no MX (implicit MX)', async () => {
+    const p = await peer();
+    const { report } = await run([message(['bob@implicit.test'])], emptyTable(), p.port);
+    expect(report.recipients[0]).toMatchObject({ status: 'delivered', mxHost: 'implicit.test', ip: '127.0.0.1' });
+    expect(p.messages).toHaveLength(1);
+  });
+
+  it('bounces null MX and NXDOMAIN, defers SERVFAIL, and delivers the rest of the message', async () => {
+    const p = await peer();
+    const { report } = await run([message(['a@nullmx.test', 'b@missing.test', 'c@broken.test', 'd@example.test'])], emptyTable(), p.port);
+    expect(report.recipients.map((r) => [r.status, r.reason?.split(' ')[0] ?? null])).toEqual([
+      ['bounced', '5.1.10'],
+      ['bounced', '5.1.2'],
+      ['deferred', '4.4.3'],
+      ['delivered', null],
+    ]);
+    expect(p.messages.map((m) => m.to)).toEqual([['d@example.test']]);
+  });
+
+  it('PREFER_V6 tries ::1 first and falls back to 127.0.0.1 when nothing listens there; REQUIRE_V4 never tries IPv6', async () => {
+    const p = await peer(); // listens on 127.0.0.1 only
+    const prefer = await run([message(['bob@dual.test'])], table({ destination: 'dual.test', ipSortPref: 'PREFER_V6' }), p.port);
+    expect(prefer.report.recipients[0]).toMatchObject({ status: 'delivered', ip: '127.0.0.1', attempts: 2 });
+    expect(prefer.log.lines.some((l) => l.includes('IP: ::1 '))).toBe(true);
+    const require4 = await run([message(['bob@dual.test'])], table({ destination: 'dual.test', ipSortPref: 'REQUIRE_V4' }), p.port);
+    expect(require4.report.recipients[0]).toMatchObject({ status: 'delivered', ip: '127.0.0.1', attempts: 1 });
+    expect(require4.log.lines.some((l) => l.includes('::1'))).toBe(false);
+  });
+
+  it('REQUIRE_V4 with only an AAAA record defers with 4.4.4 and connects nowhere', async () => {
+    const p = await peer();
+    const { report } = await run([message(['bob@v6only.test'])], table({ destination: 'v6only.test', ipSortPref: 'REQUIRE_V4' }), p.port);
+    expect(report.recipients[0]?.status).toBe('deferred');
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.4 No usable address for v6only\.test: v6only\.test has no IPv4 address/);
+    expect(p.connections).toBe(0);
+  });
+
+  it('sends an IP-literal recipient to that address under its bracketed row', async () => {
+    const p = await peer();
+    const t = table({ destination: '[127.0.0.1]', tls: 'required' });
+    const { report } = await run([message(['postmaster@[127.0.0.1]'])], t, p.port);
+    expect(report.recipients[0]).toMatchObject({ status: 'delivered', row: '[127.0.0.1]', mxHost: null, ip: '127.0.0.1', tls: { mode: 'required', negotiated: true } });
+    expect(p.messages[0]?.secure).toBe(true);
+  });
+});
+
+describe('hostile servers', () => {
+  it('a silent server times out (4.4.2) and the destination is deferred; nothing is reported delivered', async () => {
+    const silent = await startHostileServer(async (conn) => {
+      await conn.readLine(); // never greets
+    });
+    try {
+      const { report, log } = await run([message(['bob@example.test'])], emptyTable(), silent.port, {
+        timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 400, commandMs: 400, tlsMs: 400 },
+      });
+      expect(report.recipients[0]?.status).toBe('deferred');
+      expect(report.recipients[0]?.reason).toMatch(/^4\.4\.[02] .*\(mx\.example\.test \[127\.0\.0\.1\]\)$/);
+      expect(log.lines.some((l) => /Connection Error: DCID: 1 IP: 127\.0\.0\.1 /.test(l))).toBe(true);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('a server that drops the connection in the middle of DATA leaves the recipients deferred, not delivered', async () => {
+    const dropping = await startPlainMx(async () => 'drop', true);
+    try {
+      const { report, log } = await run([message(['a@example.test', 'b@example.test'])], emptyTable(), dropping.port);
+      expect(report.recipients.map((r) => r.status)).toEqual(['deferred', 'deferred']);
+      expect(report.summary.delivered).toBe(0);
+      expect(log.lines.some((l) => l.includes('Message done'))).toBe(false);
+      expect(log.lines.filter((l) => /Delayed: DCID 1 MID 1 to RID [01] - /.test(l))).toHaveLength(2);
+    } finally {
+      await dropping.close();
+    }
+  });
+});
+
+describe('replies per recipient', () => {
+  it('bounces a 550 recipient, defers a 451 one, delivers the others, and logs each', async () => {
+    const p = await peer({ starttls: 'offered', cert: testPki().valid, rcptReply: (a) => (a.startsWith('gone') ? 550 : a.startsWith('later') ? 451 : 250) });
+    const { report, log } = await run([message(['gone@example.test', 'later@example.test', 'ok@example.test'])], emptyTable(), p.port);
+    expect(report.recipients.map((r) => [r.status, r.reply?.code])).toEqual([
+      ['bounced', 550],
+      ['deferred', 451],
+      ['delivered', 250],
+    ]);
+    expect(p.messages.map((m) => m.to)).toEqual([['ok@example.test']]);
+    expect(log.lines.some((l) => /Bounced: DCID \d+ MID 1 to RID 0 - .*'550'/.test(l))).toBe(true);
+    expect(log.lines.some((l) => /Delayed: DCID \d+ MID 1 to RID 1 - .*'451'/.test(l))).toBe(true);
+    expect(log.lines.some((l) => /Message done DCID \d+ MID 1 to RID \[2\]/.test(l))).toBe(true);
+  });
+});
+
+describe('limits, checked at the server', () => {
+  it('never opens more than the row allows at once, and reuses connections up to messages per connection', async () => {
+    const p = await peer();
+    const t = table({ destination: 'example.test', maxConcurrency: 2, maxMessagesPerConnection: 3 });
+    const messages = Array.from({ length: 12 }, (_, i) => message([`u${i}@example.test`], 'alice@sender.test', `m${i}.eml`));
+    const { report } = await run(messages, t, p.port);
+    expect(report.summary).toEqual({ delivered: 12, deferred: 0, bounced: 0 });
+    expect(p.maxConcurrent).toBeLessThanOrEqual(2);
+    const perSession = new Map<string, number>();
+    for (const m of p.messages) perSession.set(m.sessionId, (perSession.get(m.sessionId) ?? 0) + 1);
+    // At most 3 per connection, and connections were reused (not one per message).
+    expect(Math.max(...perSession.values())).toBe(3);
+    expect(p.connections).toBe(perSession.size);
+    expect(p.connections).toBeLessThanOrEqual(6);
+  });
+
+  it('per virtual gateway: each source address has its own count; system-wide: one count for all', async () => {
+    const p = await peer();
+    const messages = Array.from({ length: 6 }, (_, i) => message([`u${i}@example.test`]));
+    const sources = ['127.0.0.1', '127.0.0.2'];
+    const row: Partial<DestEntry> = { destination: 'example.test', maxConcurrency: 1, maxMessagesPerConnection: 1, limitType: 'domain' };
+    const vg = table({ ...row, limitApply: 'vg' });
+    const perGateway = await run(messages, vg, p.port, { sources });
+    expect(perGateway.report.summary.delivered).toBe(6);
+    expect(Object.fromEntries(perGateway.peakConnections)).toEqual({ 'example.test via 127.0.0.1': 1, 'example.test via 127.0.0.2': 1 });
+    expect(perGateway.log.lines.some((l) => / interface 127\.0\.0\.2 address 127\.0\.0\.1 /.test(l))).toBe(true);
+    expect(p.maxConcurrent).toBeLessThanOrEqual(2);
+    const systemWide = await run(messages, table({ ...row, limitApply: 'system' }), p.port, { sources });
+    expect(Object.fromEntries(systemWide.peakConnections)).toEqual({ 'example.test': 1 });
+  });
+
+  it('the system-wide cap (--max-connections) holds across destinations', async () => {
+    const p = await peer();
+    const messages = ['a@example.test', 'b@implicit.test', 'c@fallback.test', 'd@example.test', 'e@implicit.test'].map((to) => message([to]));
+    const t = emptyTable();
+    t.defaults.maxMessagesPerConnection = 1;
+    const { report, peakConnections } = await run(messages, t, p.port, { maxConnections: 1 });
+    expect(report.summary.delivered).toBe(5);
+    expect(p.maxConcurrent).toBe(1);
+    expect(peakConnections.get('*')).toBe(1);
+  });
+
+  it('Default limits apply to each unlisted domain on its own', async () => {
+    const p = await peer();
+    const t = emptyTable();
+    t.defaults.maxConcurrency = 1;
+    const messages = [message(['a@example.test']), message(['b@example.test']), message(['c@implicit.test']), message(['d@implicit.test'])];
+    const { report, peakConnections } = await run(messages, t, p.port);
+    expect(report.summary.delivered).toBe(4);
+    expect(peakConnections.get('example.test')).toBe(1);
+    expect(peakConnections.get('implicit.test')).toBe(1);
+  });
+
+  it('defers recipients beyond N per M minutes, and admits again once the injected clock moves on', async () => {
+    const p = await peer();
+    const t = table({ destination: 'example.test', recipientLimit: { limit: 2, minutes: 5 }, limitType: 'domain', limitApply: 'system' });
+    let now = 1_000_000;
+    const windows = new RecipientWindows(() => now);
+    const first = await run([message(['a@example.test', 'b@example.test', 'c@example.test'])], t, p.port, { now: () => now, windows });
+    expect(first.report.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered', 'deferred']);
+    expect(first.report.recipients[2]?.reason).toBe('4.4.5 Recipient limit of 2 per 5 minutes reached for example.test; try again later');
+    expect(first.log.lines.some((l) => l.includes('throttled by recipient limit'))).toBe(true);
+    // Four minutes on: the window is still full, and no connection is opened for nothing.
+    now += 4 * 60_000;
+    const connections = p.connections;
+    const second = await run([message(['c@example.test'])], t, p.port, { now: () => now, windows });
+    expect(second.report.recipients[0]?.status).toBe('deferred');
+    expect(p.connections).toBe(connections);
+    // Past five minutes: admitted again.
+    now += 60_001;
+    const third = await run([message(['c@example.test'])], t, p.port, { now: () => now, windows });
+    expect(third.report.recipients[0]?.status).toBe('delivered');
+    expect(p.messages.flatMap((m) => m.to)).toEqual(['a@example.test', 'b@example.test', 'c@example.test']);
+  });
+});
+
+describe('bounce verification and alerts', () => {
+  it('tags the envelope sender when the row says so, and the server sees the tag', async () => {
+    const p = await peer();
+    const key = Buffer.alloc(32, 9);
+    const now = Date.now();
+    await run([message(['bob@example.test'])], table({ destination: 'example.test', bounceVerification: true }), p.port, { batvKey: async () => key, now: () => now });
+    expect(p.messages[0]?.from).toMatch(/^prvs=0\d{3}[0-9A-F]{6}=alice@sender\.test$/);
+    expect(batvValid(p.messages[0]?.from ?? '', key, new Date(now))).toBe(true);
+  });
+
+  it('raises the SETUP alert when a Required-TLS destination fails TLS', async () => {
+    const p = await peer({ starttls: 'disabled' });
+    const home = await mkdtemp(path.join(os.tmpdir(), 'alert-home-'));
+    try {
+      const t = table({ destination: 'example.test', tls: 'required' });
+      t.globals.alertOnRequiredTlsFailure = true;
+      const stderr: string[] = [];
+      const alerts = TlsAlerts.forHome(home, (l) => stderr.push(l));
+      const { report } = await run([message(['bob@example.test'])], t, p.port, { alerts });
+      await alerts.flush();
+      expect(report.recipients[0]?.reason).toMatch(/^4\.7\.4 /);
+      expect(p.mailFroms).toEqual([]);
+      expect(stderr).toHaveLength(1);
+      expect(await readFile(path.join(home, 'alerts.log'), 'utf8')).toMatch(/ Warning: System: TLS negotiation failed for example\.test, /);
+      // Off in SETUP: no alert.
+      t.globals.alertOnRequiredTlsFailure = false;
+      const quiet: string[] = [];
+      await run([message(['bob@example.test'])], t, p.port, { alerts: TlsAlerts.forHome(home, (l) => quiet.push(l)) });
+      expect(quiet).toEqual([]);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,295 @@
+// The orchestrator against the Connector contract (types.ts): a scripted connection layer stands in for
+// the network so that routing, fallback, limits, outcomes and mail-log lines are checked on their own.
+// The same behaviours end to end over real sockets are in deliver-e2e.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliver, type DeliverOptions, type InputMessage } from '../../src/delivery/deliver.js';
+import { MxResolver, createResolver } from '../../src/delivery/dns.js';
+import { MemoryLog } from '../../src/delivery/maillog.js';
+import { batvValid } from '../../src/delivery/batv.js';
+import type { AlertSink } from '../../src/delivery/alerts.js';
+import { DEFAULT_TIMEOUTS, type ConnectOptions, type Connector, type DeliveryConnection, type MessageResult, type OutboundMessage, type TlsInfo } from '../../src/delivery/types.js';
+import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
+import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
+
+let dns: TestDnsServer;
+beforeAll(async () => {
+  dns = await startDnsServer({
+    'ok.test': { mx: [{ preference: 10, exchange: 'mx.ok.test' }] },
+    'mx.ok.test': { a: ['10.0.0.1'] },
+    'fallback.test': { mx: [{ preference: 10, exchange: 'down.fallback.test' }, { preference: 20, exchange: 'up.fallback.test' }] },
+    'down.fallback.test': { a: ['10.0.0.66'], aaaa: ['fd00::66'] },
+    'up.fallback.test': { a: ['10.0.0.2'] },
+    'tls.test': { mx: [{ preference: 10, exchange: 'mx1.tls.test' }, { preference: 20, exchange: 'mx2.tls.test' }] },
+    'mx1.tls.test': { a: ['10.0.0.70'] },
+    'mx2.tls.test': { a: ['10.0.0.71'] },
+    'dead.test': { mx: [{ preference: 10, exchange: 'mx.dead.test' }] },
+    'mx.dead.test': { a: ['10.0.0.66'] },
+    'nullmx.test': { mx: [{ preference: 0, exchange: '.' }] },
+    'broken.test': { servfail: true },
+    'dual.test': { a: ['10.0.0.3'], aaaa: ['fd00::3'] },
+    'many.test': { mx: [{ preference: 10, exchange: 'a.many.test' }, { preference: 10, exchange: 'b.many.test' }] },
+    'a.many.test': { a: ['10.0.1.1'] },
+    'b.many.test': { a: ['10.0.1.2'] },
+  });
+});
+afterAll(() => dns.close());
+
+/** A scripted connection layer: addresses ending in .66/::66 refuse; .70/.71 fail STARTTLS; others accept. */
+class ScriptedNetwork {
+  readonly connects: ConnectOptions[] = [];
+  readonly sent: { ip: string; dcid: number; message: OutboundMessage }[] = [];
+  readonly open = new Map<string, number>();
+  readonly peak = new Map<string, number>();
+  perConnection: number[] = [];
+  /** Resolves when a send may finish (lets tests hold connections open). */
+  gate: Promise<void> = Promise.resolve();
+
+  connector: Connector = async (options) => {
+    this.connects.push(options);
+    const { ip } = options.target;
+    await Promise.resolve();
+    const tls: TlsInfo = { mode: options.policy.mode, offered: true, attempted: false, negotiated: false };
+    if (/(\.|:)66$/.test(ip)) return { ok: false, stage: 'connect', reason: `connect ECONNREFUSED ${ip}:25`, tls };
+    if (/\.7[01]$/.test(ip) && options.policy.mode.startsWith('required'))
+      return { ok: false, stage: 'tls', reason: 'STARTTLS was not offered', tls: { ...tls, offered: false } };
+    options.onEvent?.({ type: 'connected', dcid: options.dcid, localAddress: '10.9.9.9', ip, port: options.target.port });
+    const n = (this.open.get(ip) ?? 0) + 1;
+    this.open.set(ip, n);
+    this.peak.set(ip, Math.max(this.peak.get(ip) ?? 0, n));
+    const index = this.perConnection.push(0) - 1;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const net = this;
+    let usable = true;
+    let sentCount = 0;
+    const conn: DeliveryConnection = {
+      target: options.target,
+      tls,
+      capabilities: new Map(),
+      localAddress: '10.9.9.9',
+      get messagesSent() {
+        return sentCount;
+      },
+      get usable() {
+        return usable;
+      },
+      async send(message): Promise<MessageResult> {
+        await net.gate;
+        net.sent.push({ ip, dcid: options.dcid, message });
+        sentCount++;
+        net.perConnection[index] = (net.perConnection[index] ?? 0) + 1;
+        return {
+          mid: message.mid,
+          recipients: message.recipients.map((r) =>
+            r.address.startsWith('reject')
+              ? { ...r, status: 'bounced' as const, reply: { code: 550, enhanced: '5.1.1', text: 'no such user' } }
+              : r.address.startsWith('tempfail')
+                ? { ...r, status: 'deferred' as const, reply: { code: 451, enhanced: '4.3.0', text: 'try again later' } }
+                : { ...r, status: 'delivered' as const, reply: { code: 250, enhanced: '2.0.0', text: 'queued' } },
+          ),
+          finalReply: { code: 250, enhanced: '2.0.0', text: 'queued' },
+        };
+      },
+      async close() {
+        if (!usable) return;
+        usable = false;
+        net.open.set(ip, (net.open.get(ip) ?? 1) - 1);
+        options.onEvent?.({ type: 'closed', dcid: options.dcid });
+      },
+      destroy() {
+        void this.close();
+      },
+    };
+    return { ok: true, connection: conn };
+  };
+}
+
+function tableWith(...entries: Partial<DestEntry>[]): DestTable {
+  const t = emptyTable();
+  for (const e of entries) t.entries.set(e.destination as string, { ...blankEntry(e.destination as string), ...e });
+  return t;
+}
+
+function run(messages: InputMessage[], table: DestTable, net: ScriptedNetwork, extra: Partial<DeliverOptions> = {}) {
+  const log = new MemoryLog();
+  const result = deliver(messages, {
+    table,
+    connector: net.connector,
+    mx: new MxResolver({ resolver: createResolver({ servers: [dns.address], timeoutMs: 500, tries: 1 }), random: () => 0 }),
+    log,
+    port: 25,
+    helo: 'client.test',
+    timeouts: DEFAULT_TIMEOUTS,
+    ...extra,
+  });
+  return { log, result };
+}
+
+const msg = (to: string[], name = 'm.eml', from = 'sender@origin.test'): InputMessage => ({ name, from, to, content: Buffer.from('Subject: t\r\n\r\nhi\r\n') });
+
+describe('deliver orchestration', () => {
+  it('delivers, bounces a 550 recipient and defers a 451 one, with report and mail-log lines', async () => {
+    const net = new ScriptedNetwork();
+    const { log, result } = run([msg(['a@ok.test', 'reject@ok.test', 'tempfail@ok.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(report.summary).toEqual({ delivered: 1, deferred: 1, bounced: 1 });
+    expect(report.recipients.map((r) => [r.address, r.status, r.mxHost, r.ip, r.row, r.attempts])).toEqual([
+      ['a@ok.test', 'delivered', 'mx.ok.test', '10.0.0.1', '(Default)', 1],
+      ['reject@ok.test', 'bounced', 'mx.ok.test', '10.0.0.1', '(Default)', 1],
+      ['tempfail@ok.test', 'deferred', 'mx.ok.test', '10.0.0.1', '(Default)', 1],
+    ]);
+    expect(report.recipients[1]?.reply).toEqual({ code: 550, enhanced: '5.1.1', text: 'no such user' });
+    expect(log.lines).toEqual([
+      'Info: New SMTP DCID 1 interface 10.9.9.9 address 10.0.0.1 port 25',
+      'Info: Delivery start DCID 1 MID 1 to RID [0, 1, 2]',
+      "Info: Bounced: DCID 1 MID 1 to RID 1 - 5.1.1 - Unknown address error ('550', ['5.1.1 no such user'])",
+      "Info: Delayed: DCID 1 MID 1 to RID 2 - 4.3.0 - Temporary failure ('451', ['4.3.0 try again later'])",
+      "Info: Message done DCID 1 MID 1 to RID [0] [('250', ['2.0.0 queued'])]",
+      'Info: DCID 1 close',
+    ]);
+  });
+
+  it('tries the next address and the next MX after a refused connection', async () => {
+    const net = new ScriptedNetwork();
+    const { result, log } = run([msg(['a@fallback.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['fd00::66', '10.0.0.66', '10.0.0.2']);
+    expect(report.recipients[0]).toMatchObject({ status: 'delivered', mxHost: 'up.fallback.test', ip: '10.0.0.2', attempts: 3 });
+    expect(log.lines.filter((l) => l.includes('Connection Error'))).toHaveLength(2);
+  });
+
+  it('defers every queued message of a destination when all its addresses fail', async () => {
+    const net = new ScriptedNetwork();
+    const { result } = run([msg(['a@dead.test']), msg(['b@dead.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(report.recipients.map((r) => r.status)).toEqual(['deferred', 'deferred']);
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.1 connect ECONNREFUSED .* \(mx\.dead\.test \[10\.0\.0\.66\]\)$/);
+    expect(net.connects).toHaveLength(1);
+  });
+
+  it('under Required TLS tries the next MX, then defers with 4.7.4, logs the TLS line, and alerts once', async () => {
+    const net = new ScriptedNetwork();
+    const table = tableWith({ destination: 'tls.test', tls: 'required' });
+    table.globals.alertOnRequiredTlsFailure = true;
+    const alerts: string[] = [];
+    const sink: AlertSink = { requiredTlsFailed: (d, detail) => alerts.push(`${d}: ${detail}`), flush: async () => {} };
+    const { result, log } = run([msg(['a@tls.test'])], table, net, { alerts: sink });
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.70', '10.0.0.71']);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', row: 'tls.test', attempts: 2, tls: { mode: 'required', negotiated: false } });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.7\.4 STARTTLS was not offered \(mx2\.tls\.test/);
+    expect(log.lines).toContain('Info: DCID 1 IP 10.0.0.70 TLS was required but could not be successfully negotiated');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatch(/^tls\.test: /);
+  });
+
+  it('bounces a null MX (5.1.10) and defers SERVFAIL (4.4.3) without connecting', async () => {
+    const net = new ScriptedNetwork();
+    const { result, log } = run([msg(['a@nullmx.test', 'b@broken.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(report.recipients.map((r) => [r.status, r.reason?.slice(0, 6)])).toEqual([
+      ['bounced', '5.1.10'],
+      ['deferred', '4.4.3 '],
+    ]);
+    expect(net.connects).toHaveLength(0);
+    expect(log.lines).toContain('Info: Bounced: MID 1 to RID 0 - 5.1.10 Domain nullmx.test does not accept mail (null MX, RFC 7505)');
+  });
+
+  it('applies the IP sort preference of the row and sends IP literals to the address under their bracketed row', async () => {
+    const net = new ScriptedNetwork();
+    const table = tableWith({ destination: 'dual.test', ipSortPref: 'REQUIRE_V4' }, { destination: '[10.0.0.5]', tls: 'no' });
+    const { result } = run([msg(['a@dual.test', 'b@[10.0.0.5]'])], table, net);
+    const { report } = await result;
+    expect(net.connects.map((c) => [c.target.ip, c.target.mxHost]).sort()).toEqual([
+      ['10.0.0.3', 'dual.test'],
+      ['10.0.0.5', ''],
+    ]);
+    expect(report.recipients[1]).toMatchObject({ status: 'delivered', row: '[10.0.0.5]', mxHost: null, ip: '10.0.0.5' });
+  });
+
+  it('keeps to the concurrency limit and reuses connections up to messages per connection', async () => {
+    const net = new ScriptedNetwork();
+    let open!: () => void;
+    net.gate = new Promise((r) => (open = r));
+    const table = tableWith({ destination: 'ok.test', maxConcurrency: 2, maxMessagesPerConnection: 3 });
+    const messages = Array.from({ length: 10 }, (_, i) => msg([`u${i}@ok.test`], `m${i}.eml`));
+    const { result } = run(messages, table, net);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(net.open.get('10.0.0.1')).toBe(2);
+    open();
+    const { report, peakConnections } = await result;
+    expect(report.summary.delivered).toBe(10);
+    expect(net.peak.get('10.0.0.1')).toBe(2);
+    expect(peakConnections.get('ok.test')).toBe(2);
+    expect(Math.max(...net.perConnection)).toBe(3);
+    expect(net.perConnection.reduce((a, b) => a + b, 0)).toBe(10);
+  });
+
+  it('per MX IP limits count each address separately', async () => {
+    const net = new ScriptedNetwork();
+    let open!: () => void;
+    net.gate = new Promise((r) => (open = r));
+    const table = tableWith({ destination: 'many.test', maxConcurrency: 1, limitType: 'mxip', limitApply: 'system' });
+    const { result } = run(Array.from({ length: 6 }, (_, i) => msg([`u${i}@many.test`])), table, net);
+    await new Promise((r) => setTimeout(r, 50));
+    open();
+    const { peakConnections } = await result;
+    expect(Math.max(...net.peak.values())).toBe(1);
+    expect([...peakConnections.keys()].every((k) => k.startsWith('many.test 10.0.1.'))).toBe(true);
+  });
+
+  it('defers recipients beyond the recipient limit with a reason and a log line', async () => {
+    const net = new ScriptedNetwork();
+    const table = tableWith({ destination: 'ok.test', recipientLimit: { limit: 3, minutes: 10 }, limitType: 'domain', limitApply: 'system', maxConcurrency: 1 });
+    const now = 1_700_000_000_000;
+    const { result, log } = run([msg(['a@ok.test', 'b@ok.test']), msg(['c@ok.test', 'd@ok.test']), msg(['e@ok.test'])], table, net, { now: () => now });
+    const { report } = await result;
+    expect(report.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered', 'delivered', 'deferred', 'deferred']);
+    expect(report.recipients[3]?.reason).toBe('4.4.5 Recipient limit of 3 per 10 minutes reached for ok.test; try again later');
+    expect(log.lines).toContain('Info: Delivery to ok.test 10.9.9.9 throttled by recipient limit');
+    expect(log.lines.some((l) => l.startsWith('Info: Delayed: DCID 1 MID 2 to RID 1 - 4.4.5 Recipient limit'))).toBe(true);
+  });
+
+  it('tags the sender with BATV when the row says so, and leaves a tagged sender alone', async () => {
+    const net = new ScriptedNetwork();
+    const key = Buffer.alloc(32, 7);
+    const table = tableWith({ destination: 'ok.test', bounceVerification: true });
+    const now = Date.UTC(2026, 10, 28);
+    const { result } = run([msg(['a@ok.test']), msg(['b@ok.test'], 'm2', 'prvs=0123ABCDEF=x@origin.test'), msg(['c@[10.0.0.5]'])], table, net, {
+      batvKey: async () => key,
+      now: () => now,
+    });
+    await result;
+    const froms = ['a', 'b', 'c'].map((u) => net.sent.find((s) => s.message.recipients[0]?.address.startsWith(`${u}@`))?.message.from);
+    expect(froms[0]).toMatch(/^prvs=0\d{3}[0-9A-F]{6}=sender@origin\.test$/);
+    expect(batvValid(froms[0] as string, key, new Date(now))).toBe(true);
+    expect(froms[1]).toBe('prvs=0123ABCDEF=x@origin.test');
+    expect(froms[2]).toBe('sender@origin.test');
+  });
+
+  it('splits more than 100 recipients of one destination into transactions of at most 100', async () => {
+    const net = new ScriptedNetwork();
+    const { result } = run([msg(Array.from({ length: 250 }, (_, i) => `u${i}@ok.test`))], emptyTable(), net);
+    const { report } = await result;
+    expect(report.summary.delivered).toBe(250);
+    expect(net.sent.map((s) => s.message.recipients.length).sort()).toEqual([100, 100, 50]);
+    expect(new Set(net.sent.map((s) => s.message.mid))).toEqual(new Set([1]));
+    expect(net.sent.flatMap((s) => s.message.recipients.map((r) => r.rid)).sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, i) => i));
+  });
+
+  it('on abort starts no new transaction and reports the rest deferred', async () => {
+    const net = new ScriptedNetwork();
+    let open!: () => void;
+    net.gate = new Promise((r) => (open = r));
+    const table = tableWith({ destination: 'ok.test', maxConcurrency: 1 });
+    const abort = new AbortController();
+    const { result, log } = run([msg(['a@ok.test']), msg(['b@ok.test']), msg(['c@ok.test'])], table, net, { signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 50));
+    abort.abort();
+    open();
+    const { report } = await result;
+    expect(report.recipients.map((r) => r.status)).toEqual(['delivered', 'deferred', 'deferred']);
+    expect(report.recipients[1]?.reason).toMatch(/^4\.3\.0 Delivery interrupted/);
+    expect(net.sent).toHaveLength(1);
+    expect(log.lines).toContain('Info: DCID 1 close');
+  });
+});

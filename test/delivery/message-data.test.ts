@@ -1,0 +1,58 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { encodeData, encodedMessageSize } from '../../src/delivery/message-data.js';
+
+/** What a receiving server does (RFC 5321 §4.5.2): split at CRLF up to the lone dot, unstuff. */
+function receive(wire: Buffer): string {
+  const text = wire.toString('latin1');
+  expect(text.endsWith('\r\n.\r\n') || text === '.\r\n').toBe(true);
+  const body = text === '.\r\n' ? '' : text.slice(0, -3);
+  return body
+    .split('\r\n')
+    .map((line) => (line.startsWith('.') ? line.slice(1) : line))
+    .join('\r\n');
+}
+
+/** The expected content after normalisation: every CRLF, LF or CR becomes CRLF; a final CRLF added. */
+function normalised(content: string): string {
+  if (content === '') return '';
+  const crlf = content.replace(/\r\n|\r|\n/g, '\r\n');
+  return crlf.endsWith('\r\n') ? crlf : `${crlf}\r\n`;
+}
+
+describe('encodeData', () => {
+  it.each([
+    ['', '.\r\n'],
+    ['a\r\n', 'a\r\n.\r\n'],
+    ['a', 'a\r\n.\r\n'],
+    ['a\nb\n', 'a\r\nb\r\n.\r\n'],
+    ['a\rb\r', 'a\r\nb\r\n.\r\n'],
+    ['.a\r\n', '..a\r\n.\r\n'],
+    ['x\r\n.\r\n', 'x\r\n..\r\n.\r\n'],
+    ['x\n.\ny', 'x\r\n..\r\ny\r\n.\r\n'],
+    ['\r\r\n\n', '\r\n\r\n\r\n.\r\n'],
+    ['a.\r\n b.', 'a.\r\n b.\r\n.\r\n'],
+  ])('%j -> %j', (input, wire) => {
+    expect(encodeData(Buffer.from(input)).toString('latin1')).toBe(wire);
+  });
+
+  it('never lets the content end the data early, and the server gets the normalised content back', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom('a', '.', '\r', '\n', '\r\n', '..', ' ', 'é'), { maxLength: 60 }), (parts) => {
+        const content = parts.join('');
+        const wire = encodeData(Buffer.from(content, 'latin1'));
+        const text = wire.toString('latin1');
+        // The terminator appears exactly once, at the end.
+        expect(text.indexOf('\r\n.\r\n') === text.length - 5 || text === '.\r\n').toBe(true);
+        // No bare CR or LF on the wire.
+        expect(/\r(?!\n)|(?<!\r)\n/.test(text)).toBe(false);
+        expect(receive(wire)).toBe(normalised(content));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('reports the size without the terminator', () => {
+    expect(encodedMessageSize(encodeData(Buffer.from('abc\r\n')))).toBe(5);
+  });
+});
