@@ -60,7 +60,7 @@ describe('the prompt layer', () => {
 
 describe('the built shell on a pipe', () => {
   // Errors (re-asked with --lenient), the menu, LIST, DETAIL of a missing domain, help and tlsverify's
-  // argument error: every line that is coloured on a terminal.
+  // verdict (a refused connection on loopback): every line that is coloured on a terminal.
   const session = script(
     'bogus',
     'help',
@@ -82,7 +82,7 @@ describe('the built shell on a pipe', () => {
     'missing.example',
     'help new',
     '',
-    'tlsverify example.com host:99999',
+    'tlsverify example.com 127.0.0.1:1',
     'commit',
     'c',
     'quit',
@@ -98,6 +98,7 @@ describe('the built shell on a pipe', () => {
     expect(r.stdout).toContain('Unknown command: bogus');
     expect(r.stdout).toContain('Please answer Yes or No.');
     expect(r.stdout).toContain('was not found in the destination');
+    expect(r.stdout).toContain("TLS verification of 'example.com' FAILED");
     expect(r.stdout).not.toMatch(ESC);
     expect(r.stderr).not.toMatch(ESC);
   });

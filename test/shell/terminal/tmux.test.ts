@@ -85,7 +85,12 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
     t.press('Enter');
     await answer(t, 'ESA> ', 'bogus');
     await t.waitFor('Unknown command: bogus');
+    await answer(t, 'ESA> ', 'tlsverify example.com 127.0.0.1:1');
+    await t.waitFor("TLS verification of 'example.com' FAILED");
+    await t.waitForLastLine('ESA>');
     const coloured = t.screen(true);
+    expect(coloured).toMatch(/(\x1b\[[0-9;]*m)+TLS verification of 'example\.com' FAILED/);
+    expect(coloured).toMatch(/\n {2}Connection failed: /);
     expect(coloured).toMatch(/- (\x1b\[[0-9;]*m)+NEW(\x1b\[[0-9;]*m)+ - Create a new entry\./);
     expect(coloured).toMatch(/\x1b\[1m {13}Rate/);
     expect(coloured).toMatch(/\x1b\[31mUnknown command: bogus/);
