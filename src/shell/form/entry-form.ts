@@ -3,6 +3,7 @@
 // "Use the Default row's setting" as its first choice. What is not given a value stays "Default" and
 // follows the Default row, as in the ESA dialogue.
 import { RANGES, DANE_LABELS, IP_SORT_LABELS, TLS_LABELS, type IntRange } from '../../table/fields.js';
+import { effectiveRow } from '../../table/lookup.js';
 import { renderDetail, sortedEntries } from '../../table/render.js';
 import { blankEntry, DEFAULT, type DestEntry, type DestTable, type Inherit } from '../../table/types.js';
 import type { OpContext } from '../destconfig/context.js';
@@ -60,17 +61,12 @@ export async function entryQuestions(w: Widgets, table: DestTable, current: Dest
     next.recipientLimit = DEFAULT;
   }
 
-  if (next.maxConcurrency !== DEFAULT || next.recipientLimit !== DEFAULT) {
-    const scope = await chooseLimitScope(w, dom, {
-      limitType: current.limitType === DEFAULT ? d.limitType : current.limitType,
-      limitApply: current.limitApply === DEFAULT ? d.limitApply : current.limitApply,
-    });
-    next.limitType = scope.limitType;
-    next.limitApply = scope.limitApply;
-  } else {
-    next.limitType = DEFAULT;
-    next.limitApply = DEFAULT;
-  }
+  // How limits apply matters only when the entry sets a limit of its own (reference §8.1).
+  const setsLimit = next.maxConcurrency !== DEFAULT || next.recipientLimit !== DEFAULT;
+  const now = effectiveRow(d, current);
+  const scope = setsLimit ? await chooseLimitScope(w, dom, { limitType: now.limitType.value, limitApply: now.limitApply.value }) : null;
+  next.limitType = scope?.limitType ?? DEFAULT;
+  next.limitApply = scope?.limitApply ?? DEFAULT;
 
   next.tls = await w.choose('TLS support', [inherit(TLS_LABELS[d.tls]), ...TLS_CHOICES], current.tls);
   if (table.globals.daneEnabled) next.dane = await w.choose('DANE support', [inherit(DANE_LABELS[d.dane]), ...DANE_CHOICES], current.dane);

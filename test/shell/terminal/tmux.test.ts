@@ -31,6 +31,15 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
     t.press('Enter');
   }
 
+  /** From ESA>: destconfig, NEW (a form with --ui form), and `domain` typed into its first question. */
+  async function openNewForm(t: TmuxPane, domain: string): Promise<void> {
+    await answer(t, 'ESA> ', 'destconfig');
+    await answer(t, '[]> ', 'new');
+    await t.waitFor('? Domain to configure');
+    t.type(domain);
+    t.press('Enter');
+  }
+
   it('completes commands, operations and destinations; colours; keeps history for the next session', async () => {
     const home = tempHome();
     const t = server.start(['--home', home]);
@@ -136,11 +145,7 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
     const t = server.start(['--home', tempHome(), '--ui', 'form', ...args], env);
     await answer(t, 'ESA> ', 'nosuchcommand');
     await t.waitFor('Unknown command: nosuchcommand');
-    await answer(t, 'ESA> ', 'destconfig');
-    await answer(t, '[]> ', 'new');
-    await t.waitFor('? Domain to configure');
-    t.type('example.net');
-    t.press('Enter');
+    await openNewForm(t, 'example.net');
     await t.waitFor('? Set a concurrency limit for example.net?');
     expect(t.screen(true)).not.toMatch(SGR);
     t.press('C-c');
@@ -153,11 +158,7 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
   it('runs NEW as a form and returns to the ESA menu, whose prompt reads, completes and recalls again', async () => {
     const home = tempHome();
     const t = server.start(['--home', home, '--ui', 'form']);
-    await answer(t, 'ESA> ', 'destconfig');
-    await answer(t, '[]> ', 'new');
-    await t.waitFor('? Domain to configure');
-    t.type('bad domain');
-    t.press('Enter');
+    await openNewForm(t, 'bad domain');
     await t.waitFor('> Invalid destination "bad domain": it must not contain spaces.');
     t.press('C-u');
     t.type('mail.example.org');
