@@ -49,9 +49,11 @@ export class TmuxServer {
     return new TmuxPane(this, name, statusFile);
   }
 
-  /** Ends the server and every pane in it. */
+  /** Ends the server and every pane in it, and removes its socket (tmux leaves the file behind). */
   kill(): void {
+    const socketPath = spawnSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).stdout.trim();
     spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    if (socketPath.endsWith(`/${this.socket}`)) rmSync(socketPath, { force: true });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
