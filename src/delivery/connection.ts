@@ -3,7 +3,7 @@
 // (RFC 2920), SIZE honoured before anything is sent, the body CRLF-normalised and dot-stuffed.
 // Nothing is reported delivered unless the server answered 2xx to the final dot.
 import { isAscii } from 'node:buffer';
-import { encodeData, encodedMessageSize } from './message-data.js';
+import { DataEncoder, encodedMessageSize } from './message-data.js';
 import type { SmtpTransport } from './transport.js';
 import { TransportError } from './transport.js';
 import type {
@@ -13,6 +13,7 @@ import type {
   MessageResult,
   OutboundMessage,
   RecipientResult,
+  RecipientStatus,
   SmtpReply,
   Timeouts,
   TlsInfo,
@@ -26,6 +27,46 @@ function statusOf(reply: SmtpReply): 'accepted' | 'bounced' | 'deferred' {
   return reply.code >= 500 && reply.code < 600 ? 'bounced' : 'deferred';
 }
 
+type Recipient = OutboundMessage['recipients'][number];
+
+/** Replies to the envelope commands of one transaction. */
+interface Envelope {
+  mailReply: SmtpReply;
+  /** One per recipient, in order (empty when MAIL was refused without PIPELINING). */
+  rcptReplies: SmtpReply[];
+  /** Only when DATA went out in the pipelined group. */
+  dataReply?: SmtpReply;
+}
+
+/** The outcome of each recipient of one message: the first decision stands. */
+class Ledger {
+  readonly result: MessageResult;
+  private readonly decided = new Map<number, RecipientResult>();
+
+  constructor(private readonly message: OutboundMessage) {
+    this.result = { mid: message.mid, recipients: [] };
+  }
+
+  decide(recipient: Recipient, status: RecipientStatus, reply?: SmtpReply, reason?: string): void {
+    if (this.decided.has(recipient.rid)) return;
+    const entry: RecipientResult = { rid: recipient.rid, address: recipient.address, status };
+    if (reply) entry.reply = reply;
+    if (reason) entry.reason = reason;
+    this.decided.set(recipient.rid, entry);
+  }
+
+  decideAll(recipients: readonly Recipient[], status: RecipientStatus, reply?: SmtpReply, reason?: string): void {
+    for (const recipient of recipients) this.decide(recipient, status, reply, reason);
+  }
+
+  finish(): MessageResult {
+    this.result.recipients = this.message.recipients.map(
+      (r) => this.decided.get(r.rid) ?? { rid: r.rid, address: r.address, status: 'deferred', reason: 'not attempted' },
+    );
+    return this.result;
+  }
+}
+
 function envelopeIsAscii(message: OutboundMessage): boolean {
   const ascii = (text: string): boolean => !/[^\x00-\x7f]/.test(text);
   return ascii(message.from) && message.recipients.every((r) => ascii(r.address));
@@ -36,6 +77,12 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private sent = 0;
   private transactionStarted = false;
   private busy = false;
+  private readonly encoder = new DataEncoder();
+  /** The last payload's write has not completed yet: its buffer must not be reused. */
+  private dataInFlight = false;
+  private readonly dataWritten = (): void => {
+    this.dataInFlight = false;
+  };
   private readonly timeouts: Timeouts;
   /** SIZE limit of the server (0 = none announced). */
   private readonly maxSize: number;
@@ -71,133 +118,166 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
 
   async send(message: OutboundMessage): Promise<MessageResult> {
     if (this.busy) throw new Error('send() called while another message is in progress on this connection');
-    const result: MessageResult = { mid: message.mid, recipients: [] };
-    const decided = new Map<number, RecipientResult>();
-    const decide = (rid: number, address: string, status: RecipientResult['status'], reply?: SmtpReply, reason?: string): void => {
-      if (decided.has(rid)) return;
-      const entry: RecipientResult = { rid, address, status };
-      if (reply) entry.reply = reply;
-      if (reason) entry.reason = reason;
-      decided.set(rid, entry);
-    };
-    const finish = (): MessageResult => {
-      result.recipients = message.recipients.map(
-        (r) => decided.get(r.rid) ?? { rid: r.rid, address: r.address, status: 'deferred', reason: 'not attempted' },
-      );
-      return result;
-    };
-
+    const ledger = new Ledger(message);
     if (!this.transport.usable) {
-      const reason = `connection no longer usable: ${this.transport.error?.message ?? 'closed'}`;
-      for (const r of message.recipients) decide(r.rid, r.address, 'deferred', undefined, reason);
-      return finish();
+      ledger.decideAll(message.recipients, 'deferred', undefined, `connection no longer usable: ${this.transport.error?.message ?? 'closed'}`);
+      return ledger.finish();
     }
     if (CONTROL.test(message.from)) {
-      for (const r of message.recipients) decide(r.rid, r.address, 'bounced', undefined, `invalid sender address ${JSON.stringify(message.from)}`);
-      return finish();
+      ledger.decideAll(message.recipients, 'bounced', undefined, `invalid sender address ${JSON.stringify(message.from)}`);
+      return ledger.finish();
     }
     const recipients = message.recipients.filter((r) => {
       if (!CONTROL.test(r.address) && r.address.length > 0) return true;
-      decide(r.rid, r.address, 'bounced', undefined, `invalid recipient address ${JSON.stringify(r.address)}`);
+      ledger.decide(r, 'bounced', undefined, `invalid recipient address ${JSON.stringify(r.address)}`);
       return false;
     });
-    if (recipients.length === 0) return finish();
+    if (recipients.length === 0) return ledger.finish();
 
-    const data = encodeData(message.content);
+    const data = this.encoder.encode(message.content, !this.dataInFlight);
     const size = encodedMessageSize(data);
     if (this.maxSize > 0 && size > this.maxSize) {
       const reason = `message size ${size} bytes exceeds the server's limit of ${this.maxSize} bytes (SIZE, RFC 1870)`;
-      for (const r of recipients) decide(r.rid, r.address, 'bounced', undefined, reason);
-      return finish();
+      ledger.decideAll(recipients, 'bounced', undefined, reason);
+      return ledger.finish();
     }
 
     this.busy = true;
-    let stage = 'the reply to MAIL FROM';
+    const progress = { stage: 'the reply to MAIL FROM' };
     try {
-      const mail = this.mailCommand(message, size);
-      const rcpts = recipients.map((r) => `RCPT TO:<${r.address}>\r\n`);
-      const reset = this.transactionStarted;
-      this.transactionStarted = true;
-      this.sent++;
-      const { commandMs, dataMs } = this.timeouts;
-      let mailReply: SmtpReply;
-      const rcptReplies: SmtpReply[] = [];
-      let dataReply: SmtpReply | undefined;
-
-      if (this.capabilities.has('PIPELINING')) {
-        // One write per group; RSET may sit anywhere in a group, DATA must end it (RFC 2920 §3.1).
-        this.transport.write(`${reset ? 'RSET\r\n' : ''}${mail}${rcpts.join('')}DATA\r\n`);
-        if (reset) await this.transport.readReply(commandMs, (stage = 'the reply to RSET'));
-        mailReply = await this.transport.readReply(commandMs, (stage = 'the reply to MAIL FROM'));
-        stage = 'the reply to RCPT TO';
-        for (let i = 0; i < rcpts.length; i++) rcptReplies.push(await this.transport.readReply(commandMs, stage));
-        dataReply = await this.transport.readReply(commandMs, (stage = 'the reply to DATA'));
-      } else {
-        if (reset) {
-          this.transport.write('RSET\r\n');
-          await this.transport.readReply(commandMs, (stage = 'the reply to RSET'));
-        }
-        this.transport.write(mail);
-        mailReply = await this.transport.readReply(commandMs, (stage = 'the reply to MAIL FROM'));
-        if (statusOf(mailReply) === 'accepted') {
-          stage = 'the reply to RCPT TO';
-          for (const rcpt of rcpts) {
-            this.transport.write(rcpt);
-            rcptReplies.push(await this.transport.readReply(commandMs, stage));
-          }
-        }
-      }
-      result.mailReply = mailReply;
-
-      if (statusOf(mailReply) !== 'accepted') {
-        const status = statusOf(mailReply) === 'bounced' ? 'bounced' : 'deferred';
-        for (const r of recipients) decide(r.rid, r.address, status, mailReply);
-        if (dataReply) await this.abandonData(dataReply);
-        return finish();
-      }
-      const accepted = recipients.filter((r, i) => {
-        const reply = rcptReplies[i] as SmtpReply;
-        const status = statusOf(reply);
-        if (status !== 'accepted') decide(r.rid, r.address, status, reply);
-        return status === 'accepted';
-      });
-      if (accepted.length === 0) {
-        // Every recipient refused: no message data; RSET leaves the server ready for the next one.
-        if (dataReply) await this.abandonData(dataReply);
-        this.transport.write('RSET\r\n');
-        await this.transport.readReply(commandMs, (stage = 'the reply to RSET'));
-        this.transactionStarted = false;
-        return finish();
-      }
-
-      if (!dataReply) {
-        this.transport.write('DATA\r\n');
-        dataReply = await this.transport.readReply(commandMs, (stage = 'the reply to DATA'));
-      }
-      result.dataReply = dataReply;
-      if (dataReply.code !== 354) {
-        const status = statusOf(dataReply) === 'bounced' ? 'bounced' : 'deferred';
-        for (const r of accepted) decide(r.rid, r.address, status, dataReply);
-        return finish();
-      }
-
-      this.transport.write(data);
-      stage = 'the reply to the final dot';
-      const finalReply = await this.transport.readReply(dataMs, stage);
-      result.finalReply = finalReply;
-      const status = statusOf(finalReply);
-      for (const r of accepted) decide(r.rid, r.address, status === 'accepted' ? 'delivered' : status, finalReply);
-      return finish();
+      await this.transaction(message, recipients, data, size, ledger, progress);
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       // Lost before a reply decided it: deferred, never delivered (the server may or may not have the
       // message; RFC 5321 §6.1 prefers a possible duplicate to a loss).
-      const reason = error.kind === 'timeout' || error.reply ? error.message : `${error.message} while waiting for ${stage}`;
-      for (const r of recipients) decide(r.rid, r.address, 'deferred', error.reply, reason);
-      return finish();
+      const reason = error.kind === 'timeout' || error.reply ? error.message : `${error.message} while waiting for ${progress.stage}`;
+      ledger.decideAll(recipients, 'deferred', error.reply, reason);
     } finally {
       this.busy = false;
     }
+    return ledger.finish();
+  }
+
+  /** One mail transaction: envelope, then (when someone was accepted) the data. Throws TransportError. */
+  private async transaction(
+    message: OutboundMessage,
+    recipients: Recipient[],
+    data: Buffer,
+    size: number,
+    ledger: Ledger,
+    progress: { stage: string },
+  ): Promise<void> {
+    const reset = this.transactionStarted;
+    this.transactionStarted = true;
+    this.sent++;
+    const { commandMs, dataMs } = this.timeouts;
+    const envelope = this.capabilities.has('PIPELINING')
+      ? await this.pipelinedEnvelope(message, recipients, size, reset, ledger, progress)
+      : await this.lockstepEnvelope(message, recipients, size, reset, progress);
+    const { mailReply, rcptReplies } = envelope;
+    let dataReply = envelope.dataReply;
+    ledger.result.mailReply = mailReply;
+
+    if (statusOf(mailReply) !== 'accepted') {
+      ledger.decideAll(recipients, statusOf(mailReply) === 'bounced' ? 'bounced' : 'deferred', mailReply);
+      if (dataReply) await this.abandonData(dataReply);
+      return;
+    }
+    const accepted = recipients.filter((r, i) => {
+      const reply = rcptReplies[i] as SmtpReply;
+      const status = statusOf(reply);
+      if (status !== 'accepted') ledger.decide(r, status, reply);
+      return status === 'accepted';
+    });
+    if (accepted.length === 0) {
+      // Every recipient refused: no message data; RSET leaves the server ready for the next one.
+      if (dataReply) await this.abandonData(dataReply);
+      this.transport.write('RSET\r\n');
+      await this.transport.readReply(commandMs, (progress.stage = 'the reply to RSET'));
+      this.transactionStarted = false;
+      return;
+    }
+
+    if (!dataReply) {
+      this.transport.write('DATA\r\n');
+      dataReply = await this.transport.readReply(commandMs, (progress.stage = 'the reply to DATA'));
+    }
+    ledger.result.dataReply = dataReply;
+    if (dataReply.code !== 354) {
+      ledger.decideAll(accepted, statusOf(dataReply) === 'bounced' ? 'bounced' : 'deferred', dataReply);
+      return;
+    }
+
+    this.dataInFlight = true;
+    this.transport.write(data, this.dataWritten);
+    const finalReply = await this.transport.readReply(dataMs, (progress.stage = 'the reply to the final dot'));
+    ledger.result.finalReply = finalReply;
+    const status = statusOf(finalReply);
+    ledger.decideAll(accepted, status === 'accepted' ? 'delivered' : status, finalReply);
+  }
+
+  /** PIPELINING: RSET (when due), MAIL, every RCPT and DATA in one write; DATA ends the group (RFC 2920 §3.1). */
+  private async pipelinedEnvelope(
+    message: OutboundMessage,
+    recipients: Recipient[],
+    size: number,
+    reset: boolean,
+    ledger: Ledger,
+    progress: { stage: string },
+  ): Promise<Envelope> {
+    const rcpts = recipients.map((r) => `RCPT TO:<${r.address}>\r\n`).join('');
+    this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcpts}DATA\r\n`);
+    const first = reset ? 1 : 0;
+    const count = first + 2 + recipients.length;
+    const replyTo = (index: number): string =>
+      index < first
+        ? 'the reply to RSET'
+        : index === first
+          ? 'the reply to MAIL FROM'
+          : index === count - 1
+            ? 'the reply to DATA'
+            : 'the reply to RCPT TO';
+    const { replies, error } = await this.transport.readGroup(count, this.timeouts.commandMs, replyTo);
+    const mailReply = replies[first];
+    if (error) {
+      if (mailReply) ledger.result.mailReply = mailReply;
+      // Refusals already received still stand (a 550 is a 550); everyone else waits for a retry.
+      if (mailReply && statusOf(mailReply) === 'accepted') {
+        replies.slice(first + 1, count - 1).forEach((reply, i) => {
+          const status = statusOf(reply);
+          if (status !== 'accepted') ledger.decide(recipients[i] as Recipient, status, reply);
+        });
+      }
+      progress.stage = replyTo(replies.length);
+      throw error;
+    }
+    return { mailReply: mailReply as SmtpReply, rcptReplies: replies.slice(first + 1, count - 1), dataReply: replies[count - 1] };
+  }
+
+  /** Without PIPELINING: one command, one reply; no RCPT after a refused MAIL, DATA left to the caller. */
+  private async lockstepEnvelope(
+    message: OutboundMessage,
+    recipients: Recipient[],
+    size: number,
+    reset: boolean,
+    progress: { stage: string },
+  ): Promise<Envelope> {
+    const { commandMs } = this.timeouts;
+    if (reset) {
+      this.transport.write('RSET\r\n');
+      await this.transport.readReply(commandMs, (progress.stage = 'the reply to RSET'));
+    }
+    this.transport.write(this.mailCommand(message, size));
+    const mailReply = await this.transport.readReply(commandMs, (progress.stage = 'the reply to MAIL FROM'));
+    const rcptReplies: SmtpReply[] = [];
+    if (statusOf(mailReply) === 'accepted') {
+      progress.stage = 'the reply to RCPT TO';
+      for (const r of recipients) {
+        this.transport.write(`RCPT TO:<${r.address}>\r\n`);
+        rcptReplies.push(await this.transport.readReply(commandMs, progress.stage));
+      }
+    }
+    return { mailReply, rcptReplies };
   }
 
   async close(): Promise<void> {

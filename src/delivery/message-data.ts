@@ -1,7 +1,7 @@
 // The DATA payload (RFC 5321 §4.1.1.4, §4.5.2): every line ending made CRLF (bare LF and bare CR
 // alike), a leading "." on a line doubled, a final CRLF added when missing, then the terminating
 // ".\r\n". Buffer scans with indexOf; a message that already needs no change (the usual case) is
-// copied once, with no per-line work beyond the scan.
+// copied once, with no per-line work beyond the scan, into a buffer the connection reuses.
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
@@ -25,15 +25,23 @@ function isWireReady(content: Buffer): boolean {
   return true;
 }
 
-/** Encodes message content for the DATA phase, terminator included. */
-export function encodeData(content: Buffer): Buffer {
-  if (content.length === 0) return TERMINATOR;
-  if (isWireReady(content)) {
+/** Largest buffer a DataEncoder keeps between messages; bigger messages get a buffer of their own. */
+const KEEP_LIMIT = 1 << 20;
+
+/** Bytes `encodeInto` may need for `content` (exact for wire-ready content, an upper bound otherwise). */
+function capacityFor(content: Buffer, wireReady: boolean): number {
+  return wireReady ? content.length + CRLF_TERMINATOR.length : content.length * 3 + CRLF_TERMINATOR.length;
+}
+
+/** Writes the DATA payload of `content` into `out` (large enough, see capacityFor); returns its length. */
+function encodeInto(content: Buffer, wireReady: boolean, out: Buffer): number {
+  if (content.length === 0) return TERMINATOR.copy(out, 0);
+  if (wireReady) {
+    let o = content.copy(out, 0);
     const endsWithCrlf = content.length >= 2 && content[content.length - 1] === LF;
-    return Buffer.concat([content, endsWithCrlf ? TERMINATOR : CRLF_TERMINATOR]);
+    o += (endsWithCrlf ? TERMINATOR : CRLF_TERMINATOR).copy(out, o);
+    return o;
   }
-  // Worst case every byte is a bare line break preceded by nothing: 2x plus a dot per line.
-  const out = Buffer.allocUnsafe(content.length * 3 + CRLF_TERMINATOR.length);
   let o = 0;
   let lineStart = true;
   for (let i = 0; i < content.length; i++) {
@@ -53,8 +61,36 @@ export function encodeData(content: Buffer): Buffer {
     out[o++] = CR;
     out[o++] = LF;
   }
-  o += TERMINATOR.copy(out, o);
-  return out.subarray(0, o);
+  return o + TERMINATOR.copy(out, o);
+}
+
+/** Encodes message content for the DATA phase, terminator included, into a new buffer. */
+export function encodeData(content: Buffer): Buffer {
+  const wireReady = isWireReady(content);
+  const out = Buffer.allocUnsafe(capacityFor(content, wireReady));
+  return out.subarray(0, encodeInto(content, wireReady, out));
+}
+
+/**
+ * Encodes DATA payloads into one buffer reused from message to message (a connection carries one
+ * message at a time). The result is valid until the next encode() with `reuse`; the caller passes
+ * reuse = false while the previous payload's write has not completed (a server that answered early).
+ */
+export class DataEncoder {
+  private scratch: Buffer = Buffer.alloc(0);
+
+  /** `reuse` false: the previous payload may still be in flight, so encode into a fresh buffer. */
+  encode(content: Buffer, reuse = true): Buffer {
+    const wireReady = isWireReady(content);
+    const needed = capacityFor(content, wireReady);
+    let out = this.scratch;
+    if (!reuse) out = Buffer.allocUnsafe(needed);
+    else if (out.length < needed) {
+      out = Buffer.allocUnsafeSlow(Math.max(needed, 16_384, Math.min(out.length * 2, KEEP_LIMIT)));
+      if (out.length <= KEEP_LIMIT) this.scratch = out;
+    }
+    return out.subarray(0, encodeInto(content, wireReady, out));
+  }
 }
 
 /** Size of the message as it will be transmitted, excluding the terminator (for SIZE checks). */

@@ -22,11 +22,21 @@ export class TransportError extends Error {
   }
 }
 
+/** A pending read of `count` replies (1, or a pipelined group's). */
 interface Waiter {
-  resolve: (reply: SmtpReply) => void;
-  reject: (error: TransportError) => void;
+  count: number;
+  replies: SmtpReply[];
+  /** Called once: with null when all replies are in, with the error that cut the read short otherwise. */
+  done: (error: TransportError | null) => void;
   timeoutMs: number;
-  awaiting: string;
+  /** What the read waits for, given how many replies are already in (for the timeout message). */
+  awaiting: (received: number) => string;
+}
+
+/** The replies of a group read, and the error that cut it short (null when all arrived). */
+export interface GroupRead {
+  replies: SmtpReply[];
+  error: TransportError | null;
 }
 
 export interface TransportConnectOptions {
@@ -42,6 +52,8 @@ export class SmtpTransport {
   private waiter: Waiter | null = null;
   private failure: TransportError | null = null;
   private encrypted = false;
+  /** A 421 the server sent: it is closing the channel, so nothing more will come (RFC 5321 §3.8). */
+  private closingReply: SmtpReply | null = null;
   /** Called once when the connection fails or is closed, whatever the cause. */
   onTerminated: (() => void) | null = null;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
@@ -94,7 +106,7 @@ export class SmtpTransport {
 
   /** False once the connection failed or was closed, or the server announced it is closing (421). */
   get usable(): boolean {
-    return this.failure === null;
+    return this.failure === null && this.closingReply === null;
   }
 
   /** Why the transport failed, when it did. */
@@ -106,13 +118,17 @@ export class SmtpTransport {
    * Writes a command group or message data. A reply waiting unread at this point answers nothing we
    * asked: the two sides are out of step (or the server is injecting), so the connection is dropped.
    */
-  write(data: string | Buffer): void {
+  write(data: string | Buffer, onWritten?: () => void): void {
     if (this.failure) return; // the next read reports the failure
+    if (this.closingReply) {
+      this.failClosing();
+      return;
+    }
     if (this.parser.queued > 0) {
       this.fail(new TransportError('protocol', 'protocol violation: reply received before any command asked for it'));
       return;
     }
-    this.socket.write(data);
+    this.socket.write(data, onWritten);
   }
 
   /** Reads the next complete reply; rejects with a TransportError on timeout, close or a protocol violation. */
@@ -120,11 +136,36 @@ export class SmtpTransport {
     // Replies that arrived before a close are still the server's word (e.g. 421 then close).
     const ready = this.take();
     if (ready) return Promise.resolve(ready);
+    if (this.closingReply) this.failClosing();
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject, timeoutMs, awaiting };
-      this.armTimer(timeoutMs);
+      const replies: SmtpReply[] = [];
+      const done = (error: TransportError | null): void => (error ? reject(error) : resolve(replies[0] as SmtpReply));
+      this.wait({ count: 1, replies, done, timeoutMs, awaiting: () => awaiting });
     });
+  }
+
+  /**
+   * Reads the `count` replies of a pipelined group with one pending read (RFC 2920: replies come in
+   * command order, in any segmentation). The timeout runs from the last reply received. Never rejects:
+   * a failure comes back with the replies received before it.
+   */
+  readGroup(count: number, timeoutMs: number, awaiting: (received: number) => string): Promise<GroupRead> {
+    const replies: SmtpReply[] = [];
+    for (let reply = replies.length < count ? this.take() : undefined; reply; reply = replies.length < count ? this.take() : undefined) {
+      replies.push(reply);
+    }
+    if (replies.length === count) return Promise.resolve({ replies, error: null });
+    if (this.closingReply) this.failClosing();
+    if (this.failure) return Promise.resolve({ replies, error: this.failure });
+    return new Promise((resolve) => {
+      this.wait({ count, replies, done: (error) => resolve({ replies, error }), timeoutMs, awaiting });
+    });
+  }
+
+  private wait(waiter: Waiter): void {
+    this.waiter = waiter;
+    this.armTimer(waiter.timeoutMs);
   }
 
   /**
@@ -149,7 +190,8 @@ export class SmtpTransport {
   private onTimer(): void {
     const waiter = this.waiter;
     if (!waiter) return;
-    this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${waiter.awaiting}`));
+    const what = waiter.awaiting(waiter.replies.length);
+    this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${what}`));
   }
 
   /**
@@ -277,22 +319,36 @@ export class SmtpTransport {
       return;
     }
     const waiter = this.waiter;
-    if (waiter && this.parser.queued > 0) {
-      this.waiter = null;
-      waiter.resolve(this.take() as SmtpReply);
+    if (!waiter || this.parser.queued === 0) return;
+    this.waiter = null;
+    while (waiter.replies.length < waiter.count) {
+      const reply = this.take();
+      if (!reply) break;
+      waiter.replies.push(reply);
+    }
+    if (waiter.replies.length === waiter.count) {
+      waiter.done(null);
+      return;
+    }
+    if (this.closingReply) this.failClosing();
+    if (this.failure) waiter.done(this.failure);
+    else {
+      this.waiter = waiter;
+      this.armTimer(waiter.timeoutMs); // progress: the group's timeout runs from the last reply
     }
   }
 
-  /**
-   * Takes the next reply. A 421 means the server is closing the channel (RFC 5321 §3.8): the reply is
-   * returned, and every later read fails at once instead of waiting for replies that will not come.
-   */
+  /** Takes the next reply, noting a 421 (the server is closing the channel). */
   private take(): SmtpReply | undefined {
     const reply = this.parser.take();
-    if (reply?.code === 421) {
-      this.fail(new TransportError('closed', `the server is closing the connection: ${formatReply(reply)}`, reply));
-    }
+    if (reply?.code === 421) this.closingReply = reply;
     return reply;
+  }
+
+  /** After a 421 nothing more will come: any further read or write fails at once, naming the reply. */
+  private failClosing(): void {
+    const reply = this.closingReply as SmtpReply;
+    this.fail(new TransportError('closed', `the server is closing the connection: ${formatReply(reply)}`, reply));
   }
 
   private fail(error: TransportError): void {
@@ -307,7 +363,7 @@ export class SmtpTransport {
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = null;
-      waiter.reject(error);
+      waiter.done(error);
     }
   }
 }

@@ -40,6 +40,18 @@ describe('connection lifecycle', () => {
     expect(events[4]).toMatchObject({ type: 'tls-success', tls: { protocol: 'TLSv1.3', verified: true } });
   });
 
+  it('reports the greeting before the close when the server greets with 421', async () => {
+    const server = await startHostileServer(async (conn: ScriptedConnection) => {
+      conn.write('421 4.3.2 not now\r\n');
+      await conn.readLine();
+    });
+    closers.push(() => server.close());
+    const events: ConnectionEvent[] = [];
+    const result = await connect(options(server.port, { onEvent: (e) => events.push(e) }));
+    expect(result).toMatchObject({ ok: false, stage: 'greeting', reply: { code: 421, enhanced: '4.3.2' } });
+    expect(events.map((e) => e.type)).toEqual(['connected', 'greeting', 'closed']);
+  });
+
   it('sends from the given source address (virtual gateway)', async () => {
     const server = await startScriptedSmtpServer({ starttls: 'not-offered' });
     closers.push(() => server.close());
@@ -118,5 +130,34 @@ describe('connection lifecycle', () => {
     const after = await open.connection.send(MESSAGE);
     expect(after.recipients[0]?.status).toBe('deferred');
     await expect(open.connection.close()).resolves.toBeUndefined();
+  });
+});
+
+describe('smtp-server peers', () => {
+  it('a peer that requires STARTTLS refuses MAIL in the clear (No) and accepts it over TLS (Preferred)', async () => {
+    const { startSmtpPeer } = await import('../helpers/smtp-peer.js');
+    const peer = await startSmtpPeer({ starttls: 'required', cert: testPki().valid });
+    closers.push(() => peer.close());
+    const clear = (await connect(options(peer.port, { policy: { mode: 'no', referenceIds: [], servername: 'mx.example.test' } }))) as OpenConnection;
+    const refused = await clear.connection.send(MESSAGE);
+    await clear.connection.close();
+    expect(refused.recipients[0]).toMatchObject({ status: 'bounced', reply: { code: 530 } });
+    const secure = (await connect(options(peer.port, { policy: { mode: 'preferred', referenceIds: [], servername: 'mx.example.test' } }))) as OpenConnection;
+    const accepted = await secure.connection.send(MESSAGE);
+    await secure.connection.close();
+    expect(accepted.recipients[0]?.status).toBe('delivered');
+    expect(peer.mailFroms.map((m) => m.secure)).toEqual([false, true]);
+    expect(peer.messages.map((m) => m.secure)).toEqual([true]);
+  });
+
+  it('counts the most simultaneous connections it saw', async () => {
+    const { startSmtpPeer } = await import('../helpers/smtp-peer.js');
+    const peer = await startSmtpPeer({ starttls: 'disabled' });
+    closers.push(() => peer.close());
+    const policy = { mode: 'no' as const, referenceIds: [], servername: '' };
+    const opened = (await Promise.all([1, 2, 3].map(() => connect(options(peer.port, { policy }))))) as OpenConnection[];
+    await Promise.all(opened.map((o) => o.connection.close()));
+    expect(peer.connections).toBe(3);
+    expect(peer.maxConcurrent).toBe(3);
   });
 });

@@ -135,6 +135,27 @@ describe('servers out of step', () => {
   });
 });
 
+describe('pipelined groups cut short', () => {
+  it('names the reply it was waiting for when a pipelined group stalls', async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+      conn.write('250-mx\r\n250 PIPELINING\r\n');
+      await conn.readLine();
+      conn.write('250 2.1.0 sender ok\r\n550 5.1.1 no such user\r\n');
+      await conn.readLine();
+    });
+    const open = (await attempt(server.port, 'no', { commandMs: 1000 })) as OpenConnection;
+    const result = await open.connection.send({ ...MESSAGE, recipients: [{ rid: 0, address: 'x@example.test' }, { rid: 1, address: 'y@example.test' }] });
+    expect(result.mailReply).toEqual({ code: 250, enhanced: '2.1.0', text: 'sender ok' });
+    // The refusal that did arrive stands; the recipient without a reply is deferred.
+    expect(result.recipients.map((r) => [r.status, r.reply?.code, r.reason])).toEqual([
+      ['bounced', 550, undefined],
+      ['deferred', undefined, 'timed out after 1000 ms waiting for the reply to RCPT TO'],
+    ]);
+  });
+});
+
 describe('connections lost mid-transaction', () => {
   it('defers when the server drops in the middle of DATA', async () => {
     const server = await serve(untilData(async (conn) => {
@@ -289,6 +310,18 @@ describe('STARTTLS hygiene', () => {
     const server = await answerStartTls('220 go ahead\r\n', () => new Promise((resolve) => setTimeout(resolve, 5_000)));
     const result = (await attempt(server.port, 'preferred', { tlsMs: 300 })) as ConnectFailure;
     expect(result).toMatchObject({ ok: false, stage: 'tls', reason: 'TLS handshake timed out after 300 ms' });
+  });
+
+  it('abandons the connection (no clear-text fallback) when TLS-looking garbage follows the 220', async () => {
+    const server = await answerStartTls('220 go ahead\r\n', async (conn) => {
+      await conn.waitForBytes(); // the ClientHello
+      conn.write(Buffer.from([0x16, 0x03, 0x03, 0x00, 0x08, 0xde, 0xad, 0xbe, 0xef, 0x00, 0x01, 0x02, 0x03]));
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port, 'preferred')) as ConnectFailure;
+    expect(result).toMatchObject({ ok: false, stage: 'tls', tls: { attempted: true, negotiated: false } });
+    expect(result.reason).toMatch(/^TLS handshake failed: /);
+    expect(server.connections[0]?.clearText).not.toContain('MAIL');
   });
 
   it('abandons the session on an unexpected 2xx/3xx reply to STARTTLS', async () => {

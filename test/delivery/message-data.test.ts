@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeData, encodedMessageSize } from '../../src/delivery/message-data.js';
+import { DataEncoder, encodeData, encodedMessageSize } from '../../src/delivery/message-data.js';
 
 /** What a receiving server does (RFC 5321 §4.5.2): split at CRLF up to the lone dot, unstuff. */
 function receive(wire: Buffer): string {
@@ -54,5 +54,24 @@ describe('encodeData', () => {
 
   it('reports the size without the terminator', () => {
     expect(encodedMessageSize(encodeData(Buffer.from('abc\r\n')))).toBe(5);
+  });
+});
+
+describe('DataEncoder', () => {
+  it('encodes like encodeData into one reused buffer, and into a fresh one when asked not to reuse', () => {
+    const encoder = new DataEncoder();
+    const outputs = ['a\r\nb\r\n', '.x\ny', '', 'z'.repeat(5000), 'short\r\n'].map((input) => {
+      const encoded = encoder.encode(Buffer.from(input));
+      expect(encoded.toString('latin1')).toBe(encodeData(Buffer.from(input)).toString('latin1'));
+      return encoded;
+    });
+    // Same backing memory for every non-empty payload: no allocation per message.
+    const backing = outputs.filter((o) => o.length > 3).map((o) => o.buffer);
+    expect(new Set(backing).size).toBe(1);
+    const kept = encoder.encode(Buffer.from('one\r\n'));
+    const fresh = encoder.encode(Buffer.from('two\r\n'), false);
+    expect(fresh.buffer).not.toBe(kept.buffer);
+    expect(kept.toString()).toBe('one\r\n.\r\n');
+    expect(fresh.toString()).toBe('two\r\n.\r\n');
   });
 });

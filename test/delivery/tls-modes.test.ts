@@ -5,22 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../src/delivery/session.js';
 import { DEFAULT_TIMEOUTS, type ConnectionEvent, type TlsPolicy } from '../../src/delivery/types.js';
 import type { TlsMode } from '../../src/table/types.js';
-import { startScriptedSmtpServer, type ScriptedSmtpServer, type StartTlsBehaviour } from '../helpers/hostile-server.js';
-import { testPki, type IssuedCert, type TestPki } from '../helpers/test-ca.js';
+import { startScriptedSmtpServer, type ScriptedSmtpServer } from '../helpers/hostile-server.js';
+import { BEHAVIOURS, type Behaviour } from '../helpers/server-behaviours.js';
+import { testPki } from '../helpers/test-ca.js';
 
-type Behaviour = 'valid' | 'wrong-name' | 'expired' | 'self-signed' | 'not-offered' | 'refused-454' | 'handshake-failure' | 'injected';
 type Outcome = 'encrypted' | 'clear' | 'fail:tls' | 'fail:protocol';
-
-const BEHAVIOURS: Record<Behaviour, { starttls: StartTlsBehaviour; cert: (pki: TestPki) => IssuedCert }> = {
-  valid: { starttls: 'offered', cert: (p) => p.valid },
-  'wrong-name': { starttls: 'offered', cert: (p) => p.wrongName },
-  expired: { starttls: 'offered', cert: (p) => p.expired },
-  'self-signed': { starttls: 'offered', cert: (p) => p.selfSigned },
-  'not-offered': { starttls: 'not-offered', cert: (p) => p.valid },
-  'refused-454': { starttls: 'refused-454', cert: (p) => p.valid },
-  'handshake-failure': { starttls: 'handshake-failure', cert: (p) => p.valid },
-  injected: { starttls: 'injected', cert: (p) => p.valid },
-};
 
 // Columns: valid, wrong-name, expired, self-signed, not-offered, 454, handshake failure, injected.
 const TABLE: Record<TlsMode, Outcome[]> = {
