@@ -4,7 +4,12 @@ import { homeOf, loadCommitted, out } from './io.js';
 import { jsonText, listJson } from './view.js';
 
 export async function runList(opts: { json?: boolean }, cmd: Command): Promise<void> {
-  const { table } = await loadCommitted(homeOf(cmd));
+  await listTable(homeOf(cmd), opts);
+}
+
+/** `list` on the table in `home` (also run directly by src/cli/main.ts, without commander). */
+export async function listTable(home: string, opts: { json?: boolean }): Promise<void> {
+  const { table } = await loadCommitted(home);
   if (opts.json) {
     out(jsonText(listJson(table)));
     return;
