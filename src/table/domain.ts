@@ -34,6 +34,9 @@ export function ipLiteral(ip: string): string {
  * IDN -> A-labels. The words `default` and `all` are not destinations (DETAIL uses them).
  */
 export function normaliseDestination(raw: string): Parsed<string> {
+  // Fast path: a key already in normal form (every key the store loads, most typed ones) is returned as it
+  // is, without the IP checks (node:net's isIPv6 compiles a large regular expression on first use).
+  if (isPlainHostname(raw, raw.startsWith('.') ? 1 : 0)) return { ok: true, value: raw };
   const s = raw.trim();
   const bad = (why: string): Parsed<string> => ({ ok: false, error: `Invalid destination ${JSON.stringify(s)}: ${why}` });
   if (s === '') return bad('a domain name or IP address is required.');

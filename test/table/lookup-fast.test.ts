@@ -63,3 +63,26 @@ describe('findEntry', () => {
     );
   });
 });
+
+describe('normaliseDestination fast path', () => {
+  it('returns a plain name or .name unchanged, as the full path does', () => {
+    const names = fc.oneof(
+      fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.')),
+      fc.array(plainChar, { minLength: 1, maxLength: 20 }).map((cs) => cs.join('')),
+    );
+    fc.assert(
+      fc.property(names, fc.boolean(), (name, dotted) => {
+        const input = dotted ? `.${name}` : name;
+        const full = slowNormalise(input);
+        if (isPlainHostname(input, dotted ? 1 : 0)) expect(full).toEqual({ ok: true, value: input });
+        expect(normaliseDestination(input)).toEqual(full);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
+/** normaliseDestination's answer with the fast path defeated: a leading space, which the full path trims. */
+function slowNormalise(input: string): ReturnType<typeof normaliseDestination> {
+  return normaliseDestination(` ${input}`);
+}
