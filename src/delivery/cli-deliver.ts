@@ -165,6 +165,7 @@ export async function runTlsVerifyCommand(opts: TlsVerifyCliOptions & { home: st
     ...(opts.host ? { host: opts.host } : {}),
     home: opts.home,
     print: (line) => process.stdout.write(line + '\n'),
+    printError: (line) => process.stderr.write(`destconfig: ${line}\n`),
     dnsServers: dnsServers(opts.dnsServer),
     port: positiveInt('--port', opts.port, 65535),
     ...(opts.caFile ? { caFile: opts.caFile } : {}),

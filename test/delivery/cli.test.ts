@@ -271,4 +271,13 @@ describe('destconfig tlsverify', () => {
     expect(run2.code).toBe(1);
     expect(run2.stdout).toMatch(/FAILED: TLS could not be negotiated/);
   });
+
+  it('exits 2 with the message on stderr, not stdout, for a bad domain, HOST[:PORT] or CA file', async () => {
+    for (const args of [['bad domain'], ['example.test', 'bad:host:x'], ['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'missing.pem')]]) {
+      const run = await destconfig(['tlsverify', ...args, '--home', home]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^destconfig: (Invalid domain "bad domain"|Invalid host "bad:host:x"|Cannot read CA file .*missing\.pem)/);
+    }
+  });
 });
