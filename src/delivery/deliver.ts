@@ -10,7 +10,7 @@
 // message still queued for it (Postfix likewise stops trying a destination it found dead).
 import type { DestTable } from '../table/types.js';
 import { isIpDestination } from '../table/domain.js';
-import type { Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
+import type { ConnectionEvent, Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
 import type { MxResolver } from './dns.js';
 import { literalRoute, orderTargets, type Route, type RouteTarget } from './route.js';
 import { ConnectionSlots, RecipientWindows, limitKey, recipientLimitReason } from './limits.js';
@@ -271,6 +271,16 @@ class Orchestrator {
       attempts++;
       const dcid = this.nextDcid++;
       const mode = row.tls.value;
+      // A close during the set-up is logged after what this loop says about the failed attempt (TLS failed,
+      // TLS was required, Connection Error), so the log tells each connection's story in order.
+      const host = target.mxHost || target.ip;
+      let settingUp = true;
+      let heldClose: ConnectionEvent | null = null;
+      const flushClose = (): void => {
+        settingUp = false;
+        if (heldClose) logConnectionEvent(this.o.log, heldClose, host);
+        heldClose = null;
+      };
       const result = await this.o.connector({
         target: { ip: target.ip, port: this.o.port, mxHost: target.mxHost, ...(source ? { localAddress: source } : {}) },
         policy: {
@@ -283,9 +293,13 @@ class Orchestrator {
         helo: this.o.helo,
         timeouts: this.o.timeouts,
         dcid,
-        onEvent: (ev) => logConnectionEvent(this.o.log, ev, target.mxHost || target.ip),
+        onEvent: (ev) => {
+          if (ev.type === 'closed' && settingUp) heldClose = ev;
+          else logConnectionEvent(this.o.log, ev, host);
+        },
       });
       if (result.ok) {
+        flushClose();
         // The attempts that failed before this one count for the job (sendJob counts this one).
         for (const e of job.entries.values()) e.attempts += attempts - 1;
         this.open.add(result.connection);
@@ -299,6 +313,7 @@ class Orchestrator {
       } else if (!tlsFailure) {
         this.o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result.stage)));
       }
+      flushClose();
       if (this.stopping) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
     }
     const deciding = decidingFailure(failures);
