@@ -247,6 +247,16 @@ describe('destconfig deliver', () => {
   });
 });
 
+describe('destconfig deliver --help', () => {
+  it('lists every exit status the command can end with, 1 included', async () => {
+    const run = await destconfig(['deliver', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain(
+      'Exit status: 0 every recipient delivered; 75 some deferred and none bounced; 69 any bounced; 2 usage; 1 other failure (unreadable table, I/O error).',
+    );
+  });
+});
+
 describe('destconfig tlsverify', () => {
   it('shows each step and exits 0 for a verified certificate', async () => {
     const p = await peer({ starttls: 'offered', cert: testPki().valid });
