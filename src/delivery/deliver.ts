@@ -8,6 +8,7 @@
 // bad greeting, or a TLS failure under a Required mode) and reuses it, RSET between messages, up to the row's
 // messages per connection. When every address fails, the destination is deferred: that message and every
 // message still queued for it (Postfix likewise stops trying a destination it found dead).
+import { isIP } from 'node:net';
 import type { DestTable } from '../table/types.js';
 import { isIpDestination } from '../table/domain.js';
 import type { ConnectionEvent, Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
@@ -239,7 +240,10 @@ class Orchestrator {
 
   /** The source address for the next connection: round-robin, or under per-gateway limits the least busy one. */
   private pickSource(group: Group, ip: string | null): string | undefined {
-    const sources = this.o.sources ?? [];
+    // Only a source of the target's family can be bound (an IPv4 source cannot reach ::1); with none of
+    // that family the attempt goes out from the default interface, as Postfix does with smtp_bind_address6 unset.
+    const all = this.o.sources ?? [];
+    const sources = ip === null ? all : all.filter((s) => isIP(s) === isIP(ip));
     if (sources.length === 0) return undefined;
     if (group.row.limitApply.value === 'vg' && ip !== null) {
       const load = (s: string): number => this.slots.active(limitKey(group.destination, this.limitSettings(group), ip, s));

@@ -206,6 +206,16 @@ describe('limits, checked at the server', () => {
     expect(Object.fromEntries(systemWide.peakConnections)).toEqual({ 'example.test': 1 });
   });
 
+  it('an IPv4 --source is not used for an IPv6 address: that attempt goes out from the default interface (Postfix smtp_bind_address)', async () => {
+    const p = await peer();
+    const { report, log } = await run([message(['bob@dual.test'])], emptyTable(), p.port, { sources: ['127.0.0.1'] });
+    expect(report.recipients[0]).toMatchObject({ status: 'delivered', ip: '127.0.0.1' });
+    const v6 = log.lines.find((l) => / IP: ::1 /.test(l));
+    // Nothing listens on ::1: the attempt was really made (refused), not impossible (EINVAL from binding a v4 address).
+    expect(v6).toMatch(/ECONNREFUSED.* interface: default /);
+    expect(log.lines.some((l) => / interface 127\.0\.0\.1 address 127\.0\.0\.1 /.test(l))).toBe(true);
+  });
+
   it('the system-wide cap (--max-connections) holds across destinations', async () => {
     const p = await peer();
     const messages = ['a@example.test', 'b@implicit.test', 'c@fallback.test', 'd@example.test', 'e@implicit.test'].map((to) => message([to]));
