@@ -56,10 +56,40 @@ function validPort(port: string | undefined): boolean {
   return Number.isInteger(n) && n >= 1 && n <= 65535;
 }
 
+/**
+ * Most lookups in flight at once. A batch to 500 domains would otherwise fire over a thousand UDP queries
+ * in one burst; c-ares then loses some (answers dropped by the socket buffer) and those domains are
+ * deferred after a time-out although the server never saw the query. Postfix's resolver clients are
+ * likewise bounded (one query per smtp process).
+ */
+export const MAX_LOOKUPS_IN_FLIGHT = 64;
+
 export function createResolver(opts: ResolverOptions = {}): DnsResolver {
   const resolver = new dnsPromises.Resolver({ timeout: opts.timeoutMs ?? 5000, tries: opts.tries ?? 2 });
   if (opts.servers && opts.servers.length > 0) resolver.setServers(opts.servers);
-  return resolver;
+  return limitInFlight(resolver, MAX_LOOKUPS_IN_FLIGHT);
+}
+
+/** Wraps a resolver so that at most `max` of its lookups are outstanding; the rest wait in arrival order. */
+export function limitInFlight(inner: DnsResolver, max: number): DnsResolver {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const run = async <T>(lookup: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await lookup();
+    } finally {
+      const next = waiting.shift();
+      if (next) next(); // hand the slot over directly: `active` stays the same
+      else active--;
+    }
+  };
+  return {
+    resolveMx: (name) => run(() => inner.resolveMx(name)),
+    resolve4: (name, options) => run(() => inner.resolve4(name, options)),
+    resolve6: (name, options) => run(() => inner.resolve6(name, options)),
+  };
 }
 
 /** Error codes of node:dns that mean "this name or type does not exist" rather than "ask again later". */

@@ -5,6 +5,7 @@ import { notFoundMessage } from '../../table/render.js';
 import type { Parsed } from '../../table/fields.js';
 import type { DestEntry, DestTable } from '../../table/types.js';
 import { askText } from '../ask.js';
+import { destinationWords } from '../complete.js';
 import type { Prompter } from '../prompt.js';
 
 /** NEW's answer: a valid destination the table does not hold yet (a duplicate NEW is refused). */
@@ -16,8 +17,9 @@ export function parseNewDestination(table: DestTable, answer: string): Parsed<st
   return r;
 }
 
-export function askDestination(p: Prompter, question: string): Promise<string> {
-  return askText(p, question, normaliseDestination);
+/** `table`: Tab completes its destinations. */
+export function askDestination(p: Prompter, question: string, table?: DestTable): Promise<string> {
+  return askText(p, question, normaliseDestination, undefined, table ? destinationWords(table) : []);
 }
 
 /**
@@ -25,11 +27,11 @@ export function askDestination(p: Prompter, question: string): Promise<string> {
  * message and returns null when the table has no such entry; the operation then ends.
  */
 export async function askExistingEntry(p: Prompter, table: DestTable, verb: string): Promise<DestEntry | null> {
-  const dest = await askDestination(p, `Enter the domain you wish to ${verb}.`);
+  const dest = await askDestination(p, `Enter the domain you wish to ${verb}.`, table);
   const entry = table.entries.get(dest);
   if (!entry) {
     p.print();
-    p.print(notFoundMessage(dest));
+    p.print(notFoundMessage(dest), p.paint.error);
   }
   return entry ?? null;
 }
