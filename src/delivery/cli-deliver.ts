@@ -118,7 +118,12 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   }
   const clientCert = await clientCertificate(table);
   const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));
-  const log = new MailLog(logFile);
+  let log: MailLog;
+  try {
+    log = new MailLog(logFile);
+  } catch (err) {
+    throw new CliError(`cannot open the mail log ${logFile}: ${(err as Error).message}`, EXIT.FAILURE);
+  }
   const alerts = TlsAlerts.forHome(opts.home, (line) => process.stderr.write(line + '\n'));
   const state = await loadState(opts.home);
   const windows = new RecipientWindows(Date.now, state.recipientWindows);

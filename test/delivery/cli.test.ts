@@ -159,6 +159,17 @@ describe('destconfig deliver', () => {
     expect(await readFile(path.join(home, 'mail.log'), 'utf8')).toContain('TLS was required but could not be successfully negotiated');
   });
 
+  it('exits 1 before sending anything when the mail log cannot be opened (a folder, or under a file)', async () => {
+    const p = await peer({ starttls: 'offered', cert: testPki().valid });
+    for (const log of [work, path.join(work, 'm.eml', 'mail.log')]) {
+      const run = await destconfig(['deliver', ...common(p.port), '--log', log, '--from', 'alice@sender.test', '--to', 'bob@example.test', path.join(work, 'm.eml')]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^destconfig: cannot open the mail log .+: E(ISDIR|NOTDIR|EXIST)/);
+      expect(run.stderr).not.toContain('internal error');
+    }
+    expect(p.connections).toBe(0);
+  });
+
   it('delivers a batch folder and bounces a null-MX domain with exit 69', async () => {
     const p = await peer({ starttls: 'offered', cert: testPki().valid });
     const dir = path.join(work, 'batch');
