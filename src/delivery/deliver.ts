@@ -149,7 +149,7 @@ class Orchestrator {
   private async route(group: Group): Promise<{ ok: true; route: Route } | { ok: false; status: 'bounced' | 'deferred'; reason: string }> {
     const pref = group.row.ipSortPref.value;
     if (isIpDestination(group.destination)) return { ok: true, route: literalRoute(group.destination, pref) };
-    const mx = await this.o.mx.resolve(group.destination);
+    const mx = await this.o.mx.resolve(group.destination, { v4: pref !== 'REQUIRE_V6', v6: pref !== 'REQUIRE_V4' });
     if (!mx.ok) return { ok: false, status: mx.status, reason: `${mx.enhanced} ${mx.reason}` };
     return { ok: true, route: orderTargets(mx.hosts, pref) };
   }

@@ -111,6 +111,17 @@ describe('routing', () => {
     expect(require4.log.lines.some((l) => l.includes('::1'))).toBe(false);
   });
 
+  it('REQUIRE_V4 asks DNS for A records only, REQUIRE_V6 for AAAA only (the other family is never looked up)', async () => {
+    const p = await peer();
+    for (const [pref, asked, never] of [['REQUIRE_V4', 'A', 'AAAA'], ['REQUIRE_V6', 'AAAA', 'A']] as const) {
+      const before = dns.queries.length;
+      await run([message(['bob@dual.test'])], table({ destination: 'dual.test', ipSortPref: pref }), p.port);
+      const queries = dns.queries.slice(before);
+      expect(queries).toContain(`${asked} mx.dual.test`);
+      expect(queries).not.toContain(`${never} mx.dual.test`);
+    }
+  });
+
   it('REQUIRE_V4 with only an AAAA record defers with 4.4.4 and connects nowhere', async () => {
     const p = await peer();
     const { report } = await run([message(['bob@v6only.test'])], table({ destination: 'v6only.test', ipSortPref: 'REQUIRE_V4' }), p.port);
