@@ -6,13 +6,16 @@ import { isPlainHostname, normaliseDestination, recipientDestination } from '../
 import { candidateKeys, findEntry } from '../../src/table/lookup.js';
 import { blankEntry, emptyTable } from '../../src/table/types.js';
 
-/** The full path: what recipientDestination returned before the fast path existed. */
+/**
+ * The full path, written out as recipientDestination was before its fast path; the leading space given to
+ * normaliseDestination defeats that function's own fast path (which tests isPlainHostname too).
+ */
 function slowRecipientDestination(input: string): string | null {
   const s = input.trim();
   const at = s.lastIndexOf('@');
   const domain = at >= 0 ? s.slice(at + 1) : s;
   if (domain.startsWith('.')) return null;
-  const r = normaliseDestination(domain);
+  const r = normaliseDestination(` ${domain}`);
   return r.ok ? r.value : null;
 }
 
