@@ -13,7 +13,7 @@ import { isIpDestination } from '../table/domain.js';
 import type { Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
 import type { MxResolver } from './dns.js';
 import { literalRoute, orderTargets, type Route, type RouteTarget } from './route.js';
-import { ConnectionSlots, RecipientWindows, limitKey, recipientLimitReason } from './limits.js';
+import { ConnectionSlots, DestinationCapacity, RecipientWindows, limitKey, recipientLimitReason } from './limits.js';
 import { lines, logConnectionEvent, type MailLogSink } from './maillog.js';
 import { NOT_ATTEMPTED, planDelivery, type Group, type Job } from './plan.js';
 import type { AlertSink } from './alerts.js';
@@ -72,6 +72,10 @@ interface OpenConn {
   dcid: number;
   keys: string[];
   limitKey: string;
+  /** Jobs this connection has taken (the row's messages per connection caps it). */
+  assigned: number;
+  /** A send() is in progress (the connection reads as not usable meanwhile, yet is not broken). */
+  sending: boolean;
 }
 
 export async function deliver(messages: InputMessage[], opts: DeliverOptions): Promise<DeliverResult> {
@@ -142,7 +146,8 @@ class Orchestrator {
     const workers = Math.min(group.queue.length, perKey * (row.limitType.value === 'mxip' ? ips : 1) * (row.limitApply.value === 'vg' ? sources : 1));
     let firstDone!: () => void;
     group.firstAttempt = new Promise((resolve) => (firstDone = resolve));
-    await Promise.all(Array.from({ length: workers }, (_, i) => this.worker(group, first.route, i === 0 ? firstDone : null)));
+    const capacity = new DestinationCapacity(row.maxMessagesPerConnection.value);
+    await Promise.all(Array.from({ length: workers }, (_, i) => this.worker(group, first.route, capacity, i === 0 ? firstDone : null)));
   }
 
   private async route(group: Group): Promise<{ ok: true; route: Route } | { ok: false; status: 'bounced' | 'deferred'; reason: string }> {
@@ -153,7 +158,12 @@ class Orchestrator {
     return { ok: true, route: orderTargets(mx.hosts, pref) };
   }
 
-  private async worker(group: Group, firstRoute: Route, firstDone: (() => void) | null): Promise<void> {
+  /**
+   * Takes jobs from the destination's queue and carries them over one connection at a time, up to the
+   * row's messages per connection each. A worker about to open a connection gives up instead when the
+   * destination's other connections can carry everything still queued (`capacity`).
+   */
+  private async worker(group: Group, firstRoute: Route, capacity: DestinationCapacity, firstDone: (() => void) | null): Promise<void> {
     let conn: OpenConn | null = null;
     let route = firstRoute;
     const maxMessages = group.row.maxMessagesPerConnection.value;
@@ -163,9 +173,14 @@ class Orchestrator {
         if (this.stopping) break;
         const job = group.queue.shift();
         if (!job) break;
-        if (conn && (!conn.connection.usable || conn.connection.messagesSent >= maxMessages)) {
+        if (conn && (!conn.connection.usable || conn.assigned >= maxMessages)) {
+          capacity.closing(conn);
           await this.closeConn(conn);
           conn = null;
+        }
+        if (!conn && capacity.covers(group.queue.length + 1)) {
+          group.queue.unshift(job);
+          break;
         }
         if (!conn) {
           if (this.windowClosed(group)) {
@@ -176,7 +191,9 @@ class Orchestrator {
           // A fresh route for every new connection: equal MX preferences are shuffled anew (RFC 5321 §5.1).
           const fresh = await this.route(group);
           if (fresh.ok && fresh.route.targets.length > 0) route = fresh.route;
+          capacity.opening();
           const opened = await this.openConnection(group, job, route);
+          capacity.opened(opened.ok ? opened.conn : null);
           firstDone?.();
           if (!opened.ok) {
             if (opened.interrupted) {
@@ -196,11 +213,20 @@ class Orchestrator {
           group.queue.unshift(job);
           break;
         }
-        await this.sendJob(group, job, conn);
+        conn.assigned++;
+        conn.sending = true;
+        try {
+          if (!(await this.sendJob(group, job, conn))) conn.assigned--;
+        } finally {
+          conn.sending = false;
+        }
       }
     } finally {
       firstDone?.();
-      if (conn) await this.closeConn(conn);
+      if (conn) {
+        capacity.closing(conn);
+        await this.closeConn(conn);
+      }
     }
   }
 
@@ -289,7 +315,7 @@ class Orchestrator {
         // The attempts that failed before this one count for the job (sendJob counts this one).
         for (const e of job.entries.values()) e.attempts += attempts - 1;
         this.open.add(result.connection);
-        return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key } };
+        return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key, assigned: 0, sending: false } };
       }
       this.slots.release(claims.map((c) => c.key));
       const tlsFailure = isTlsFailure(result);
@@ -315,7 +341,8 @@ class Orchestrator {
     }
   }
 
-  private async sendJob(group: Group, job: Job, conn: OpenConn): Promise<void> {
+  /** Carries one job over the connection; false when the recipient limit left nobody to send it to. */
+  private async sendJob(group: Group, job: Job, conn: OpenConn): Promise<boolean> {
     let recipients = job.recipients;
     const limit = group.row.recipientLimit.value;
     if (limit) {
@@ -325,7 +352,7 @@ class Orchestrator {
         this.throttle(group, job, conn, over.map((r) => r.rid));
         recipients = recipients.slice(0, admitted);
       }
-      if (recipients.length === 0) return;
+      if (recipients.length === 0) return false;
     }
     const from = group.row.bounceVerification.value ? batvTag(job.from, await this.loadBatvKey(), new Date(this.now())) : job.from;
     const message: OutboundMessage = { mid: job.mid, from, recipients, content: job.content };
@@ -346,6 +373,7 @@ class Orchestrator {
       else this.o.log.write(lines.bounced(conn.dcid, job.mid, r.rid, reasonFor(r), r.reply));
     }
     if (delivered.length > 0) this.o.log.write(lines.messageDone(conn.dcid, job.mid, delivered, result.finalReply));
+    return true;
   }
 
   private record(e: RecipientReport, r: RecipientResult, target: RouteTarget, tls: TlsInfo, group: Group): void {
