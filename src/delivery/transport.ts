@@ -131,6 +131,20 @@ export class SmtpTransport {
     this.socket.write(data, onWritten);
   }
 
+  /**
+   * Writes several parts as one: corked, so they leave in one TLS record and one system call where the
+   * socket allows (message data followed by the next message's envelope).
+   */
+  writeParts(parts: (string | Buffer)[], onWritten?: () => void): void {
+    if (this.failure || this.closingReply || this.parser.queued > 0) {
+      this.write(parts[0] ?? '', onWritten); // reports the failure or the violation as write() does
+      return;
+    }
+    this.socket.cork();
+    parts.forEach((part, i) => this.socket.write(part, i === parts.length - 1 ? onWritten : undefined));
+    this.socket.uncork();
+  }
+
   /** Reads the next complete reply; rejects with a TransportError on timeout, close or a protocol violation. */
   readReply(timeoutMs: number, awaiting: string): Promise<SmtpReply> {
     // Replies that arrived before a close are still the server's word (e.g. 421 then close).
