@@ -2,17 +2,21 @@
 // commit replaces the file by rename, so a reader sees one whole revision) and committed under the lock
 // with a revision check, so a session that loaded an older revision can never overwrite a newer one.
 import path from 'node:path';
+//
+// Only the read side is loaded with this module: committing (commit.ts) and secrets (secrets.ts) bring
+// the lock, the temp-file writer and node:crypto, and are imported when first used, so a command that
+// only reads the table (`destconfig list`) starts faster.
 import { emptyTable, type DestTable } from '../table/types.js';
-import { InvalidTableError, StaleRevisionError, TableFileError } from './errors.js';
-import { TABLE_FILE, ensureHome, readIfExists, removeOrphans, writeFileAtomic } from './files.js';
-import { DEFAULT_STALE_LOCK_MS, withLock, type LockOptions } from './lock.js';
-import { docToTable, parseTableText, serializeDoc, tableToDoc, type TableMeta } from './schema.js';
+import { TableFileError } from './errors.js';
+import { DEFAULT_STALE_LOCK_MS, TABLE_FILE, readIfExists, removeOrphans } from './files.js';
+import type { LockOptions } from './lock.js';
+import { parseTableText } from './read.js';
 import { DocProblem } from './validate.js';
 
 export { InvalidTableError, LockLostError, LockTimeoutError, StaleRevisionError, TableFileError } from './errors.js';
-export { DEFAULT_LOCK_WAIT_MS, DEFAULT_STALE_LOCK_MS, lockPath, type LockOptions } from './lock.js';
+export { DEFAULT_LOCK_WAIT_MS, DEFAULT_STALE_LOCK_MS, lockPath, secretsPath } from './files.js';
+export type { LockOptions } from './lock.js';
 export { SCHEMA_VERSION } from './schema.js';
-export { ensureSecret, secretsPath } from './secrets.js';
 
 export interface LoadedTable {
   table: DestTable;
@@ -59,34 +63,21 @@ export async function loadTable(home: string): Promise<LoadedTable> {
  * `baseRevision`, then written atomically (mode 0600; the home folder is created 0700 if missing).
  */
 export async function commitTable(home: string, table: DestTable, opts: CommitOptions): Promise<CommitResult> {
-  const { baseRevision, comment } = opts;
-  if (!Number.isSafeInteger(baseRevision) || baseRevision < 0) throw new TypeError(`Invalid base revision: ${baseRevision}`);
-  const committedAt = opts.now ?? new Date();
-  const meta: TableMeta = { revision: baseRevision + 1, committedAt, comment };
-  let doc: Record<string, unknown>;
-  try {
-    doc = tableToDoc(table, meta);
-    docToTable(doc);
-  } catch (err) {
-    if (err instanceof DocProblem) throw new InvalidTableError(sentence(err.message));
-    throw err;
-  }
-  await ensureHome(home);
-  return withLock(
-    home,
-    async (lock) => {
-      await removeOrphans(home, { lockHeld: true, staleMs: opts.lock?.staleMs ?? DEFAULT_STALE_LOCK_MS });
-      const currentRevision = (await readTableFile(home))?.revision ?? 0;
-      if (currentRevision !== baseRevision) throw new StaleRevisionError(baseRevision, currentRevision);
-      await writeFileAtomic(home, TABLE_FILE, serializeDoc(doc), () => lock.assertHeld());
-      return { revision: meta.revision, committedAt };
-    },
-    opts.lock,
-  );
+  const { commitTableNow } = await import('./commit.js');
+  return commitTableNow(home, table, opts);
+}
+
+/**
+ * The secret called `name` (32 random bytes), created on first use under the commit lock (secrets.ts,
+ * loaded only when asked: it brings the lock and node:crypto, which reading the table does not need).
+ */
+export async function ensureSecret(home: string, name: string, lockOptions?: LockOptions): Promise<Buffer> {
+  const secrets = await import('./secrets.js');
+  return secrets.ensureSecret(home, name, lockOptions);
 }
 
 /** The table file parsed and checked, or null when there is none. */
-async function readTableFile(home: string): Promise<LoadedTable | null> {
+export async function readTableFile(home: string): Promise<LoadedTable | null> {
   const file = tablePath(home);
   const text = await readIfExists(file);
   if (text === null) return null;
@@ -98,6 +89,6 @@ async function readTableFile(home: string): Promise<LoadedTable | null> {
   }
 }
 
-function sentence(s: string): string {
+export function sentence(s: string): string {
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }

@@ -13,7 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LockLostError, LockTimeoutError, type LockHolder } from './errors.js';
-import { LOCK_FILE, isErrno, pidAlive, readIfExists, sideFileName } from './files.js';
+import { DEFAULT_LOCK_WAIT_MS, DEFAULT_STALE_LOCK_MS, LOCK_FILE, isErrno, lockPath, pidAlive, readIfExists } from './files.js';
+import { sideFileName } from './write.js';
+
+export { DEFAULT_LOCK_WAIT_MS, DEFAULT_STALE_LOCK_MS, lockPath } from './files.js';
 
 export interface LockOptions {
   /** How long to wait for a live holder before giving up (default 15 s). */
@@ -21,9 +24,6 @@ export interface LockOptions {
   /** A lock older than this is stale whatever its holder (default 60 s; a commit takes well under 1 s). */
   staleMs?: number;
 }
-
-export const DEFAULT_LOCK_WAIT_MS = 15_000;
-export const DEFAULT_STALE_LOCK_MS = 60_000;
 
 interface HolderRecord extends LockHolder {
   token?: string;
@@ -36,10 +36,6 @@ export interface HeldLock {
   readonly file: string;
   /** Throws LockLostError when the lock file is no longer ours (another process took it over as stale). */
   assertHeld(): Promise<void>;
-}
-
-export function lockPath(home: string): string {
-  return path.join(home, LOCK_FILE);
 }
 
 /** Runs `fn` holding the lock of `home` (which must exist), and releases it afterwards. */

@@ -4,7 +4,8 @@
 //
 // Layout: the header and small sections pretty-printed, then `entries` sorted by destination, one entry
 // per line, so the file is byte-stable for a given table, diffs line by line, and stays compact for
-// 100,000 entries (JSON.parse/stringify of one string: linear time, no per-entry I/O).
+// 100,000 entries. The layout also lets a file be written and read an entry at a time (read.ts,
+// commit.ts), so 100,000 entries never exist as one string plus one parsed document at once.
 import { DEFAULT, type CertificateProfile, type DefaultRow, type DestEntry, type DestTable } from '../table/types.js';
 import {
   CERTIFICATE_KEYS,
@@ -50,18 +51,6 @@ export interface ParsedTable extends TableMeta {
   table: DestTable;
 }
 
-/** Parses and checks the text of a table file. Throws DocProblem naming the place and the fault. */
-export function parseTableText(text: string): ParsedTable {
-  if (text.trim() === '') throw new DocProblem('', 'the file is empty');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    throw new DocProblem('', `the file is not valid JSON (${jsonErrorWithLine(text, (err as Error).message)})`);
-  }
-  return docToTable(doc);
-}
-
 /** Turns a parsed document into a table after checking every part of it. */
 export function docToTable(doc: unknown): ParsedTable {
   if (!isPlainObject(doc)) throw new DocProblem('', `the file must hold a JSON object (found ${describeValue(doc)})`);
@@ -75,7 +64,7 @@ export function docToTable(doc: unknown): ParsedTable {
   if (typeof d.comment !== 'string') throw new DocProblem('comment', `must be a string (found ${describeValue(d.comment)})`);
 
   const bounceProfiles = parseBounceProfiles(d.bounceProfiles);
-  const profileNames = new Set(['Default', ...bounceProfiles]);
+  const profileNames = profileNamesOf(bounceProfiles);
   const certificates = parseCertificates(d.certificates);
 
   const defaults = checkKeys('defaults', d.defaults, ROW_KEYS) as unknown as DefaultRow;
@@ -170,21 +159,39 @@ function parseEntries(v: unknown, profileNames: ReadonlySet<string>): Map<string
   if (!Array.isArray(v)) throw new DocProblem('entries', `must be a list (found ${describeValue(v)})`);
   const entries = new Map<string, DestEntry>();
   for (let i = 0; i < v.length; i++) {
-    const item: unknown = v[i];
-    const label = isPlainObject(item) && typeof item.destination === 'string' ? ` (${describeValue(item.destination)})` : '';
-    const where = `entries[${i}]${label}`;
-    const e = checkKeys(where, item, ENTRY_KEYS) as unknown as DestEntry;
-    const badDest = checkDestination(e.destination);
-    if (badDest) throw new DocProblem(where, badDest);
-    if (entries.has(e.destination)) throw new DocProblem(where, `the destination is listed twice`);
-    for (const key of ROW_KEYS) {
-      const why = checkEntryField(key, e[key]);
-      if (why) throw new DocProblem(`${where}.${key}`, why);
-    }
-    if (e.bounceProfile !== DEFAULT) checkProfileExists(`${where}.bounceProfile`, e.bounceProfile, profileNames);
+    const e = checkEntry(v[i], i, profileNames, (d) => entries.has(d));
     entries.set(e.destination, e);
   }
   return entries;
+}
+
+/**
+ * Checks the entry at `entries[i]` (`listed` tells whether its destination came earlier in the list).
+ * Shared by the loader and by the committer's entry-by-entry load-back check.
+ */
+export function checkEntry(
+  item: unknown,
+  i: number,
+  profileNames: ReadonlySet<string>,
+  listed: (destination: string) => boolean,
+): DestEntry {
+  const label = isPlainObject(item) && typeof item.destination === 'string' ? ` (${describeValue(item.destination)})` : '';
+  const where = `entries[${i}]${label}`;
+  const e = checkKeys(where, item, ENTRY_KEYS) as unknown as DestEntry;
+  const badDest = checkDestination(e.destination);
+  if (badDest) throw new DocProblem(where, badDest);
+  if (listed(e.destination)) throw new DocProblem(where, `the destination is listed twice`);
+  for (const key of ROW_KEYS) {
+    const why = checkEntryField(key, e[key]);
+    if (why) throw new DocProblem(`${where}.${key}`, why);
+  }
+  if (e.bounceProfile !== DEFAULT) checkProfileExists(`${where}.bounceProfile`, e.bounceProfile, profileNames);
+  return e;
+}
+
+/** The bounce profile names a row may name: the system one and the table's own. */
+export function profileNamesOf(bounceProfiles: readonly string[]): Set<string> {
+  return new Set(['Default', ...bounceProfiles]);
 }
 
 function checkProfileExists(where: string, name: string, known: ReadonlySet<string>): void {
@@ -194,11 +201,11 @@ function checkProfileExists(where: string, name: string, known: ReadonlySet<stri
 }
 
 /**
- * The document for a table, entries sorted by destination. Copies only the fields the store knows and
- * refuses any other (a field added to the model but not to the store must fail loudly, not vanish).
+ * The document of a table without its entries (those are written line by line, see entryText). Copies
+ * only the fields the store knows and refuses any other (a field added to the model but not to the store
+ * must fail loudly, not vanish).
  */
-export function tableToDoc(table: DestTable, meta: TableMeta): Record<string, unknown> {
-  const entries = [...table.entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+export function tableHead(table: DestTable, meta: TableMeta): Record<string, unknown> {
   return {
     schema: SCHEMA_VERSION,
     revision: meta.revision,
@@ -208,13 +215,15 @@ export function tableToDoc(table: DestTable, meta: TableMeta): Record<string, un
     globals: { ...checkKeys('globals', table.globals, GLOBAL_KEYS) },
     bounceProfiles: [...table.bounceProfiles],
     certificates: table.certificates.map((c, i) => ({ ...checkKeys(`certificates[${i}]`, c, CERTIFICATE_KEYS) })),
-    entries: entries.map(([key, e]) => {
-      if (!isPlainObject(e) || e.destination !== key) {
-        throw new DocProblem(`entries "${key}"`, `the entry under this key has destination ${describeValue(isPlainObject(e) ? e.destination : e)}`);
-      }
-      return rowCopy(`entries "${key}"`, e, ENTRY_KEYS);
-    }),
   };
+}
+
+/** The JSON of the entry stored under `key`, its fields in the schema's order. */
+export function entryText(key: string, e: unknown): string {
+  if (!isPlainObject(e) || e.destination !== key) {
+    throw new DocProblem(`entries "${key}"`, `the entry under this key has destination ${describeValue(isPlainObject(e) ? e.destination : e)}`);
+  }
+  return JSON.stringify(rowCopy(`entries "${key}"`, e, ENTRY_KEYS));
 }
 
 /** A row with its keys in the schema's order and its recipient limit copied. */
@@ -228,22 +237,18 @@ function rowCopy(where: string, row: object, keys: readonly string[]): Record<st
   return out;
 }
 
-/** The file text of a document: pretty header, one entry per line. */
-export function serializeDoc(doc: Record<string, unknown>): string {
-  const { entries, ...head } = doc;
-  const lines = (entries as unknown[]).map((e) => `    ${JSON.stringify(e)}`);
+/**
+ * The file text of a head document and its entries' JSON, in pieces: pretty header, one entry per line.
+ * The pieces are written in order (src/store/write.ts), never joined into one string.
+ */
+export function* fileTextPieces(head: Record<string, unknown>, entryLines: readonly string[]): Generator<string> {
   const headText = JSON.stringify(head, null, 2).replace(/\n}$/, '');
-  const body = lines.length === 0 ? '[]' : `[\n${lines.join(',\n')}\n  ]`;
-  return `${headText},\n  "entries": ${body}\n}\n`;
-}
-
-/** V8 reports a byte position; an operator editing the file needs a line and a column. */
-function jsonErrorWithLine(text: string, message: string): string {
-  const m = /at position (\d+)/.exec(message);
-  if (!m) return message;
-  const pos = Number(m[1]);
-  const before = text.slice(0, pos);
-  const line = before.split('\n').length;
-  const column = pos - before.lastIndexOf('\n');
-  return `${message.replace(/ in JSON at position \d+.*$/, '').replace(/ at position \d+.*$/, '')} at line ${line}, column ${column}`;
+  if (entryLines.length === 0) {
+    yield `${headText},\n  "entries": []\n}\n`;
+    return;
+  }
+  yield `${headText},\n  "entries": [\n`;
+  const last = entryLines.length - 1;
+  for (let i = 0; i < last; i++) yield `    ${entryLines[i]},\n`;
+  yield `    ${entryLines[last]}\n  ]\n}\n`;
 }

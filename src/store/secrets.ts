@@ -2,10 +2,12 @@
 // verification (BATV) tags. Kept apart from destconfig.json so that no table export, listing or copy of
 // the table can carry it; this module never prints a secret, not even in an error message.
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { TableFileError } from './errors.js';
-import { SECRETS_FILE, ensureHome, readIfExists, removeOrphans, writeFileAtomic } from './files.js';
-import { DEFAULT_STALE_LOCK_MS, withLock, type LockOptions } from './lock.js';
+import { DEFAULT_STALE_LOCK_MS, SECRETS_FILE, readIfExists, removeOrphans, secretsPath } from './files.js';
+import { withLock, type LockOptions } from './lock.js';
+import { ensureHome, writeFileAtomic } from './write.js';
+
+export { secretsPath } from './files.js';
 
 const SECRETS_SCHEMA = 1;
 const SECRET_BYTES = 32;
@@ -14,10 +16,6 @@ const BASE64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const ADVICE =
   'The file was left unchanged. Correct it, or remove it to make new secrets (bounce verification tags ' +
   'already sent with the old secret will then no longer be recognised).';
-
-export function secretsPath(home: string): string {
-  return path.join(home, SECRETS_FILE);
-}
 
 /**
  * The secret called `name` (32 random bytes), created on first use. Creation happens under the commit
