@@ -161,7 +161,9 @@ export function buildTable(syntax: Syntax, onProgress?: ProgressFn): BuildResult
   if (syntax.fatal) return { ok: false, errors };
   const profiles = new ProfileNames();
   const entries = new Map<string, DestEntry>();
-  const seen = new Map<string, RawSection>();
+  // Only where each destination was first defined: holding the sections themselves would keep every
+  // section's settings alive to the end of the pass.
+  const seen = new Map<string, { label: string; line: number }>();
   let defaults: DefaultRow | null = null;
   let defaultSection: RawSection | null = null;
   const { sections } = syntax;
@@ -195,7 +197,7 @@ export function buildTable(syntax: Syntax, onProgress?: ProgressFn): BuildResult
       continue;
     }
     checkDependencies(section, false, errors);
-    seen.set(dest.value, section);
+    seen.set(dest.value, { label: section.label, line: section.line });
     entries.set(dest.value, entryOf(dest.value, values, profiles));
   }
   if (onProgress) onProgress('validate', sections.length, sections.length);

@@ -71,6 +71,14 @@ function shorten(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}...` : s;
 }
 
+/** The number of lines `text.split('\n')` gives, less a last empty one (after a final line break). */
+function countLines(text: string): number {
+  if (text === '') return 0;
+  let count = 1;
+  for (let at = text.indexOf('\n'); at >= 0; at = text.indexOf('\n', at + 1)) count++;
+  return text.endsWith('\n') ? count - 1 : count;
+}
+
 export function parseSyntax(bytes: Uint8Array, onProgress?: ProgressFn): Syntax {
   const errors: FileError[] = [];
   const sections: RawSection[] = [];
@@ -78,14 +86,19 @@ export function parseSyntax(bytes: Uint8Array, onProgress?: ProgressFn): Syntax 
   if ('error' in decoded) return { sections, errors: [decoded.error], fatal: true };
   let text = decoded.text;
   if (text.startsWith(BOM)) text = text.slice(1);
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  // Lines are cut from the text one at a time, not split into an array: a 100,000-entry file has about
+  // 400,000 lines, and an array of them would stay alive for the whole pass.
+  const lineCount = countLines(text);
+  let start = 0;
 
   let current: RawSection | null = null;
-  for (let i = 0; i < lines.length; i++) {
+  for (let i = 0; i < lineCount; i++) {
     const lineNo = i + 1;
-    if (onProgress && i % PROGRESS_STEP === 0) onProgress('parse', i, lines.length);
-    let raw = lines[i] ?? '';
+    if (onProgress && i % PROGRESS_STEP === 0) onProgress('parse', i, lineCount);
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let raw = text.slice(start, end);
+    start = end + 1;
     if (raw.endsWith('\r')) raw = raw.slice(0, -1);
     const control = CONTROL.exec(raw);
     if (control) {
@@ -145,6 +158,6 @@ export function parseSyntax(bytes: Uint8Array, onProgress?: ProgressFn): Syntax 
     if (value === '') errors.push({ line: lineNo, section: current.label, key: written, message: 'missing value after "=".' });
     current.settings.set(key, { written, value, line: lineNo, reported: value === '' });
   }
-  if (onProgress) onProgress('parse', lines.length, lines.length);
+  if (onProgress) onProgress('parse', lineCount, lineCount);
   return { sections, errors, fatal: false };
 }
