@@ -8,9 +8,9 @@ import path from 'node:path';
 // only reads the table (`destconfig list`) starts faster.
 import { emptyTable, type DestTable } from '../table/types.js';
 import { TableFileError } from './errors.js';
-import { DEFAULT_STALE_LOCK_MS, TABLE_FILE, readIfExists, removeOrphans } from './files.js';
+import { DEFAULT_STALE_LOCK_MS, TABLE_FILE, removeOrphans } from './files.js';
 import type { LockOptions } from './lock.js';
-import { parseTableText } from './read.js';
+import { readTableFile as parseTableFile } from './read.js';
 import { DocProblem } from './validate.js';
 
 export { InvalidTableError, LockLostError, LockTimeoutError, StaleRevisionError, TableFileError } from './errors.js';
@@ -79,10 +79,8 @@ export async function ensureSecret(home: string, name: string, lockOptions?: Loc
 /** The table file parsed and checked, or null when there is none. */
 export async function readTableFile(home: string): Promise<LoadedTable | null> {
   const file = tablePath(home);
-  const text = await readIfExists(file);
-  if (text === null) return null;
   try {
-    return parseTableText(text);
+    return await parseTableFile(file);
   } catch (err) {
     if (err instanceof DocProblem) throw new TableFileError(file, sentence(err.message));
     throw err;

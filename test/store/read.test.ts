@@ -1,14 +1,15 @@
 // The table file is read an entry line at a time when it is in the store's own layout (src/store/read.ts).
 // Whatever the text, the outcome must be the one a parse of the whole text gives: the same table, or the
 // same error. The reference here is that whole-text parse, built from JSON.parse and docToTable.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { commitTable, loadTable, tablePath } from '../../src/store/index.js';
+import { TableFileError, commitTable, loadTable, tablePath } from '../../src/store/index.js';
 import { parseTableText } from '../../src/store/read.js';
 import { docToTable } from '../../src/store/schema.js';
 import { blankEntry, emptyTable, type DestTable } from '../../src/table/types.js';
 import { freshHome, removeHomes } from './helpers/homes.js';
+import { tableForRevision } from './helpers/tables.js';
 
 afterAll(removeHomes);
 
@@ -27,6 +28,16 @@ function wholeTextParse(text: string): Outcome {
   } catch (err) {
     return { error: (err as Error).message };
   }
+}
+
+/** JSON.parse's own account of the fault (what the store's message quotes, with a line and column). */
+function jsonError(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return (err as Error).message.replace(/ in JSON at position \d+.*$/, '').replace(/ at position \d+.*$/, '');
+  }
+  return '';
 }
 
 function lineParse(text: string): Outcome {
@@ -116,5 +127,28 @@ describe('reading the table file line by line', () => {
       ),
       { numRuns: 600 },
     );
+  });
+
+  it('reads a file of many chunks from disk, and reports damage past the first chunk as a whole-text parse does', async () => {
+    const big = tableForRevision(3, 5000); // about 1.4 MB: several read chunks, lines cut across them
+    const home = await freshHome();
+    await commitTable(home, big, { baseRevision: 0, comment: 'big' });
+    expect((await loadTable(home)).table).toEqual(big);
+    const text = await readFile(tablePath(home), 'utf8');
+    expect(text.length).toBeGreaterThan(1_000_000);
+    const damaged = [
+      text.replace(/}\n {2}\]/, '},\n  ]'), // trailing comma at the very end
+      text.replace('"d4999.example"', '"D4999.example"'), // an entry near the end not in normal form
+      text.replace('"d4000.example"', '"d4001.example"'), // a destination listed twice
+    ];
+    for (const edited of damaged) {
+      await writeFile(tablePath(home), edited);
+      const err = await loadTable(home).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(TableFileError);
+      const expected = wholeTextParse(edited);
+      expect('error' in expected).toBe(true);
+      if ('error' in expected && expected.error !== 'not valid JSON') expect((err as Error).message).toContain(expected.error);
+      else expect((err as Error).message).toContain(`the file is not valid JSON (${jsonError(edited)}`);
+    }
   });
 });
