@@ -166,11 +166,15 @@ export function buildTable(syntax: Syntax, onProgress?: ProgressFn): BuildResult
   const seen = new Map<string, { label: string; line: number }>();
   let defaults: DefaultRow | null = null;
   let defaultSection: RawSection | null = null;
-  const { sections } = syntax;
+  // The sections are taken from `syntax` and each is dropped once checked: a 100,000-entry file's
+  // sections (a settings map each) would otherwise stay alive beside the entries built from them.
+  const sections: (RawSection | undefined)[] = syntax.sections;
+  syntax.sections = [];
 
   for (let i = 0; i < sections.length; i++) {
     if (onProgress && i % PROGRESS_STEP === 0) onProgress('validate', i, sections.length);
     const section = sections[i] as RawSection;
+    sections[i] = undefined;
     const isDefault = section.name.toLowerCase() === 'default';
     const values = parseValues(section, errors);
     // A duplicate or misnamed section gets that one error besides its bad values: its missing or
