@@ -11,18 +11,21 @@ import type { CommitOptions, CommitResult } from './index.js';
 import { readTableFile, sentence } from './index.js';
 
 /** See commitTable in index.ts. */
+/**
+ * See commitTable in index.ts. The table must not change until the commit settles: its entries are read
+ * twice, once to check them before taking the lock and once, checked again, as the file is written.
+ */
 export async function commitTableNow(home: string, table: DestTable, opts: CommitOptions): Promise<CommitResult> {
   const { baseRevision, comment } = opts;
   if (!Number.isSafeInteger(baseRevision) || baseRevision < 0) throw new TypeError(`Invalid base revision: ${baseRevision}`);
   const committedAt = opts.now ?? new Date();
   const meta: TableMeta = { revision: baseRevision + 1, committedAt, comment };
-  let checked: { head: Record<string, unknown>; entryLines: string[] };
-  try {
-    checked = checkedDoc(table, meta);
-  } catch (err) {
-    if (err instanceof DocProblem) throw new InvalidTableError(sentence(err.message));
-    throw err;
-  }
+  const checked = asInvalidTable(() => checkedHead(table, meta));
+  // First pass: every entry checked before the lock is taken, so a table that would not load back is
+  // refused without touching the home folder. Nothing of it is kept: 100,000 entry lines are 28 MB.
+  asInvalidTable(() => {
+    for (const line of checkedEntryLines(table, checked)) void line;
+  });
   await ensureHome(home);
   return withLock(
     home,
@@ -30,25 +33,51 @@ export async function commitTableNow(home: string, table: DestTable, opts: Commi
       await removeOrphans(home, { lockHeld: true, staleMs: opts.lock?.staleMs ?? DEFAULT_STALE_LOCK_MS });
       const currentRevision = (await readTableFile(home))?.revision ?? 0;
       if (currentRevision !== baseRevision) throw new StaleRevisionError(baseRevision, currentRevision);
-      const pieces = fileTextPieces(checked.head, checked.entryLines);
-      await writeFileAtomic(home, TABLE_FILE, pieces, () => lock.assertHeld());
+      // Second pass: the lines written are made and checked again as they are written, so the file holds
+      // only checked entries even if the table changed meanwhile (the temp file is then removed).
+      const pieces = fileTextPieces(checked.head, checkedEntryLines(table, checked));
+      try {
+        await writeFileAtomic(home, TABLE_FILE, pieces, () => lock.assertHeld());
+      } catch (err) {
+        if (err instanceof DocProblem) throw new InvalidTableError(sentence(err.message));
+        throw err;
+      }
       return { revision: meta.revision, committedAt };
     },
     opts.lock,
   );
 }
 
-/**
- * The head document and the JSON line of each entry (sorted by destination), after the load-back check:
- * the head is checked as the loader checks it, and each entry line is parsed back and checked as the
- * loader checks entries, one at a time, so no second copy of the whole table is built. Throws
- * DocProblem for the first fault.
- */
-function checkedDoc(table: DestTable, meta: TableMeta): { head: Record<string, unknown>; entryLines: string[] } {
+function asInvalidTable<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof DocProblem) throw new InvalidTableError(sentence(err.message));
+    throw err;
+  }
+}
+
+interface CheckedHead {
+  head: Record<string, unknown>;
+  profileNames: ReadonlySet<string>;
+  /** The destinations, sorted: the order of the file's entries. */
+  keys: string[];
+}
+
+/** The head document, checked as the loader checks it, and the sorted destinations. */
+function checkedHead(table: DestTable, meta: TableMeta): CheckedHead {
   const head = tableHead(table, meta);
   const profileNames = profileNamesOf(docToTable({ ...head, entries: [] }).table.bounceProfiles);
   const keys = [...table.entries.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const entryLines = new Array<string>(keys.length);
+  return { head, profileNames, keys };
+}
+
+/**
+ * The JSON line of each entry in file order, after the load-back check: each line is parsed back and
+ * checked as the loader checks entries, one at a time, so no second copy of the whole table is built.
+ * Throws DocProblem for the first fault.
+ */
+function* checkedEntryLines(table: DestTable, { profileNames, keys }: CheckedHead): Generator<string> {
   // Sorted, so a destination listed twice would be the one just before.
   let previous: string | undefined;
   for (let i = 0; i < keys.length; i++) {
@@ -56,7 +85,6 @@ function checkedDoc(table: DestTable, meta: TableMeta): { head: Record<string, u
     const line = entryText(key, table.entries.get(key));
     const e = checkEntry(JSON.parse(line), i, profileNames, (d) => d === previous);
     previous = e.destination;
-    entryLines[i] = line;
+    yield line;
   }
-  return { head, entryLines };
 }

@@ -239,16 +239,15 @@ function rowCopy(where: string, row: object, keys: readonly string[]): Record<st
 
 /**
  * The file text of a head document and its entries' JSON, in pieces: pretty header, one entry per line.
- * The pieces are written in order (src/store/write.ts), never joined into one string.
+ * The pieces are written in order as the entry lines come (src/store/write.ts), never joined into one
+ * string.
  */
-export function* fileTextPieces(head: Record<string, unknown>, entryLines: readonly string[]): Generator<string> {
+export function* fileTextPieces(head: Record<string, unknown>, entryLines: Iterable<string>): Generator<string> {
   const headText = JSON.stringify(head, null, 2).replace(/\n}$/, '');
-  if (entryLines.length === 0) {
-    yield `${headText},\n  "entries": []\n}\n`;
-    return;
+  let previous: string | undefined;
+  for (const line of entryLines) {
+    yield previous === undefined ? `${headText},\n  "entries": [\n` : `    ${previous},\n`;
+    previous = line;
   }
-  yield `${headText},\n  "entries": [\n`;
-  const last = entryLines.length - 1;
-  for (let i = 0; i < last; i++) yield `    ${entryLines[i]},\n`;
-  yield `    ${entryLines[last]}\n  ]\n}\n`;
+  yield previous === undefined ? `${headText},\n  "entries": []\n}\n` : `    ${previous}\n  ]\n}\n`;
 }
