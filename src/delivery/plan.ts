@@ -2,7 +2,7 @@
 // bracketed IP literal), each group under its governing row after Default inheritance, and per message one
 // transaction ("job") per destination. Every recipient gets its report entry up front, deferred with the
 // "not attempted" reason until something settles it, so a shutdown or a crash of one group never loses one.
-import type { InputMessage } from './deliver.js';
+import type { InputMessage } from './deliver-options.js';
 import type { DestTable } from '../table/types.js';
 import { effectiveRow, findEntry, type EffectiveRow } from '../table/lookup.js';
 import { recipientDestination } from '../table/domain.js';
