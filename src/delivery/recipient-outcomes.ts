@@ -38,8 +38,12 @@ export function settleJob(
   }
 }
 
-/** `Delayed:` / `Bounced:` reason words for a recipient the server decided. */
+/**
+ * `Delayed:` / `Bounced:` reason words for a recipient the server decided: the phrase of its 4xx/5xx reply,
+ * or the connection layer's reason when the last reply was no refusal (a 250 to DATA is a protocol error,
+ * not a "2.0.0 - Temporary failure").
+ */
 export function reasonFor(r: RecipientResult): string {
-  if (r.reply) return replyPhrase(r.reply as SmtpReply);
-  return r.reason ?? 'unknown';
+  if (r.reply && r.reply.code >= 400) return replyPhrase(r.reply as SmtpReply);
+  return r.reason ?? (r.reply ? replyPhrase(r.reply as SmtpReply) : 'unknown');
 }
