@@ -27,9 +27,9 @@ export function buildProgram(): Command {
     .enablePositionalOptions(false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerShell(program);
   registerTableCommands(program);
   registerDelivery(program);
+  registerShell(program); // last: see registerShell
   return program;
 }
 
