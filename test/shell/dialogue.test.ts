@@ -119,6 +119,15 @@ describe('DELETE', () => {
   });
 });
 
+describe('EDIT of the Default row', () => {
+  it('points to DEFAULT and returns to the menu instead of ending a piped run', async () => {
+    const r = await runShell(script('destconfig', 'edit', 'Default', 'edit', '(default)', '', 'quit'), ['--home', tempHome()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[]> Default\n\nThe Default entry is changed with DEFAULT, not EDIT.\n\nThere are currently 0 entries configured.');
+    expect(r.stdout).toContain('[]> (default)\n\nThe Default entry is changed with DEFAULT, not EDIT.\n');
+  });
+});
+
 describe('DEFAULT', () => {
   it('asks the Default row directly; entries inherit the new values', async () => {
     const home = tempHome();

@@ -4,8 +4,7 @@ import { askText } from '../ask.js';
 import { normaliseDestination } from '../../table/domain.js';
 import { notFoundMessage } from '../../table/render.js';
 import type { OpContext } from './context.js';
-
-const DEFAULT_WORDS = new Set(['default', '(default)']);
+import { DEFAULT_WORDS } from './domain-answer.js';
 
 export async function deleteEntry(ctx: OpContext): Promise<void> {
   const { p, table } = ctx;
