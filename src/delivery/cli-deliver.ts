@@ -118,7 +118,12 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   }
   const clientCert = await clientCertificate(table);
   const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));
-  const log = new MailLog(logFile);
+  let log: MailLog;
+  try {
+    log = new MailLog(logFile);
+  } catch (err) {
+    throw new CliError(`cannot open the mail log ${logFile}: ${(err as Error).message}`, EXIT.FAILURE);
+  }
   const alerts = TlsAlerts.forHome(opts.home, (line) => process.stderr.write(line + '\n'));
   const state = await loadState(opts.home);
   const windows = new RecipientWindows(Date.now, state.recipientWindows);
@@ -165,6 +170,7 @@ export async function runTlsVerifyCommand(opts: TlsVerifyCliOptions & { home: st
     ...(opts.host ? { host: opts.host } : {}),
     home: opts.home,
     print: (line) => process.stdout.write(line + '\n'),
+    printError: (line) => process.stderr.write(`destconfig: ${line}\n`),
     dnsServers: dnsServers(opts.dnsServer),
     port: positiveInt('--port', opts.port, 65535),
     ...(opts.caFile ? { caFile: opts.caFile } : {}),

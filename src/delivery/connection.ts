@@ -120,16 +120,16 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     if (this.busy) throw new Error('send() called while another message is in progress on this connection');
     const ledger = new Ledger(message);
     if (!this.transport.usable) {
-      ledger.decideAll(message.recipients, 'deferred', undefined, `connection no longer usable: ${this.transport.error?.message ?? 'closed'}`);
+      ledger.decideAll(message.recipients, 'deferred', undefined, `4.4.2 connection no longer usable: ${this.transport.error?.message ?? 'closed'}`);
       return ledger.finish();
     }
     if (CONTROL.test(message.from)) {
-      ledger.decideAll(message.recipients, 'bounced', undefined, `invalid sender address ${JSON.stringify(message.from)}`);
+      ledger.decideAll(message.recipients, 'bounced', undefined, `5.1.7 invalid sender address ${JSON.stringify(message.from)}`);
       return ledger.finish();
     }
     const recipients = message.recipients.filter((r) => {
       if (!CONTROL.test(r.address) && r.address.length > 0) return true;
-      ledger.decide(r, 'bounced', undefined, `invalid recipient address ${JSON.stringify(r.address)}`);
+      ledger.decide(r, 'bounced', undefined, `5.1.3 invalid recipient address ${JSON.stringify(r.address)}`);
       return false;
     });
     if (recipients.length === 0) return ledger.finish();
@@ -137,7 +137,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     const data = this.encoder.encode(message.content, !this.dataInFlight);
     const size = encodedMessageSize(data);
     if (this.maxSize > 0 && size > this.maxSize) {
-      const reason = `message size ${size} bytes exceeds the server's limit of ${this.maxSize} bytes (SIZE, RFC 1870)`;
+      const reason = `5.3.4 message size ${size} bytes exceeds the server's limit of ${this.maxSize} bytes (SIZE, RFC 1870)`;
       ledger.decideAll(recipients, 'bounced', undefined, reason);
       return ledger.finish();
     }
@@ -150,7 +150,10 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       if (!(error instanceof TransportError)) throw error;
       // Lost before a reply decided it: deferred, never delivered (the server may or may not have the
       // message; RFC 5321 §6.1 prefers a possible duplicate to a loss).
-      const reason = error.kind === 'timeout' || error.reply ? error.message : `${error.message} while waiting for ${progress.stage}`;
+      // Reasons no reply decided carry an RFC 3463 code like every other (4.4.2 bad connection, as Postfix).
+      const reason = error.reply
+        ? error.message
+        : `4.4.2 ${error.kind === 'timeout' ? error.message : `${error.message} while waiting for ${progress.stage}`}`;
       ledger.decideAll(recipients, 'deferred', error.reply, reason);
     } finally {
       this.busy = false;

@@ -8,9 +8,10 @@
 // bad greeting, or a TLS failure under a Required mode) and reuses it, RSET between messages, up to the row's
 // messages per connection. When every address fails, the destination is deferred: that message and every
 // message still queued for it (Postfix likewise stops trying a destination it found dead).
+import { isIP } from 'node:net';
 import type { DestTable } from '../table/types.js';
 import { isIpDestination } from '../table/domain.js';
-import type { Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
+import type { ConnectionEvent, Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
 import type { MxResolver } from './dns.js';
 import { literalRoute, orderTargets, type Route, type RouteTarget } from './route.js';
 import { ConnectionSlots, RecipientWindows, limitKey, recipientLimitReason } from './limits.js';
@@ -148,7 +149,7 @@ class Orchestrator {
   private async route(group: Group): Promise<{ ok: true; route: Route } | { ok: false; status: 'bounced' | 'deferred'; reason: string }> {
     const pref = group.row.ipSortPref.value;
     if (isIpDestination(group.destination)) return { ok: true, route: literalRoute(group.destination, pref) };
-    const mx = await this.o.mx.resolve(group.destination);
+    const mx = await this.o.mx.resolve(group.destination, { v4: pref !== 'REQUIRE_V6', v6: pref !== 'REQUIRE_V4' });
     if (!mx.ok) return { ok: false, status: mx.status, reason: `${mx.enhanced} ${mx.reason}` };
     return { ok: true, route: orderTargets(mx.hosts, pref) };
   }
@@ -239,7 +240,10 @@ class Orchestrator {
 
   /** The source address for the next connection: round-robin, or under per-gateway limits the least busy one. */
   private pickSource(group: Group, ip: string | null): string | undefined {
-    const sources = this.o.sources ?? [];
+    // Only a source of the target's family can be bound (an IPv4 source cannot reach ::1); with none of
+    // that family the attempt goes out from the default interface, as Postfix does with smtp_bind_address6 unset.
+    const all = this.o.sources ?? [];
+    const sources = ip === null ? all : all.filter((s) => isIP(s) === isIP(ip));
     if (sources.length === 0) return undefined;
     if (group.row.limitApply.value === 'vg' && ip !== null) {
       const load = (s: string): number => this.slots.active(limitKey(group.destination, this.limitSettings(group), ip, s));
@@ -271,6 +275,16 @@ class Orchestrator {
       attempts++;
       const dcid = this.nextDcid++;
       const mode = row.tls.value;
+      // A close during the set-up is logged after what this loop says about the failed attempt (TLS failed,
+      // TLS was required, Connection Error), so the log tells each connection's story in order.
+      const host = target.mxHost || target.ip;
+      let settingUp = true;
+      let heldClose: ConnectionEvent | null = null;
+      const flushClose = (): void => {
+        settingUp = false;
+        if (heldClose) logConnectionEvent(this.o.log, heldClose, host);
+        heldClose = null;
+      };
       const result = await this.o.connector({
         target: { ip: target.ip, port: this.o.port, mxHost: target.mxHost, ...(source ? { localAddress: source } : {}) },
         policy: {
@@ -283,9 +297,13 @@ class Orchestrator {
         helo: this.o.helo,
         timeouts: this.o.timeouts,
         dcid,
-        onEvent: (ev) => logConnectionEvent(this.o.log, ev, target.mxHost || target.ip),
+        onEvent: (ev) => {
+          if (ev.type === 'closed' && settingUp) heldClose = ev;
+          else logConnectionEvent(this.o.log, ev, host);
+        },
       });
       if (result.ok) {
+        flushClose();
         // The attempts that failed before this one count for the job (sendJob counts this one).
         for (const e of job.entries.values()) e.attempts += attempts - 1;
         this.open.add(result.connection);
@@ -299,6 +317,7 @@ class Orchestrator {
       } else if (!tlsFailure) {
         this.o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result.stage)));
       }
+      flushClose();
       if (this.stopping) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
     }
     const deciding = decidingFailure(failures);

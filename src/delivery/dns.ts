@@ -56,10 +56,40 @@ function validPort(port: string | undefined): boolean {
   return Number.isInteger(n) && n >= 1 && n <= 65535;
 }
 
+/**
+ * Most lookups in flight at once. A batch to 500 domains would otherwise fire over a thousand UDP queries
+ * in one burst; c-ares then loses some (answers dropped by the socket buffer) and those domains are
+ * deferred after a time-out although the server never saw the query. Postfix's resolver clients are
+ * likewise bounded (one query per smtp process).
+ */
+export const MAX_LOOKUPS_IN_FLIGHT = 64;
+
 export function createResolver(opts: ResolverOptions = {}): DnsResolver {
   const resolver = new dnsPromises.Resolver({ timeout: opts.timeoutMs ?? 5000, tries: opts.tries ?? 2 });
   if (opts.servers && opts.servers.length > 0) resolver.setServers(opts.servers);
-  return resolver;
+  return limitInFlight(resolver, MAX_LOOKUPS_IN_FLIGHT);
+}
+
+/** Wraps a resolver so that at most `max` of its lookups are outstanding; the rest wait in arrival order. */
+export function limitInFlight(inner: DnsResolver, max: number): DnsResolver {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const run = async <T>(lookup: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await lookup();
+    } finally {
+      const next = waiting.shift();
+      if (next) next(); // hand the slot over directly: `active` stays the same
+      else active--;
+    }
+  };
+  return {
+    resolveMx: (name) => run(() => inner.resolveMx(name)),
+    resolve4: (name, options) => run(() => inner.resolve4(name, options)),
+    resolve6: (name, options) => run(() => inner.resolve6(name, options)),
+  };
 }
 
 /** Error codes of node:dns that mean "this name or type does not exist" rather than "ask again later". */
@@ -123,6 +153,13 @@ export interface MxResolverOptions {
 
 type AddrResult = { ok: true; addresses: string[] } | { ok: false; code: string };
 
+/** Which address families to look up for the MX hosts. */
+export interface AddressFamilies {
+  v4: boolean;
+  v6: boolean;
+}
+const BOTH_FAMILIES: AddressFamilies = { v4: true, v6: true };
+
 /**
  * Resolves destinations to ordered MX hosts with addresses, caching every answer. Concurrent lookups of
  * the same name share one query.
@@ -142,8 +179,11 @@ export class MxResolver {
     this.mxCacheMs = opts.mxCacheMs ?? 300_000;
   }
 
-  /** The ordered mail exchangers of a domain (a fresh shuffle of equal preferences on every call). */
-  async resolve(domain: string): Promise<MxResult> {
+  /**
+   * The ordered mail exchangers of a domain (a fresh shuffle of equal preferences on every call). `families`
+   * limits the address lookups (REQUIRE_V4 never asks for AAAA, REQUIRE_V6 never for A).
+   */
+  async resolve(domain: string, families: AddressFamilies = BOTH_FAMILIES): Promise<MxResult> {
     const lookup = await this.cached(this.mxCache, domain, () => this.lookupMx(domain), () => this.mxCacheMs);
     if (lookup.kind === 'error') {
       const code = lookup.code;
@@ -156,8 +196,11 @@ export class MxResolver {
     const implicit = lookup.kind === 'implicit';
     const records = implicit ? [{ host: domain, preference: 0 }] : lookup.records;
     const ordered = orderMx(records, this.random);
-    const hosts = await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference)));
-    if (implicit && hosts.every((h) => h.v4.length === 0 && h.v6.length === 0 && !h.lookupFailed)) {
+    const hosts = await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference, families)));
+    const noAddress = (list: MxHost[]): boolean => list.every((h) => h.v4.length === 0 && h.v6.length === 0 && !h.lookupFailed);
+    // Whether the domain has no address at all takes both families; the family not in use is asked only then.
+    const bothFamilies = families.v4 && families.v6;
+    if (implicit && noAddress(hosts) && (bothFamilies || noAddress([await this.hostAddresses(domain)]))) {
       // No MX and no address: the domain exists but cannot receive mail (Postfix bounces this too).
       return { ok: false, status: 'bounced', enhanced: '5.1.2', reason: `Domain ${domain} has no MX and no A/AAAA records` };
     }
@@ -165,8 +208,9 @@ export class MxResolver {
   }
 
   /** The addresses of one host (cached), as an MX host of the given preference. */
-  async hostAddresses(host: string, preference = 0): Promise<MxHost> {
-    const [a, aaaa] = await Promise.all([this.lookupAddr(host, 4), this.lookupAddr(host, 6)]);
+  async hostAddresses(host: string, preference = 0, families: AddressFamilies = BOTH_FAMILIES): Promise<MxHost> {
+    const none: Promise<AddrResult> = Promise.resolve({ ok: true, addresses: [] });
+    const [a, aaaa] = await Promise.all([families.v4 ? this.lookupAddr(host, 4) : none, families.v6 ? this.lookupAddr(host, 6) : none]);
     const mx: MxHost = { host, preference, v4: a.ok ? a.addresses : [], v6: aaaa.ok ? aaaa.addresses : [] };
     const failed = [a, aaaa].find((r): r is { ok: false; code: string } => !r.ok && !NO_DATA.has(r.code) && !NO_NAME.has(r.code));
     if (failed && mx.v4.length === 0 && mx.v6.length === 0) mx.lookupFailed = `address lookup of ${host} failed: ${describe(failed.code)}`;

@@ -1,7 +1,7 @@
 // The mail log in the appliance's `mail_logs` forms (reference §9: templates from AsyncOS's own catalogue,
 // prefix `Mon Mar  5 14:21:04 2018 Info: ` from Cisco TechNotes 212837/118232). Lines are appended to
 // --log FILE (default `<home>/mail.log`) through one stream, in the order events happen.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { ConnectionEvent, SmtpReply } from './types.js';
 
@@ -88,7 +88,9 @@ export class MailLog implements MailLogSink {
     private readonly now: () => Date = () => new Date(),
   ) {
     mkdirSync(path.dirname(file), { recursive: true });
-    this.stream = createWriteStream(file, { flags: 'a', mode: 0o640 });
+    // Opened here, synchronously, so a log that cannot be written stops the command before anything is sent.
+    const fd = openSync(file, 'a', 0o640);
+    this.stream = createWriteStream(file, { fd });
     this.stream.on('error', (err) => {
       this.failed = err;
     });

@@ -12,8 +12,15 @@ export function exitStatus(report: DeliveryReport): number {
   return DELIVER_EXIT.OK;
 }
 
+/**
+ * The report as JSON. A reply always shows code, enhanced and text (enhanced null when the server sent no
+ * RFC 3463 code), so scripts can read the same three fields on every recipient.
+ */
 export function reportJson(report: DeliveryReport): string {
-  return JSON.stringify(report, null, 2) + '\n';
+  const recipients = report.recipients.map((r) =>
+    r.reply ? { ...r, reply: { code: r.reply.code, enhanced: r.reply.enhanced ?? null, text: r.reply.text } } : r,
+  );
+  return JSON.stringify({ ...report, recipients }, null, 2) + '\n';
 }
 
 function tlsLine(r: RecipientReport): string {

@@ -17,6 +17,8 @@ export interface TlsVerifyArgs {
   host?: string;
   home: string;
   print: (line: string) => void;
+  /** Where a bad argument is reported (status 2); `print` when not given (the ESA> prompt). */
+  printError?: (line: string) => void;
   dnsServers?: string[];
   port?: number;
   caFile?: string;
@@ -50,9 +52,10 @@ export function parseHostPort(raw: string, defaultPort: number): { host: string;
 
 export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   const { print } = args;
+  const printError = args.printError ?? print;
   const domain = normaliseHostname(args.domain);
   if (!domain) {
-    print(`Invalid domain ${JSON.stringify(args.domain)}.`);
+    printError(`Invalid domain ${JSON.stringify(args.domain)}.`);
     return 2;
   }
   const defaultPort = args.port ?? 25;
@@ -65,7 +68,7 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   if (args.host) {
     const hp = parseHostPort(args.host, defaultPort);
     if (!hp) {
-      print(`Invalid host ${JSON.stringify(args.host)}: expected HOST[:PORT].`);
+      printError(`Invalid host ${JSON.stringify(args.host)}: expected HOST[:PORT].`);
       return 2;
     }
     if (isIP(hp.host)) targets = [{ ip: hp.host, family: isIP(hp.host) as 4 | 6, mxHost: '', preference: 0, port: hp.port }];
@@ -101,7 +104,7 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
     try {
       extraCa = (await readFile(args.caFile, 'utf8')).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? undefined;
     } catch (err) {
-      print(`Cannot read CA file ${args.caFile}: ${(err as Error).message}`);
+      printError(`Cannot read CA file ${args.caFile}: ${(err as Error).message}`);
       return 2;
     }
   }

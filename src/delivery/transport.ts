@@ -234,7 +234,9 @@ export class SmtpTransport {
         } else resolve(socket);
       };
       const onSecure = (): void => settle(null);
-      const onError = (error: Error): void => settle(new TransportError('tls', `TLS handshake failed: ${error.message}`));
+      // OpenSSL errors carry their reason words ("wrong version number") beside a stack dump with source paths.
+      const onError = (error: Error & { reason?: string }): void =>
+        settle(new TransportError('tls', `TLS handshake failed: ${error.reason ?? error.message}`));
       const onClose = (): void => settle(new TransportError('tls', 'TLS handshake failed: connection closed by the server'));
       const timer = setTimeout(
         () => settle(new TransportError('tls', `TLS handshake timed out after ${timeoutMs} ms`)),

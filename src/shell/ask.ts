@@ -62,8 +62,8 @@ export function askChoice(p: Prompter, question: string, labels: readonly string
 
 /**
  * Question line, then `[default]> `; `parse` validates the text (the empty answer becomes `dflt` first
- * when one is given).
+ * when one is given). `words`: the answers Tab completes (Prompter.completionWords), if any.
  */
-export function askText<T>(p: Prompter, question: string, parse: (answer: string) => Parsed<T>, dflt?: string): Promise<T> {
-  return askUntil(p, () => block(p, [question], `[${dflt ?? ''}]> `), (a) => parse(a.trim() === '' && dflt !== undefined ? dflt : a));
+export function askText<T>(p: Prompter, question: string, parse: (answer: string) => Parsed<T>, dflt?: string, words: readonly string[] = []): Promise<T> {
+  return askUntil(p, () => block(p, [question], `[${dflt ?? ''}]> `), (a) => parse(a.trim() === '' && dflt !== undefined ? dflt : a), words);
 }

@@ -10,10 +10,14 @@ import { Prompter, type PromptOptions } from './prompt.js';
 import { Session } from './session.js';
 import { suggest } from './suggest.js';
 import { tlsVerify } from './tlsverify.js';
+import { mainHelp } from './help.js';
+import { terminalExtras } from './terminal.js';
 
 export interface ShellOptions extends PromptOptions {
   home: string;
   hostname: string;
+  /** `form`: NEW, EDIT, DEFAULT and SETUP run as terminal forms (src/shell/form/). Default `esa`. */
+  ui?: 'esa' | 'form';
 }
 
 type Command = (s: Session, args: string[]) => Promise<'quit' | void>;
@@ -23,7 +27,7 @@ const COMMANDS: Record<string, { help: string; run: Command }> = {
   commit: { help: 'Commit the changes made in this session.', run: (s) => commit(s) },
   clearchanges: { help: 'Discard the changes made since the last commit.', run: (s) => clearChanges(s) },
   tlsverify: { help: 'Check TLS to a domain: tlsverify DOMAIN [HOST[:PORT]].', run: (s, a) => tlsVerify(s, a) },
-  help: { help: 'List the commands.', run: async (s) => showHelp(s) },
+  help: { help: 'Explain the commands, the destconfig operations and the TLS modes (help TOPIC: one of them).', run: async (s, a) => mainHelp(s.p, a, COMMANDS, ALIASES) },
   quit: { help: 'Leave the shell (uncommitted changes are not saved).', run: async () => 'quit' },
   exit: { help: 'Same as quit.', run: async () => 'quit' },
 };
@@ -40,17 +44,10 @@ async function destconfig(s: Session, args: string[]): Promise<void> {
   await runDestconfigMenu(s);
 }
 
-function showHelp(s: Session): void {
-  s.p.print();
-  s.p.print('Commands:');
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  for (const [name, c] of Object.entries(COMMANDS)) s.p.print(`  ${name.padEnd(width)}  ${c.help}`);
-}
-
 /** Runs the session to its end and returns the exit status. */
 export async function runShell(opts: ShellOptions): Promise<number> {
   // The prompt layer exists before the first await, so no piped line is lost while the table loads.
-  const p = new Prompter(opts);
+  const p = new Prompter({ ...opts, ...terminalExtras(opts) });
   try {
     let loaded: LoadedTable;
     try {
@@ -60,7 +57,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
       p.warn(`destconfig: cannot load the table in ${opts.home}: ${err instanceof Error ? err.message : String(err)}`);
       return EXIT.FAILURE;
     }
-    const s = new Session(p, { home: opts.home, hostname: opts.hostname }, loaded.table, loaded.revision);
+    const s = new Session(p, { home: opts.home, hostname: opts.hostname, ui: opts.ui ?? 'esa' }, loaded.table, loaded.revision);
     if (p.interactive) p.print('Type "help" for the list of commands, "destconfig" to edit the table, "quit" to leave.');
     return await mainLoop(s);
   } catch (err) {

@@ -8,6 +8,8 @@
 // here: a tab completer and a history list through PromptOptions (passed to readline.createInterface),
 // colour through `colour`.
 import readline from 'node:readline';
+import { palette, type Palette, type Style } from './colour.js';
+import { completeWord } from './complete.js';
 import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
 
 export interface PromptOptions {
@@ -18,13 +20,17 @@ export interface PromptOptions {
   interactive?: boolean;
   /** Piped input: re-ask after an invalid answer instead of ending the run with status 2. */
   lenient?: boolean;
-  /** Colour may be used (TTY, no NO_COLOR, no --no-color). Nothing is coloured yet; the flag is the hook. */
+  /** Colour may be used (TTY, no NO_COLOR, no --no-color): Prompter.paint colours, else it is plain. */
   colour?: boolean;
-  /** Tab completion on a TTY (hook for the terminal extras). */
+  /** Tab completion on a TTY. Default: the completionWords of the question (src/shell/complete.ts). */
   completer?: readline.Completer | readline.AsyncCompleter;
   /** Initial history lines, newest first, and how many to keep (hook for a history file). */
   history?: string[];
   historySize?: number;
+  /** Whether a line typed at a question offering these completion words goes into the history (default: all). */
+  keepInHistory?: (words: readonly string[]) => boolean;
+  /** Told readline's history (newest first) each time a typed line is kept in it (src/shell/history.ts). */
+  onHistory?: (history: readonly string[]) => void;
 }
 
 /**
@@ -46,10 +52,14 @@ export class Prompter {
   readonly colour: boolean;
   /** True when readline drives a terminal (line editing, echo by the terminal). */
   readonly terminal: boolean;
+  /** Styles for coloured output; identity functions when colour is off. */
+  readonly paint: Palette;
   private rl!: readline.Interface;
   private lines!: AsyncIterator<string>;
   private readonly input: NodeJS.ReadableStream;
-  private readonly readlineExtras: Pick<PromptOptions, 'completer' | 'history' | 'historySize'>;
+  private readonly readlineExtras: Pick<PromptOptions, 'completer' | 'historySize' | 'keepInHistory' | 'onHistory'>;
+  /** History lines, newest first: carried over when the readline is reopened (withTerminalReleased). */
+  private history: string[] | undefined;
   private words: readonly string[] = [];
   private readonly out: NodeJS.WritableStream;
   private readonly err: NodeJS.WritableStream;
@@ -68,24 +78,39 @@ export class Prompter {
     this.lenient = Boolean(opts.lenient);
     this.colour = Boolean(opts.colour);
     this.terminal = this.interactive && Boolean((this.out as { isTTY?: boolean }).isTTY);
-    this.readlineExtras = { completer: opts.completer, history: opts.history, historySize: opts.historySize };
+    this.paint = palette(this.colour);
+    this.readlineExtras = {
+      completer: opts.completer ?? ((line: string) => completeWord(line, this.words)),
+      historySize: opts.historySize,
+      keepInHistory: opts.keepInHistory,
+      onHistory: opts.onHistory,
+    };
+    this.history = opts.history ? [...opts.history] : undefined;
     this.open();
   }
 
   private open(): void {
-    const { completer, history, historySize } = this.readlineExtras;
+    const { completer, historySize, keepInHistory, onHistory } = this.readlineExtras;
+    const { history } = this;
     this.rl = readline.createInterface({
       input: this.input,
       output: this.terminal ? this.out : undefined,
       terminal: this.terminal,
       crlfDelay: Infinity,
-      ...(completer ? { completer } : {}),
+      ...(completer && this.terminal ? { completer } : {}),
       ...(history ? { history: [...history] } : {}),
       ...(historySize !== undefined ? { historySize } : {}),
     });
     // Created now, before any await, so lines that arrive while the shell loads the table are kept.
     this.lines = this.rl[Symbol.asyncIterator]();
     this.rl.on('SIGINT', () => this.onInterrupt());
+    // Lines typed on a terminal; the listener may drop the newest (Node documents this for lines not to keep).
+    this.rl.on('history', (lines: string[]) => {
+      const added = lines[0] !== undefined && lines[0] !== this.history?.[0];
+      if (added && keepInHistory && !keepInHistory(this.words)) lines.shift();
+      else if (added) onHistory?.(lines);
+      this.history = [...lines];
+    });
   }
 
   /**
@@ -117,14 +142,14 @@ export class Prompter {
     return this.consumed;
   }
 
-  /** Writes dialogue text as is. */
-  write(text: string): void {
-    this.out.write(visible(text));
+  /** Writes dialogue text as is (`style`: a colour from `paint`, applied after control characters are made visible). */
+  write(text: string, style?: Style): void {
+    this.out.write(style ? style(visible(text)) : visible(text));
   }
 
   /** Writes one line of dialogue text (an empty line by default). */
-  print(line = ''): void {
-    this.out.write(visible(line) + '\n');
+  print(line = '', style?: Style): void {
+    this.out.write((style ? style(visible(line)) : visible(line)) + '\n');
   }
 
   /** Writes a diagnostic line to stderr (warnings and errors meant for logs, not the transcript). */
@@ -142,7 +167,9 @@ export class Prompter {
     if (this.terminal) {
       // readline redraws the line it edits from its own prompt, so the prompt must be readline's.
       this.rl.setPrompt(prompt);
-      this.rl.prompt();
+      // preserveCursor: keys typed ahead of the prompt stay in the line with the cursor after them, so more
+      // typing (or Tab) goes on at their end instead of at the start of the line.
+      this.rl.prompt(true);
     } else {
       this.out.write(visible(prompt));
     }
@@ -178,7 +205,7 @@ export class Prompter {
    */
   reject(message: string): void {
     if (this.interactive || this.lenient) {
-      this.print(message);
+      this.print(message, this.paint.error);
       return;
     }
     throw new ScriptInputError(this.consumed, message);

@@ -8,6 +8,8 @@ import type { Prompter } from './prompt.js';
 export interface SessionOptions {
   home: string;
   hostname: string;
+  /** `form`: NEW, EDIT, DEFAULT and SETUP run as terminal forms (src/shell/form/). */
+  ui?: 'esa' | 'form';
 }
 
 export class Session {

@@ -15,5 +15,5 @@ export async function tlsVerify(s: Session, args: string[]): Promise<void> {
       : await askText(p, 'Enter the destination host to connect to. Press Return if you do not want to specify one.', (a) => ({ ok: true, value: a.trim() }));
   p.print();
   const { runTlsVerify } = await import('../delivery/tlsverify.js');
-  await runTlsVerify({ domain, home: s.opts.home, print: (line) => p.print(line), ...(host ? { host } : {}) });
+  await runTlsVerify({ domain, home: s.opts.home, print: (line) => p.print(line, p.paint.verdict), ...(host ? { host } : {}) });
 }

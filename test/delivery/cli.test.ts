@@ -159,6 +159,17 @@ describe('destconfig deliver', () => {
     expect(await readFile(path.join(home, 'mail.log'), 'utf8')).toContain('TLS was required but could not be successfully negotiated');
   });
 
+  it('exits 1 before sending anything when the mail log cannot be opened (a folder, or under a file)', async () => {
+    const p = await peer({ starttls: 'offered', cert: testPki().valid });
+    for (const log of [work, path.join(work, 'm.eml', 'mail.log')]) {
+      const run = await destconfig(['deliver', ...common(p.port), '--log', log, '--from', 'alice@sender.test', '--to', 'bob@example.test', path.join(work, 'm.eml')]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/^destconfig: cannot open the mail log .+: E(ISDIR|NOTDIR|EXIST)/);
+      expect(run.stderr).not.toContain('internal error');
+    }
+    expect(p.connections).toBe(0);
+  });
+
   it('delivers a batch folder and bounces a null-MX domain with exit 69', async () => {
     const p = await peer({ starttls: 'offered', cert: testPki().valid });
     const dir = path.join(work, 'batch');
@@ -247,6 +258,16 @@ describe('destconfig deliver', () => {
   });
 });
 
+describe('destconfig deliver --help', () => {
+  it('lists every exit status the command can end with, 1 included', async () => {
+    const run = await destconfig(['deliver', '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.replace(/\s+/g, ' ')).toContain(
+      'Exit status: 0 every recipient delivered; 75 some deferred and none bounced; 69 any bounced; 2 usage; 1 other failure (unreadable table, I/O error).',
+    );
+  });
+});
+
 describe('destconfig tlsverify', () => {
   it('shows each step and exits 0 for a verified certificate', async () => {
     const p = await peer({ starttls: 'offered', cert: testPki().valid });
@@ -270,5 +291,14 @@ describe('destconfig tlsverify', () => {
     const run2 = await destconfig(['tlsverify', 'example.test', `127.0.0.1:${plain.port}`, '--home', home]);
     expect(run2.code).toBe(1);
     expect(run2.stdout).toMatch(/FAILED: TLS could not be negotiated/);
+  });
+
+  it('exits 2 with the message on stderr, not stdout, for a bad domain, HOST[:PORT] or CA file', async () => {
+    for (const args of [['bad domain'], ['example.test', 'bad:host:x'], ['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'missing.pem')]]) {
+      const run = await destconfig(['tlsverify', ...args, '--home', home]);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^destconfig: (Invalid domain "bad domain"|Invalid host "bad:host:x"|Cannot read CA file .*missing\.pem)/);
+    }
   });
 });

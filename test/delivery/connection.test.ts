@@ -114,7 +114,7 @@ describe('connection lifecycle', () => {
     await dataSeen;
     open.connection.destroy();
     const result = await sending;
-    expect(result.recipients[0]).toMatchObject({ status: 'deferred', reason: 'connection closed while waiting for the reply to the final dot' });
+    expect(result.recipients[0]).toMatchObject({ status: 'deferred', reason: '4.4.2 connection closed while waiting for the reply to the final dot' });
     expect(open.connection.usable).toBe(false);
   });
 

@@ -100,6 +100,10 @@ describe('decision table: TLS mode of the row x server behaviour, through delive
       expect(logText).toMatch(/Delayed: MID 1 to RID 0 - 4\.7\.[45] /);
       if (mode.startsWith('required')) expect(logText).toMatch(/DCID \d+ IP 127\.0\.0\.1 TLS was required but could not be successfully negotiated/);
       if (behaviour === 'handshake-failure' || ['wrong-name', 'expired', 'self-signed'].includes(behaviour)) expect(logText).toMatch(/DCID \d+ TLS failed: /);
+      // The connection's story in order: whatever failed is logged before the connection's close.
+      const failedAt = log.lines.findIndex((l) => / TLS failed: |TLS was required/.test(l));
+      const closedAt = log.lines.findIndex((l) => /^Info: DCID \d+ close$/.test(l));
+      if (failedAt >= 0 && closedAt >= 0) expect(failedAt).toBeLessThan(closedAt);
     }
   });
 });

@@ -111,6 +111,17 @@ describe('routing', () => {
     expect(require4.log.lines.some((l) => l.includes('::1'))).toBe(false);
   });
 
+  it('REQUIRE_V4 asks DNS for A records only, REQUIRE_V6 for AAAA only (the other family is never looked up)', async () => {
+    const p = await peer();
+    for (const [pref, asked, never] of [['REQUIRE_V4', 'A', 'AAAA'], ['REQUIRE_V6', 'AAAA', 'A']] as const) {
+      const before = dns.queries.length;
+      await run([message(['bob@dual.test'])], table({ destination: 'dual.test', ipSortPref: pref }), p.port);
+      const queries = dns.queries.slice(before);
+      expect(queries).toContain(`${asked} mx.dual.test`);
+      expect(queries).not.toContain(`${never} mx.dual.test`);
+    }
+  });
+
   it('REQUIRE_V4 with only an AAAA record defers with 4.4.4 and connects nowhere', async () => {
     const p = await peer();
     const { report } = await run([message(['bob@v6only.test'])], table({ destination: 'v6only.test', ipSortPref: 'REQUIRE_V4' }), p.port);
@@ -204,6 +215,16 @@ describe('limits, checked at the server', () => {
     expect(p.maxConcurrent).toBeLessThanOrEqual(2);
     const systemWide = await run(messages, table({ ...row, limitApply: 'system' }), p.port, { sources });
     expect(Object.fromEntries(systemWide.peakConnections)).toEqual({ 'example.test': 1 });
+  });
+
+  it('an IPv4 --source is not used for an IPv6 address: that attempt goes out from the default interface (Postfix smtp_bind_address)', async () => {
+    const p = await peer();
+    const { report, log } = await run([message(['bob@dual.test'])], emptyTable(), p.port, { sources: ['127.0.0.1'] });
+    expect(report.recipients[0]).toMatchObject({ status: 'delivered', ip: '127.0.0.1' });
+    const v6 = log.lines.find((l) => / IP: ::1 /.test(l));
+    // Nothing listens on ::1: the attempt was really made (refused), not impossible (EINVAL from binding a v4 address).
+    expect(v6).toMatch(/ECONNREFUSED.* interface: default /);
+    expect(log.lines.some((l) => / interface 127\.0\.0\.1 address 127\.0\.0\.1 /.test(l))).toBe(true);
   });
 
   it('the system-wide cap (--max-connections) holds across destinations', async () => {

@@ -59,4 +59,10 @@ describe('deliver report', () => {
   it('JSON keeps the DeliveryReport shape', () => {
     expect(JSON.parse(reportJson(report(base)))).toEqual(report(base));
   });
+
+  it('JSON always carries the three reply fields: enhanced is null when the server sent none', () => {
+    const plain = { ...base, reply: { code: 250, text: 'queued' } };
+    const parsed = JSON.parse(reportJson(report(plain))) as DeliveryReport;
+    expect(parsed.recipients[0]?.reply).toStrictEqual({ code: 250, enhanced: null, text: 'queued' });
+  });
 });

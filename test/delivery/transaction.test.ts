@@ -218,7 +218,7 @@ describe('recipients and replies', () => {
     const small = await connection.send(message(2, ['a@example.test']));
     await connection.close();
     expect(big.recipients[0]).toMatchObject({ status: 'bounced' });
-    expect(big.recipients[0]?.reason).toMatch(/message size 20\d\d bytes exceeds the server's limit of 1000 bytes/);
+    expect(big.recipients[0]?.reason).toMatch(/^5\.3\.4 message size 20\d\d bytes exceeds the server's limit of 1000 bytes/);
     expect(big.mailReply).toBeUndefined();
     expect(small.recipients[0]?.status).toBe('delivered');
     expect(p.mailFroms).toHaveLength(1);

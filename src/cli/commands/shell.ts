@@ -28,9 +28,11 @@ export function registerShell(program: Command): void {
         throw new CliError(`unknown command '${stray}'${close ? `. Did you mean "${close}"?` : ''} (run with --help for usage)`, EXIT.USAGE);
       }
       const opts = program.opts<ShellCliOptions>();
-      if (opts.ui !== 'esa') {
-        if (opts.ui === 'form') throw new CliError('--ui form is not available yet; use --ui esa', EXIT.USAGE);
-        throw new CliError(`--ui must be "esa" or "form", not ${JSON.stringify(opts.ui)}`, EXIT.USAGE);
+      if (opts.ui !== 'esa' && opts.ui !== 'form') throw new CliError(`--ui must be "esa" or "form", not ${JSON.stringify(opts.ui)}`, EXIT.USAGE);
+      // The forms draw on a terminal and read keys from it; inquirer cannot read a pipe (node-ecosystem.md §2).
+      if (opts.ui === 'form' && !(process.stdin.isTTY && process.stdout.isTTY)) {
+        const which = process.stdin.isTTY ? 'standard output is' : 'standard input is';
+        throw new CliError(`--ui form needs a terminal, but ${which} not one (piped or redirected). Scripts use the ESA dialogue: leave out --ui form.`, EXIT.USAGE);
       }
       const hostname = (opts.hostname ?? 'ESA').trim();
       if (hostname === '' || /[\s\x00-\x1f\x7f]/.test(hostname)) {
@@ -42,6 +44,7 @@ export function registerShell(program: Command): void {
         hostname,
         lenient: Boolean(opts.lenient),
         colour: useColor(opts),
+        ui: opts.ui === 'form' ? 'form' : 'esa',
       });
     });
 }

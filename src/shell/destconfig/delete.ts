@@ -5,11 +5,16 @@ import { normaliseDestination } from '../../table/domain.js';
 import { notFoundMessage } from '../../table/render.js';
 import type { OpContext } from './context.js';
 import { DEFAULT_WORDS } from './domain-answer.js';
+import { destinationWords } from '../complete.js';
 
 export async function deleteEntry(ctx: OpContext): Promise<void> {
   const { p, table } = ctx;
-  const answer = await askText(p, 'Enter the domain you wish to delete.', (a) =>
-    DEFAULT_WORDS.has(a.trim().toLowerCase()) ? { ok: true, value: 'default' } : normaliseDestination(a),
+  const answer = await askText(
+    p,
+    'Enter the domain you wish to delete.',
+    (a) => (DEFAULT_WORDS.has(a.trim().toLowerCase()) ? { ok: true, value: 'default' } : normaliseDestination(a)),
+    undefined,
+    destinationWords(table),
   );
   p.print();
   if (answer === 'default') {
@@ -17,7 +22,7 @@ export async function deleteEntry(ctx: OpContext): Promise<void> {
     return;
   }
   if (!table.entries.delete(answer)) {
-    p.print(notFoundMessage(answer));
+    p.print(notFoundMessage(answer), p.paint.error);
     return;
   }
   p.print(`The domain "${answer}" was deleted.`);

@@ -5,6 +5,7 @@ import { notFoundMessage } from '../../table/render.js';
 import type { Parsed } from '../../table/fields.js';
 import type { DestEntry, DestTable } from '../../table/types.js';
 import { askText } from '../ask.js';
+import { destinationWords } from '../complete.js';
 import type { Prompter } from '../prompt.js';
 
 /** Answers that name the Default row rather than a destination. */
@@ -20,8 +21,9 @@ export function parseNewDestination(table: DestTable, answer: string): Parsed<st
   return r;
 }
 
-export function askDestination(p: Prompter, question: string): Promise<string> {
-  return askText(p, question, normaliseDestination);
+/** `table`: Tab completes its destinations. */
+export function askDestination(p: Prompter, question: string, table?: DestTable): Promise<string> {
+  return askText(p, question, normaliseDestination, undefined, table ? destinationWords(table) : []);
 }
 
 /**
@@ -29,8 +31,12 @@ export function askDestination(p: Prompter, question: string): Promise<string> {
  * message and returns null when the table has no such entry; the operation then ends.
  */
 export async function askExistingEntry(p: Prompter, table: DestTable, verb: string): Promise<DestEntry | null> {
-  const dest = await askText(p, `Enter the domain you wish to ${verb}.`, (a) =>
-    DEFAULT_WORDS.has(a.trim().toLowerCase()) ? { ok: true, value: DEFAULT_ROW } : normaliseDestination(a),
+  const dest = await askText(
+    p,
+    `Enter the domain you wish to ${verb}.`,
+    (a) => (DEFAULT_WORDS.has(a.trim().toLowerCase()) ? { ok: true, value: DEFAULT_ROW } : normaliseDestination(a)),
+    undefined,
+    destinationWords(table),
   );
   if (dest === DEFAULT_ROW) {
     // Not a destination: an operator who names the Default row here is pointed to the operation for it.
@@ -41,7 +47,7 @@ export async function askExistingEntry(p: Prompter, table: DestTable, verb: stri
   const entry = table.entries.get(dest);
   if (!entry) {
     p.print();
-    p.print(notFoundMessage(dest));
+    p.print(notFoundMessage(dest), p.paint.error);
   }
   return entry ?? null;
 }

@@ -4,5 +4,5 @@ import type { OpContext } from './context.js';
 
 export async function listEntries(ctx: OpContext): Promise<void> {
   ctx.p.print();
-  ctx.p.write(renderList(ctx.table));
+  ctx.p.write(renderList(ctx.table), ctx.p.paint.listHeader);
 }

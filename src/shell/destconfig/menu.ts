@@ -5,6 +5,8 @@ import { cloneTable } from '../../table/types.js';
 import { Interrupted } from '../errors.js';
 import type { Session } from '../session.js';
 import { suggest } from '../suggest.js';
+import { menuHelp } from '../help.js';
+import { FORM_OPERATIONS } from '../form/index.js';
 import type { Operation } from './context.js';
 import { clearEntries } from './clear.js';
 import { editDefaults } from './default.js';
@@ -44,7 +46,7 @@ function printMenu(s: Session): void {
   p.print(`There are currently ${s.table.entries.size} entries configured.`);
   p.print();
   p.print('Choose the operation you want to perform:');
-  for (const item of MENU) p.print(`- ${item.name} - ${item.description}`);
+  for (const item of MENU) p.print(`- ${item.name} - ${item.description}`, p.paint.menuItem);
 }
 
 /** Runs the menu until an empty answer. Ctrl-C at the menu prompt propagates (back to the main prompt). */
@@ -52,8 +54,13 @@ export async function runDestconfigMenu(s: Session): Promise<void> {
   const { p } = s;
   for (;;) {
     printMenu(s);
-    const answer = (await p.ask('[]> ', MENU.map((m) => m.name))).trim();
+    const answer = (await p.ask('[]> ', [...MENU.map((m) => m.name), 'HELP'])).trim();
     if (answer === '') return;
+    const [word = '', ...args] = answer.split(/\s+/);
+    if (word.toLowerCase() === 'help' || word === '?') {
+      menuHelp(p, args);
+      continue;
+    }
     const item = MENU.find((m) => m.name === answer.toUpperCase());
     if (!item) {
       const close = suggest(answer.toUpperCase(), MENU.map((m) => m.name));
@@ -62,7 +69,7 @@ export async function runDestconfigMenu(s: Session): Promise<void> {
     }
     const ctx = { p, table: cloneTable(s.table), home: s.opts.home, hostname: s.opts.hostname };
     try {
-      await item.run(ctx);
+      await ((s.opts.ui === 'form' && FORM_OPERATIONS[item.name]) || item.run)(ctx);
     } catch (err) {
       if (!(err instanceof Interrupted)) throw err;
       p.print('-- Changes not recorded');

@@ -1,0 +1,106 @@
+// Tab completion: the sources (what each prompt offers) and the prompt layer's completer on a terminal,
+// where the question being asked decides what Tab completes.
+import { describe, expect, it } from 'vitest';
+import { completeWord, destinationWords, worthRecalling } from '../../../src/shell/complete.js';
+import { blankEntry, emptyTable } from '../../../src/table/types.js';
+import { fakeTerminal, settle } from './streams.js';
+
+const OPS = ['SETUP', 'NEW', 'EDIT', 'DELETE', 'DEFAULT', 'LIST', 'DETAIL', 'CLEAR', 'IMPORT', 'EXPORT'];
+const MENU_WORDS = [...OPS, 'HELP'];
+const COMMANDS = ['destconfig', 'commit', 'clearchanges', 'tlsverify', 'help', 'quit', 'exit'];
+
+function tableWith(...destinations: string[]) {
+  const t = emptyTable();
+  for (const d of destinations) t.entries.set(d, blankEntry(d));
+  return t;
+}
+
+describe('completion of a question\'s words', () => {
+  it('completes the first word only, ignoring case and keeping the case typed', () => {
+    expect(completeWord('dest', COMMANDS)).toEqual([['destconfig'], 'dest']);
+    expect(completeWord('c', COMMANDS)).toEqual([['commit', 'clearchanges'], 'c']);
+    expect(completeWord('ne', MENU_WORDS)).toEqual([['new'], 'ne']);
+    expect(completeWord('NE', MENU_WORDS)).toEqual([['NEW'], 'NE']);
+    expect(completeWord('', MENU_WORDS)[0]).toEqual(MENU_WORDS);
+    expect(completeWord('de', MENU_WORDS)).toEqual([['delete', 'default', 'detail'], 'de']);
+    expect(completeWord('destconfig x', COMMANDS)).toEqual([[], 'x']);
+    expect(completeWord('zzz', COMMANDS)).toEqual([[], 'zzz']);
+    expect(completeWord('', ['Y', 'N'])).toEqual([['Y', 'N'], '']);
+    expect(completeWord('y', [])).toEqual([[], 'y']);
+  });
+
+  it('offers the help topics after help, where the question offers help', () => {
+    expect(completeWord('help t', COMMANDS)).toEqual([['tlsverify', 'tls'], 't']);
+    expect(completeWord('help ne', COMMANDS)).toEqual([['new'], 'ne']);
+    expect(completeWord('help ', MENU_WORDS)[0]).toEqual([...OPS, 'TLS']);
+    expect(completeWord('HELP DEL', MENU_WORDS)).toEqual([['DELETE'], 'DEL']);
+    expect(completeWord('? cl', MENU_WORDS)).toEqual([['clear'], 'cl']);
+    expect(completeWord('help new x', MENU_WORDS)).toEqual([[], 'x']);
+    // A question without help (a destination prompt) completes nothing after a first word.
+    expect(completeWord('help e', ['example.com'])).toEqual([[], 'e']);
+  });
+
+  it('offers the destinations of the table in LIST order, then the extra words', () => {
+    const t = tableWith('mail.example.org', 'example.com', '[192.0.2.1]', '.example.com');
+    const words = destinationWords(t, ['default', 'all']);
+    expect(words).toEqual(['example.com', '.example.com', 'mail.example.org', '[192.0.2.1]', 'default', 'all']);
+    expect(completeWord('ex', words)).toEqual([['example.com'], 'ex']);
+    expect(completeWord('.', words)).toEqual([['.example.com'], '.']);
+    expect(completeWord('[1', words)).toEqual([['[192.0.2.1]'], '[1']);
+  });
+
+  it('keeps in history what answers a command, operation or destination question only', () => {
+    expect(worthRecalling(COMMANDS)).toBe(true);
+    expect(worthRecalling(MENU_WORDS)).toBe(true);
+    expect(worthRecalling(['example.com', 'default', 'all'])).toBe(true);
+    expect(worthRecalling(['Y', 'N'])).toBe(false);
+    expect(worthRecalling(['1', '2', '3', '4', '5', '6'])).toBe(false);
+    expect(worthRecalling([])).toBe(false);
+  });
+});
+
+describe('the prompt layer on a terminal', () => {
+  it('completes from the source of the question being asked, and only there', async () => {
+    const t = fakeTerminal();
+    const answer = t.p.ask('[]> ', MENU_WORDS);
+    t.type('ne\t');
+    await settle();
+    t.type('\r');
+    expect(await answer).toBe('new');
+
+    // A question without words (free text): Tab completes nothing and inserts nothing.
+    const plain = t.p.ask('Question? [N]> ');
+    t.type('ne\t');
+    await settle();
+    t.type('\r');
+    expect(await plain).toBe('ne');
+    t.p.close();
+  });
+
+  it('completes keys typed ahead of the prompt: the cursor stays after them', async () => {
+    const t = fakeTerminal();
+    t.type('ne');
+    await settle();
+    const answer = t.p.ask('[]> ', MENU_WORDS);
+    t.type('\t');
+    await settle();
+    t.type('\r');
+    expect(await answer).toBe('new');
+    t.p.close();
+  });
+
+  it('lists the candidates on a second Tab when several match', async () => {
+    const t = fakeTerminal();
+    const answer = t.p.ask('[]> ', MENU_WORDS);
+    t.type('de\t');
+    await settle();
+    t.type('\t');
+    await settle();
+    expect(t.screen()).toMatch(/delete\s+default\s+detail/);
+    t.type('t\t');
+    await settle();
+    t.type('\r');
+    expect(await answer).toBe('detail');
+    t.p.close();
+  });
+});
