@@ -98,7 +98,7 @@ async function mainLoop(s: Session): Promise<number> {
       // Issue 2: the message and the prompt again, on a pipe too. Unlike an invalid answer to a question,
       // the script's next line is still read as a command, so the run can go on.
       const close = suggest(word, Object.keys(COMMANDS));
-      p.print(`Unknown command: ${word}${close ? `. Did you mean "${close}"?` : ''}`);
+      p.print(`Unknown command: ${word}${close ? `. Did you mean "${close}"?` : ''}`, p.paint.error);
       continue;
     }
     try {

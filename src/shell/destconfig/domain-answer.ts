@@ -41,7 +41,7 @@ export async function askExistingEntry(p: Prompter, table: DestTable, verb: stri
   if (dest === DEFAULT_ROW) {
     // Not a destination: an operator who names the Default row here is pointed to the operation for it.
     p.print();
-    p.print(`The Default entry is changed with DEFAULT, not ${verb.toUpperCase()}.`);
+    p.print(`The Default entry is changed with DEFAULT, not ${verb.toUpperCase()}.`, p.paint.error);
     return null;
   }
   const entry = table.entries.get(dest);
