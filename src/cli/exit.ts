@@ -23,3 +23,14 @@ export class CliError extends Error {
     this.name = 'CliError';
   }
 }
+
+/** Reports a failure of a command on stderr and sets the exit status: a CliError's own, else 1 (internal error). */
+export function reportFailure(err: unknown): void {
+  if (err instanceof CliError) {
+    process.stderr.write(`destconfig: ${err.message}\n`);
+    process.exitCode = err.exitCode;
+    return;
+  }
+  process.stderr.write(`destconfig: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = EXIT.FAILURE;
+}

@@ -1,7 +1,12 @@
 // A live SMTP connection carrying messages: one mail transaction per send() (RFC 5321 §3.3), RSET
 // before every transaction but the first, MAIL/RCPT.../DATA in one write when PIPELINING is offered
 // (RFC 2920), SIZE honoured before anything is sent, the body CRLF-normalised and dot-stuffed.
-// Nothing is reported delivered unless the server answered 2xx to the final dot.
+// With PIPELINING and the caller naming the next message, that message's MAIL/RCPT/DATA go out in the
+// same write as this message's data and final dot (RFC 2920 §3.1 restricts only DATA, EHLO, QUIT...
+// to the end of a group; its own example sends "." and QUIT together), so a message costs one write and
+// one round trip. No RSET is needed there: the final dot ends the transaction whatever its reply
+// (RFC 5321 §4.1.1.4 clears the buffers). Nothing is reported delivered unless the server answered 2xx
+// to that message's own final dot.
 import { isAscii } from 'node:buffer';
 import { DataEncoder, encodedMessageSize } from './message-data.js';
 import type { SmtpTransport } from './transport.js';
@@ -28,6 +33,14 @@ function statusOf(reply: SmtpReply): 'accepted' | 'bounced' | 'deferred' {
 }
 
 type Recipient = OutboundMessage['recipients'][number];
+
+/** A message whose envelope went out behind the previous message's data, its payload ready. */
+interface Ahead {
+  message: OutboundMessage;
+  data: Buffer;
+  slot: number;
+  size: number;
+}
 
 /** Replies to the envelope commands of one transaction. */
 interface Envelope {
@@ -77,12 +90,17 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private sent = 0;
   private transactionStarted = false;
   private busy = false;
-  private readonly encoder = new DataEncoder();
-  /** The last payload's write has not completed yet: its buffer must not be reused. */
-  private dataInFlight = false;
-  private readonly dataWritten = (): void => {
-    this.dataInFlight = false;
-  };
+  /**
+   * Two payload buffers used in turn: the next message's data is encoded (its SIZE is in its MAIL
+   * command) while this message's data is being written. A buffer whose write has not completed is not
+   * reused (a fresh one is taken): a server may answer before the write has drained.
+   */
+  private readonly encoders = [new DataEncoder(), new DataEncoder()];
+  private readonly inFlight = [false, false];
+  private readonly written = [(): void => void (this.inFlight[0] = false), (): void => void (this.inFlight[1] = false)];
+  private turn = 0;
+  /** The envelope already sent for the next message (RFC 2920 across transactions). */
+  private ahead: Ahead | null = null;
   private readonly timeouts: Timeouts;
   /** SIZE limit of the server (0 = none announced). */
   private readonly maxSize: number;
@@ -116,9 +134,15 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     return this.transport.usable && !this.busy;
   }
 
-  async send(message: OutboundMessage): Promise<MessageResult> {
+  async send(message: OutboundMessage, next?: OutboundMessage): Promise<MessageResult> {
     if (this.busy) throw new Error('send() called while another message is in progress on this connection');
     const ledger = new Ledger(message);
+    const ahead = this.ahead;
+    this.ahead = null;
+    if (ahead && ahead.message !== message) {
+      // The server is in the data phase of another message: the only way out is to drop the connection.
+      this.transport.destroy();
+    }
     if (!this.transport.usable) {
       ledger.decideAll(message.recipients, 'deferred', undefined, `4.4.2 connection no longer usable: ${this.transport.error?.message ?? 'closed'}`);
       return ledger.finish();
@@ -134,10 +158,9 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     });
     if (recipients.length === 0) return ledger.finish();
 
-    const data = this.encoder.encode(message.content, !this.dataInFlight);
-    const size = encodedMessageSize(data);
-    if (this.maxSize > 0 && size > this.maxSize) {
-      const reason = `5.3.4 message size ${size} bytes exceeds the server's limit of ${this.maxSize} bytes (SIZE, RFC 1870)`;
+    const payload = ahead ?? this.encode(message);
+    if (this.maxSize > 0 && payload.size > this.maxSize) {
+      const reason = `5.3.4 message size ${payload.size} bytes exceeds the server's limit of ${this.maxSize} bytes (SIZE, RFC 1870)`;
       ledger.decideAll(recipients, 'bounced', undefined, reason);
       return ledger.finish();
     }
@@ -145,7 +168,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     this.busy = true;
     const progress = { stage: 'the reply to MAIL FROM' };
     try {
-      await this.transaction(message, recipients, data, size, ledger, progress);
+      await this.transaction(message, recipients, payload, ahead !== null, next, ledger, progress);
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       // Lost before a reply decided it: deferred, never delivered (the server may or may not have the
@@ -161,21 +184,44 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     return ledger.finish();
   }
 
+  /** The DATA payload of a message, encoded into the next of the two buffers. */
+  private encode(message: OutboundMessage): { data: Buffer; slot: number; size: number } {
+    const slot = this.turn;
+    this.turn ^= 1;
+    const data = (this.encoders[slot] as DataEncoder).encode(message.content, !this.inFlight[slot]);
+    return { data, slot, size: encodedMessageSize(data) };
+  }
+
+  /**
+   * The next message prepared to go out behind this one's data, or null when it cannot: no PIPELINING,
+   * an address send() would refuse, or a size over the server's limit (send() then handles it alone).
+   */
+  private prepareAhead(next: OutboundMessage | undefined): (Ahead & { envelope: string }) | null {
+    if (!next || !this.capabilities.has('PIPELINING') || CONTROL.test(next.from) || next.recipients.length === 0) return null;
+    if (next.recipients.some((r) => CONTROL.test(r.address) || r.address.length === 0)) return null;
+    const payload = this.encode(next);
+    if (this.maxSize > 0 && payload.size > this.maxSize) return null;
+    const rcpts = next.recipients.map((r) => `RCPT TO:<${r.address}>\r\n`).join('');
+    return { message: next, ...payload, envelope: `${this.mailCommand(next, payload.size)}${rcpts}DATA\r\n` };
+  }
+
   /** One mail transaction: envelope, then (when someone was accepted) the data. Throws TransportError. */
   private async transaction(
     message: OutboundMessage,
     recipients: Recipient[],
-    data: Buffer,
-    size: number,
+    payload: { data: Buffer; slot: number; size: number },
+    envelopeSent: boolean,
+    next: OutboundMessage | undefined,
     ledger: Ledger,
     progress: { stage: string },
   ): Promise<void> {
-    const reset = this.transactionStarted;
+    const reset = this.transactionStarted && !envelopeSent;
     this.transactionStarted = true;
     this.sent++;
     const { commandMs, dataMs } = this.timeouts;
+    const { data, size } = payload;
     const envelope = this.capabilities.has('PIPELINING')
-      ? await this.pipelinedEnvelope(message, recipients, size, reset, ledger, progress)
+      ? await this.pipelinedEnvelope(message, recipients, size, reset, envelopeSent, ledger, progress)
       : await this.lockstepEnvelope(message, recipients, size, reset, progress);
     const { mailReply, rcptReplies } = envelope;
     let dataReply = envelope.dataReply;
@@ -211,25 +257,36 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       return;
     }
 
-    this.dataInFlight = true;
-    this.transport.write(data, this.dataWritten);
+    this.inFlight[payload.slot] = true;
+    const ahead = this.prepareAhead(next);
+    if (ahead) {
+      this.transport.writeParts([data, ahead.envelope], this.written[payload.slot]);
+      this.ahead = ahead;
+      ledger.result.nextStarted = true;
+    } else this.transport.write(data, this.written[payload.slot]);
     const finalReply = await this.transport.readReply(dataMs, (progress.stage = 'the reply to the final dot'));
     ledger.result.finalReply = finalReply;
     const status = statusOf(finalReply);
     ledger.decideAll(accepted, status === 'accepted' ? 'delivered' : status, finalReply);
   }
 
-  /** PIPELINING: RSET (when due), MAIL, every RCPT and DATA in one write; DATA ends the group (RFC 2920 §3.1). */
+  /**
+   * PIPELINING: RSET (when due), MAIL, every RCPT and DATA in one write; DATA ends the group (RFC 2920
+   * §3.1). `sent`: the group already went out behind the previous message's data; only its replies are read.
+   */
   private async pipelinedEnvelope(
     message: OutboundMessage,
     recipients: Recipient[],
     size: number,
     reset: boolean,
+    sent: boolean,
     ledger: Ledger,
     progress: { stage: string },
   ): Promise<Envelope> {
-    const rcpts = recipients.map((r) => `RCPT TO:<${r.address}>\r\n`).join('');
-    this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcpts}DATA\r\n`);
+    if (!sent) {
+      const rcpts = recipients.map((r) => `RCPT TO:<${r.address}>\r\n`).join('');
+      this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcpts}DATA\r\n`);
+    }
     const first = reset ? 1 : 0;
     const count = first + 2 + recipients.length;
     const replyTo = (index: number): string =>
@@ -284,7 +341,10 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   }
 
   async close(): Promise<void> {
-    if (this.busy) {
+    // A message's envelope sent ahead and never followed by its data: drop the connection, so the
+    // transaction is abandoned before its final dot.
+    if (this.busy || this.ahead) {
+      this.ahead = null;
       this.destroy();
       return;
     }

@@ -11,10 +11,10 @@
 import { isIP } from 'node:net';
 import type { DestTable } from '../table/types.js';
 import { isIpDestination } from '../table/domain.js';
-import type { ConnectionEvent, Connector, DeliveryConnection, DeliveryReport, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
+import type { ConnectionEvent, Connector, DeliveryConnection, DeliveryReport, MessageResult, RecipientReport, TlsInfo, Timeouts, OutboundMessage, RecipientResult, SmtpReply } from './types.js';
 import type { MxResolver } from './dns.js';
 import { literalRoute, orderTargets, type Route, type RouteTarget } from './route.js';
-import { ConnectionSlots, RecipientWindows, limitKey, recipientLimitReason } from './limits.js';
+import { ConnectionSlots, DestinationCapacity, RecipientWindows, limitKey, recipientLimitReason } from './limits.js';
 import { lines, logConnectionEvent, type MailLogSink } from './maillog.js';
 import { NOT_ATTEMPTED, planDelivery, type Group, type Job } from './plan.js';
 import type { AlertSink } from './alerts.js';
@@ -73,6 +73,19 @@ interface OpenConn {
   dcid: number;
   keys: string[];
   limitKey: string;
+  /** Jobs this connection has taken (the row's messages per connection caps it). */
+  assigned: number;
+  /** A send() is in progress (the connection reads as not usable meanwhile, yet is not broken). */
+  sending: boolean;
+}
+
+/** The next job of a connection, reserved while the one before it is sent. */
+interface Ahead {
+  job: Job;
+  on: OpenConn;
+  message: OutboundMessage;
+  /** Its envelope went out behind the previous message's data: its transaction is open. */
+  started: boolean;
 }
 
 export async function deliver(messages: InputMessage[], opts: DeliverOptions): Promise<DeliverResult> {
@@ -143,7 +156,8 @@ class Orchestrator {
     const workers = Math.min(group.queue.length, perKey * (row.limitType.value === 'mxip' ? ips : 1) * (row.limitApply.value === 'vg' ? sources : 1));
     let firstDone!: () => void;
     group.firstAttempt = new Promise((resolve) => (firstDone = resolve));
-    await Promise.all(Array.from({ length: workers }, (_, i) => this.worker(group, first.route, i === 0 ? firstDone : null)));
+    const capacity = new DestinationCapacity(row.maxMessagesPerConnection.value);
+    await Promise.all(Array.from({ length: workers }, (_, i) => this.worker(group, first.route, capacity, i === 0 ? firstDone : null)));
   }
 
   private async route(group: Group): Promise<{ ok: true; route: Route } | { ok: false; status: 'bounced' | 'deferred'; reason: string }> {
@@ -154,19 +168,41 @@ class Orchestrator {
     return { ok: true, route: orderTargets(mx.hosts, pref) };
   }
 
-  private async worker(group: Group, firstRoute: Route, firstDone: (() => void) | null): Promise<void> {
+  /**
+   * Takes jobs from the destination's queue and carries them over one connection at a time, up to the
+   * row's messages per connection each. A worker about to open a connection gives up instead when the
+   * destination's other connections can carry everything still queued (`capacity`). While a message is
+   * sent, the next job is reserved for the same connection (`ahead`) so that its envelope can go out
+   * with this message's data (PIPELINING; connection.ts).
+   */
+  private async worker(group: Group, firstRoute: Route, capacity: DestinationCapacity, firstDone: (() => void) | null): Promise<void> {
     let conn: OpenConn | null = null;
     let route = firstRoute;
+    // The reserved job, in a holder: sendAndReserve sets it from a callback.
+    const held: { ahead: Ahead | null } = { ahead: null };
     const maxMessages = group.row.maxMessagesPerConnection.value;
     if (!firstDone) await group.firstAttempt;
     try {
       for (;;) {
-        if (this.stopping) break;
-        const job = group.queue.shift();
+        const { ahead } = held;
+        const reserved = ahead !== null && ahead.on === conn && conn !== null && conn.connection.usable ? ahead : null;
+        // A job whose envelope is out is an open transaction: it ends even after SIGTERM.
+        if (this.stopping && !reserved?.started) break;
+        const job = ahead?.job ?? group.queue.shift();
+        held.ahead = null;
         if (!job) break;
-        if (conn && (!conn.connection.usable || conn.connection.messagesSent >= maxMessages)) {
+        if (reserved) {
+          await this.sendAndReserve(group, reserved.on, job, reserved.message, maxMessages, held);
+          continue;
+        }
+        if (conn && (!conn.connection.usable || conn.assigned >= maxMessages)) {
+          capacity.closing(conn);
           await this.closeConn(conn);
           conn = null;
+        }
+        if (!conn && capacity.covers(group.queue.length + 1)) {
+          group.queue.unshift(job);
+          break;
         }
         if (!conn) {
           if (this.windowClosed(group)) {
@@ -177,7 +213,9 @@ class Orchestrator {
           // A fresh route for every new connection: equal MX preferences are shuffled anew (RFC 5321 §5.1).
           const fresh = await this.route(group);
           if (fresh.ok && fresh.route.targets.length > 0) route = fresh.route;
+          capacity.opening();
           const opened = await this.openConnection(group, job, route);
+          capacity.opened(opened.ok ? opened.conn : null);
           firstDone?.();
           if (!opened.ok) {
             if (opened.interrupted) {
@@ -197,11 +235,16 @@ class Orchestrator {
           group.queue.unshift(job);
           break;
         }
-        await this.sendJob(group, job, conn);
+        conn.assigned++;
+        await this.sendAndReserve(group, conn, job, null, maxMessages, held);
       }
     } finally {
+      if (held.ahead) group.queue.unshift(held.ahead.job);
       firstDone?.();
-      if (conn) await this.closeConn(conn);
+      if (conn) {
+        capacity.closing(conn);
+        await this.closeConn(conn);
+      }
     }
   }
 
@@ -307,7 +350,7 @@ class Orchestrator {
         // The attempts that failed before this one count for the job (sendJob counts this one).
         for (const e of job.entries.values()) e.attempts += attempts - 1;
         this.open.add(result.connection);
-        return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key } };
+        return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key, assigned: 0, sending: false } };
       }
       this.slots.release(claims.map((c) => c.key));
       const tlsFailure = isTlsFailure(result);
@@ -334,7 +377,47 @@ class Orchestrator {
     }
   }
 
-  private async sendJob(group: Group, job: Job, conn: OpenConn): Promise<void> {
+  /**
+   * Sends `job` (already counted in conn.assigned) and, when the connection may take one more and the
+   * row has no recipient limit (admission must happen when a transaction starts), reserves the next
+   * queued job for it, put in `held` before the send so it is never lost.
+   */
+  private async sendAndReserve(
+    group: Group,
+    conn: OpenConn,
+    job: Job,
+    prebuilt: OutboundMessage | null,
+    maxMessages: number,
+    held: { ahead: Ahead | null },
+  ): Promise<void> {
+    let next: Ahead | null = null;
+    const pipelines = conn.connection.capabilities.has('PIPELINING') && !group.row.recipientLimit.value;
+    if (pipelines && !this.stopping && conn.assigned < maxMessages && group.queue.length > 0) {
+      const nextJob = group.queue.shift() as Job;
+      conn.assigned++;
+      next = { job: nextJob, on: conn, message: await this.outbound(group, nextJob, nextJob.recipients), started: false };
+      held.ahead = next;
+    }
+    conn.sending = true;
+    try {
+      const result = await this.sendJob(group, job, conn, prebuilt, next?.message);
+      if (!result) conn.assigned--;
+      else if (next && result.nextStarted) next.started = true;
+    } finally {
+      conn.sending = false;
+    }
+  }
+
+  private async outbound(group: Group, job: Job, recipients: Job['recipients']): Promise<OutboundMessage> {
+    const from = group.row.bounceVerification.value ? batvTag(job.from, await this.loadBatvKey(), new Date(this.now())) : job.from;
+    return { mid: job.mid, from, recipients, content: job.content };
+  }
+
+  /**
+   * Carries one job over the connection (`next`: the message the connection may start behind it).
+   * Returns null when the recipient limit left nobody to send it to.
+   */
+  private async sendJob(group: Group, job: Job, conn: OpenConn, prebuilt: OutboundMessage | null, next?: OutboundMessage): Promise<MessageResult | null> {
     let recipients = job.recipients;
     const limit = group.row.recipientLimit.value;
     if (limit) {
@@ -344,16 +427,15 @@ class Orchestrator {
         this.throttle(group, job, conn, over.map((r) => r.rid));
         recipients = recipients.slice(0, admitted);
       }
-      if (recipients.length === 0) return;
+      if (recipients.length === 0) return null;
     }
-    const from = group.row.bounceVerification.value ? batvTag(job.from, await this.loadBatvKey(), new Date(this.now())) : job.from;
-    const message: OutboundMessage = { mid: job.mid, from, recipients, content: job.content };
+    const message = prebuilt ?? (await this.outbound(group, job, recipients));
     for (const r of recipients) {
       const e = job.entries.get(r.rid);
       if (e) e.attempts++;
     }
     this.o.log.write(lines.deliveryStart(conn.dcid, job.mid, recipients.map((r) => r.rid)));
-    const result = await conn.connection.send(message);
+    const result = await conn.connection.send(message, next);
     const tls = conn.connection.tls;
     const delivered: number[] = [];
     for (const r of result.recipients) {
@@ -365,6 +447,7 @@ class Orchestrator {
       else this.o.log.write(lines.bounced(conn.dcid, job.mid, r.rid, reasonFor(r), r.reply));
     }
     if (delivered.length > 0) this.o.log.write(lines.messageDone(conn.dcid, job.mid, delivered, result.finalReply));
+    return result;
   }
 
   private record(e: RecipientReport, r: RecipientResult, target: RouteTarget, tls: TlsInfo, group: Group): void {

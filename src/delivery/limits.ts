@@ -142,3 +142,47 @@ export function recipientLimitReason(domain: string, limit: RecipientLimit, perI
   const per = limit.minutes === 1 ? 'minute' : `${limit.minutes} minutes`;
   return `4.4.5 Recipient limit of ${limit.limit} per ${per} reached for ${scope}; try again later`;
 }
+
+/** What DestinationCapacity needs to know of an open connection. */
+export interface CarryingConnection {
+  /** Jobs the connection has taken. */
+  assigned: number;
+  /** A send() is in progress (the connection reads as not usable meanwhile, yet is not broken). */
+  sending: boolean;
+  connection: { readonly usable: boolean };
+}
+
+/**
+ * The room one destination's connections still have under the row's messages per connection, counting
+ * those being opened. A worker about to open a connection asks `covers()` first and leaves the jobs to
+ * the others when they can carry them all, so a destination gets no more connections than its queue
+ * needs (100 messages at 50 per connection: two, each carrying 50), whatever order the workers run in.
+ */
+export class DestinationCapacity {
+  private connecting = 0;
+  private readonly live = new Set<CarryingConnection>();
+
+  constructor(private readonly perConnection: number) {}
+
+  /** True when the connections open or being opened can take `waiting` more jobs. */
+  covers(waiting: number): boolean {
+    // A worker opening a connection already holds the job it opens it for.
+    let spare = this.connecting * (this.perConnection - 1);
+    for (const c of this.live) if (c.sending || c.connection.usable) spare += Math.max(0, this.perConnection - c.assigned);
+    return waiting <= spare;
+  }
+
+  opening(): void {
+    this.connecting++;
+  }
+
+  /** The attempt `opening()` announced has ended, with a connection or without. */
+  opened(conn: CarryingConnection | null): void {
+    this.connecting--;
+    if (conn) this.live.add(conn);
+  }
+
+  closing(conn: CarryingConnection): void {
+    this.live.delete(conn);
+  }
+}

@@ -78,10 +78,25 @@ export interface MailLogSink {
   close(): Promise<void>;
 }
 
-/** Appends timestamped lines to a file (created with its folder when missing). */
+/**
+ * Appends timestamped lines to a file (created with its folder when missing). Lines written in one turn
+ * of the event loop go to the stream as one chunk (a delivery writes several lines per message; one
+ * stream write each cost more than formatting them), in order; close() flushes what is pending.
+ */
 export class MailLog implements MailLogSink {
   private readonly stream: WriteStream;
   private failed: Error | null = null;
+  private pending = '';
+  private flushQueued = false;
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    if (!this.pending) return;
+    this.stream.write(this.pending);
+    this.pending = '';
+  };
+  /** The timestamp of the last second stamped (log lines come many to the second). */
+  private stampSecond = NaN;
+  private stamp = '';
 
   constructor(
     readonly file: string,
@@ -97,10 +112,22 @@ export class MailLog implements MailLogSink {
   }
 
   write(text: string, severity: Severity = 'Info'): void {
-    this.stream.write(`${logTimestamp(this.now())} ${severity}: ${text}\n`);
+    const at = this.now();
+    const second = Math.floor(at.getTime() / 1000);
+    if (second !== this.stampSecond) {
+      this.stampSecond = second;
+      this.stamp = logTimestamp(at);
+    }
+    this.pending += `${this.stamp} ${severity}: ${text}\n`;
+    if (this.pending.length >= 65_536) this.flush();
+    else if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flush);
+    }
   }
 
   close(): Promise<void> {
+    this.flush();
     return new Promise((resolve, reject) => {
       this.stream.end(() => (this.failed ? reject(this.failed) : resolve()));
     });

@@ -42,22 +42,37 @@ function encodeInto(content: Buffer, wireReady: boolean, out: Buffer): number {
     o += (endsWithCrlf ? TERMINATOR : CRLF_TERMINATOR).copy(out, o);
     return o;
   }
+  // Line breaks are found with native scans (the next CR and the next LF, each kept until passed);
+  // bytes between the places that need a change are copied as runs.
+  const n = content.length;
   let o = 0;
-  let lineStart = true;
-  for (let i = 0; i < content.length; i++) {
-    const byte = content[i] as number;
-    if (byte === CR || byte === LF) {
+  let run = 0; // start of the bytes not yet copied
+  if (content[0] === DOT) out[o++] = DOT;
+  let cr = content.indexOf(CR);
+  let lf = content.indexOf(LF);
+  while (cr >= 0 || lf >= 0) {
+    const atCr = cr >= 0 && (lf < 0 || cr < lf);
+    const brk = atCr ? cr : lf;
+    const crlf = atCr && content[cr + 1] === LF;
+    const next = crlf ? cr + 2 : brk + 1;
+    if (!crlf) {
+      // A bare CR or bare LF becomes CRLF.
+      o += content.copy(out, o, run, brk);
       out[o++] = CR;
       out[o++] = LF;
-      if (byte === CR && content[i + 1] === LF) i++;
-      lineStart = true;
-      continue;
+      run = next;
     }
-    if (lineStart && byte === DOT) out[o++] = DOT;
-    out[o++] = byte;
-    lineStart = false;
+    if (content[next] === DOT) {
+      o += content.copy(out, o, run, next);
+      out[o++] = DOT;
+      run = next;
+    }
+    if (atCr) cr = content.indexOf(CR, next);
+    if (!atCr || crlf) lf = content.indexOf(LF, next);
   }
-  if (!lineStart) {
+  o += content.copy(out, o, run, n);
+  const last = content[n - 1];
+  if (last !== CR && last !== LF) {
     out[o++] = CR;
     out[o++] = LF;
   }

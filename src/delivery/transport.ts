@@ -131,6 +131,20 @@ export class SmtpTransport {
     this.socket.write(data, onWritten);
   }
 
+  /**
+   * Writes several parts as one: corked, so they leave in one TLS record and one system call where the
+   * socket allows (message data followed by the next message's envelope).
+   */
+  writeParts(parts: (string | Buffer)[], onWritten?: () => void): void {
+    if (this.failure || this.closingReply || this.parser.queued > 0) {
+      this.write(parts[0] ?? '', onWritten); // reports the failure or the violation as write() does
+      return;
+    }
+    this.socket.cork();
+    parts.forEach((part, i) => this.socket.write(part, i === parts.length - 1 ? onWritten : undefined));
+    this.socket.uncork();
+  }
+
   /** Reads the next complete reply; rejects with a TransportError on timeout, close or a protocol violation. */
   readReply(timeoutMs: number, awaiting: string): Promise<SmtpReply> {
     // Replies that arrived before a close are still the server's word (e.g. 421 then close).
@@ -169,27 +183,28 @@ export class SmtpTransport {
   }
 
   /**
-   * One timer per connection, re-armed with refresh() for each read instead of a new setTimeout per
-   * reply (several replies per message on the hot path). When it fires with no read pending it does
-   * nothing; it is unref'd so an idle connection's timer never keeps the process alive.
+   * One timer per timeout length (a command's and the final dot's), each re-armed with refresh() for
+   * every read instead of a new setTimeout per reply: a message's reads alternate between the two
+   * lengths, and a timer per read would be created and cleared twice per message. A timer that fires
+   * does something only when the pending read is one of its length; timers are unref'd, so an idle
+   * connection's never keeps the process alive.
    */
-  private timer: NodeJS.Timeout | null = null;
-  private timerMs = 0;
+  private readonly timers = new Map<number, NodeJS.Timeout>();
 
   private armTimer(timeoutMs: number): void {
-    if (this.timer && this.timerMs === timeoutMs) {
-      this.timer.refresh();
+    const timer = this.timers.get(timeoutMs);
+    if (timer) {
+      timer.refresh();
       return;
     }
-    if (this.timer) clearTimeout(this.timer);
-    this.timerMs = timeoutMs;
-    this.timer = setTimeout(() => this.onTimer(), timeoutMs);
-    this.timer.unref();
+    const fresh = setTimeout(() => this.onTimer(timeoutMs), timeoutMs);
+    fresh.unref();
+    this.timers.set(timeoutMs, fresh);
   }
 
-  private onTimer(): void {
+  private onTimer(timeoutMs: number): void {
     const waiter = this.waiter;
-    if (!waiter) return;
+    if (!waiter || waiter.timeoutMs !== timeoutMs) return;
     const what = waiter.awaiting(waiter.replies.length);
     this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${what}`));
   }
@@ -360,8 +375,8 @@ export class SmtpTransport {
     const terminated = this.onTerminated;
     this.onTerminated = null;
     terminated?.();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
     const waiter = this.waiter;
     if (waiter) {
       this.waiter = null;

@@ -153,6 +153,11 @@ export interface MessageResult {
   dataReply?: SmtpReply;
   /** The reply to the final dot, when reached: the only reply that can make a recipient delivered. */
   finalReply?: SmtpReply;
+  /**
+   * True when the envelope of the `next` message given to send() went out behind this message's data
+   * (PIPELINING): its transaction is open, and the next send() on this connection must be that message.
+   */
+  nextStarted?: boolean;
 }
 
 /** A connection that failed before it could carry any message. */
@@ -197,8 +202,13 @@ export interface DeliveryConnection {
   readonly messagesSent: number;
   /** False once the connection is closed or unusable, and while a send() is in progress. */
   readonly usable: boolean;
-  /** Sends one message (RSET first when it is not the first on this connection). Never throws for SMTP replies. */
-  send(message: OutboundMessage): Promise<MessageResult>;
+  /**
+   * Sends one message (RSET first when it is not the first on this connection, unless its envelope
+   * already went out behind the previous message's data). `next`, when given, is the message the caller
+   * will send next on this connection: with PIPELINING its MAIL/RCPT/DATA may be written together with
+   * this message's data (result.nextStarted). Never throws for SMTP replies.
+   */
+  send(message: OutboundMessage, next?: OutboundMessage): Promise<MessageResult>;
   /** QUIT and close (no QUIT after a 421 or on a failed connection; a send() in progress is aborted). */
   close(): Promise<void>;
   /** Abort at once (no QUIT): used on shutdown before the final dot. */

@@ -47,6 +47,9 @@ function canonicalIPv6(ip: string): string {
  * IDN -> A-labels. The words `default` and `all` are not destinations (DETAIL uses them).
  */
 export function normaliseDestination(raw: string): Parsed<string> {
+  // Fast path: a key already in normal form (every key the store loads, most typed ones) is returned as it
+  // is, without the IP checks (node:net's isIPv6 compiles a large regular expression on first use).
+  if (isPlainHostname(raw, raw.startsWith('.') ? 1 : 0)) return { ok: true, value: raw };
   const s = raw.trim();
   const bad = (why: string): Parsed<string> => ({ ok: false, error: `Invalid destination ${JSON.stringify(s)}: ${why}` });
   if (s === '') return bad('a domain name or IP address is required.');
@@ -75,12 +78,52 @@ export function normaliseDestination(raw: string): Parsed<string> {
  * literal for `user@[192.0.2.1]`. Accepts a bare domain too. Null when the address has no usable domain.
  */
 export function recipientDestination(recipientOrDomain: string): string | null {
+  const at = recipientOrDomain.lastIndexOf('@');
+  // Fast path (the delivery client and lookup call this once per recipient): a domain part already in
+  // normal form is returned as it is, without the trim, regular expressions and IDN mapping below.
+  if (isPlainHostname(recipientOrDomain, at + 1)) return at >= 0 ? recipientOrDomain.slice(at + 1) : recipientOrDomain;
   const s = recipientOrDomain.trim();
-  const at = s.lastIndexOf('@');
-  const domain = at >= 0 ? s.slice(at + 1) : s;
+  const at2 = s.lastIndexOf('@');
+  const domain = at2 >= 0 ? s.slice(at2 + 1) : s;
   if (domain.startsWith('.')) return null;
   const r = normaliseDestination(domain);
   return r.ok ? r.value : null;
+}
+
+const CODE_a = 0x61;
+const CODE_z = 0x7a;
+const CODE_0 = 0x30;
+const CODE_9 = 0x39;
+const CODE_HYPHEN = 0x2d;
+const CODE_DOT = 0x2e;
+
+/**
+ * True when `s` from `start` to its end is a host name that normaliseHostname would return unchanged and
+ * normaliseDestination would accept as a domain: lower-case ASCII letters, digits and hyphens in labels of
+ * 1..63 characters that neither start nor end with a hyphen, at most 253 characters, at least one letter
+ * (so not an IPv4 address), no trailing dot, not a reserved word. Anything else (upper case, IDN, `_`, IP
+ * literals, spaces) returns false and takes the full path. One pass over the characters, no allocation.
+ */
+export function isPlainHostname(s: string, start: number): boolean {
+  const end = s.length;
+  if (end - start < 1 || end - start > 253) return false;
+  let labelStart = start;
+  let letter = false;
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= CODE_a && c <= CODE_z) letter = true;
+    else if (c === CODE_DOT) {
+      if (i === labelStart || i - labelStart > 63 || s.charCodeAt(i - 1) === CODE_HYPHEN) return false;
+      labelStart = i + 1;
+    } else if (c === CODE_HYPHEN) {
+      if (i === labelStart) return false;
+    } else if (c < CODE_0 || c > CODE_9) return false;
+  }
+  if (labelStart === end || end - labelStart > 63 || s.charCodeAt(end - 1) === CODE_HYPHEN) return false;
+  if (!letter) return false;
+  // The reserved words (normaliseDestination refuses them as destinations).
+  const len = end - start;
+  return !((len === 7 && s.startsWith('default', start)) || (len === 3 && s.startsWith('all', start)));
 }
 
 /** True for `[...]` keys. */

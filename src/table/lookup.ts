@@ -22,8 +22,15 @@ export function candidateKeys(dest: string): string[] {
 
 /** The governing entry for a normalised destination, or null when the Default row governs. */
 export function findEntry(table: DestTable, dest: string): DestEntry | null {
-  for (const key of candidateKeys(dest)) {
-    const e = table.entries.get(key);
+  // The keys of candidateKeys(), tried as they are made (no array): this runs once per recipient.
+  const entries = table.entries;
+  if (isIpDestination(dest)) return entries.get(dest) ?? null;
+  if (!dest.startsWith('.')) {
+    const exact = entries.get(dest);
+    if (exact) return exact;
+  }
+  for (let dot = dest.indexOf('.', 1); dot >= 0; dot = dest.indexOf('.', dot + 1)) {
+    const e = entries.get(dest.slice(dot));
     if (e) return e;
   }
   return null;

@@ -224,6 +224,22 @@ describe('deliver orchestration', () => {
     expect(net.perConnection.reduce((a, b) => a + b, 0)).toBe(10);
   });
 
+  it('opens no more connections than the queue needs: 100 messages at 50 per connection take two', async () => {
+    // The second connection is slow to open, so the first runs ahead: it must not open a third when the
+    // second can carry what is left.
+    const net = new ScriptedNetwork();
+    let calls = 0;
+    const slowSecond: Connector = async (options) => {
+      if (++calls === 2) await new Promise((r) => setTimeout(r, 30));
+      return net.connector(options);
+    };
+    const table = tableWith({ destination: 'ok.test', maxConcurrency: 2, maxMessagesPerConnection: 50 });
+    const messages = Array.from({ length: 100 }, (_, i) => msg([`u${i}@ok.test`], `m${i}.eml`));
+    const { report } = await run(messages, table, net, { connector: slowSecond }).result;
+    expect(report.summary.delivered).toBe(100);
+    expect(net.perConnection).toEqual([50, 50]);
+  });
+
   it('per MX IP limits count each address separately', async () => {
     const net = new ScriptedNetwork();
     let open!: () => void;

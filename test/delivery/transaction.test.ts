@@ -102,6 +102,54 @@ describe('PIPELINING and RSET', () => {
     expect(result.finalReply).toEqual({ code: 250, enhanced: '2.0.0', text: 'queued' });
   });
 
+  it('sends the envelope of the next message behind the final dot, before its reply, and needs no RSET', async () => {
+    // The server answers the first dot only once it holds the second message's whole envelope: a client
+    // that waited for the reply before sending MAIL would stall here.
+    const seen: string[] = [];
+    const server = await hostile(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine(); // EHLO
+      conn.write('250-mx\r\n250 PIPELINING\r\n');
+      for (let line = await conn.readLine(); line !== 'DATA'; line = await conn.readLine()) if (line === null) return;
+      conn.write('250 ok\r\n250 ok\r\n354 go\r\n');
+      await conn.readData();
+      for (let line = await conn.readLine(); line !== 'DATA'; line = await conn.readLine()) {
+        if (line === null) return;
+        seen.push(line);
+      }
+      conn.write('250 2.0.0 first queued\r\n250 ok\r\n250 ok\r\n354 go\r\n');
+      await conn.readData();
+      conn.write('250 2.0.0 second queued\r\n');
+      await conn.readLine();
+      conn.write('221 bye\r\n');
+      conn.close();
+    });
+    const connection = await open(server.port);
+    const second = message(2, ['d@example.test']);
+    const first = await connection.send(message(1, ['b@example.test']), second);
+    expect(first.nextStarted).toBe(true);
+    expect(first.finalReply?.text).toBe('first queued');
+    const result = await connection.send(second);
+    await connection.close();
+    expect(seen).toEqual(['MAIL FROM:<alice@sender.test>', 'RCPT TO:<d@example.test>']);
+    expect(result.recipients.map((r) => r.status)).toEqual(['delivered']);
+    expect(result.finalReply?.text).toBe('second queued');
+  });
+
+  it('drops the connection, sending no data, when closed with the next envelope already out', async () => {
+    const server = await startScriptedSmtpServer({ starttls: 'not-offered', extensions: ['PIPELINING'] });
+    closers.push(() => server.close());
+    const connection = await open(server.port);
+    const first = await connection.send(message(1, ['b@example.test']), message(2, ['d@example.test']));
+    expect(first.recipients.map((r) => r.status)).toEqual(['delivered']);
+    await connection.close();
+    const wireText = (): string => server.connections[0]?.clearText ?? '';
+    for (let i = 0; i < 500 && wireText().split('DATA\r\n').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    const wire = wireText();
+    expect(wire.endsWith('Subject: t\r\n\r\nbody\r\n.\r\nMAIL FROM:<alice@sender.test>\r\nRCPT TO:<d@example.test>\r\nDATA\r\n')).toBe(true);
+    expect(wire).not.toContain('QUIT');
+  });
+
   it('waits for each reply when PIPELINING is not offered', async () => {
     let sentAhead = false;
     const server = await hostile(async (conn) => {

@@ -57,6 +57,11 @@ export class ScriptConn {
     });
   }
 
+  /** Bytes received that the script has not read yet (commands a client pipelined). */
+  get unread(): Buffer {
+    return this.buf;
+  }
+
   write(text: string): boolean {
     if (this.closed || this.socket.destroyed) return false;
     return this.socket.write(text);

@@ -2,7 +2,7 @@
 // fields are only ever added), and the field names and labels the text outputs share.
 import type { EffectiveRow } from '../../table/lookup.js';
 import type { DefaultRow, DestEntry, DestTable } from '../../table/types.js';
-import { sortedEntries } from '../../format/write.js';
+import { compareDestinations } from '../../table/render.js';
 
 /** Bumped only on an incompatible change to any of the shapes below. */
 export const JSON_SCHEMA_VERSION = 1;
@@ -79,7 +79,7 @@ export function entryJson(e: DestEntry): EntryJson {
 }
 
 export function listJson(table: Pick<DestTable, 'defaults' | 'entries'>): ListJson {
-  return { schemaVersion: JSON_SCHEMA_VERSION, default: defaultRowJson(table.defaults), entries: sortedEntries(table).map(entryJson) };
+  return { schemaVersion: JSON_SCHEMA_VERSION, default: defaultRowJson(table.defaults), entries: [...table.entries.values()].sort((a, b) => compareDestinations(a.destination, b.destination)).map(entryJson) };
 }
 
 export function detailJson(row: EffectiveRow): DetailJson {

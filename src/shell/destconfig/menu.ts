@@ -1,7 +1,6 @@
 // The destconfig operation menu (reference §3.2, seed transcript): the entry count, the ten operations,
-// `[]> `. Operation names are case-insensitive; an empty line leaves to the main prompt. Each operation
-// works on a draft of the session's table that is kept only when the operation completes.
-import { cloneTable } from '../../table/types.js';
+// `[]> `. Operation names are case-insensitive; an empty line leaves to the main prompt. What an operation
+// changes in the session's table is kept only when the operation completes (draft.ts rolls it back otherwise).
 import { Interrupted } from '../errors.js';
 import type { Session } from '../session.js';
 import { suggest } from '../suggest.js';
@@ -9,6 +8,7 @@ import { menuHelp } from '../help.js';
 import { FORM_OPERATIONS } from '../form/index.js';
 import type { Operation } from './context.js';
 import { clearEntries } from './clear.js';
+import { beginDraft } from './draft.js';
 import { editDefaults } from './default.js';
 import { deleteEntry } from './delete.js';
 import { showDetail } from './detail.js';
@@ -67,14 +67,16 @@ export async function runDestconfigMenu(s: Session): Promise<void> {
       p.reject(`Unknown option: ${answer}${close ? `. Did you mean ${close}?` : ''}`);
       continue;
     }
-    const ctx = { p, table: cloneTable(s.table), home: s.opts.home, hostname: s.opts.hostname };
+    const ctx = { p, table: s.table, home: s.opts.home, hostname: s.opts.hostname };
+    const draft = beginDraft(s.table);
     try {
       await ((s.opts.ui === 'form' && FORM_OPERATIONS[item.name]) || item.run)(ctx);
     } catch (err) {
+      draft.rollBack();
       if (!(err instanceof Interrupted)) throw err;
       p.print('-- Changes not recorded');
       continue;
     }
-    s.table = ctx.table;
+    draft.keep();
   }
 }
