@@ -22,9 +22,22 @@ export function normaliseHostname(raw: string): string | null {
   return ascii;
 }
 
-/** Bracketed form of an IP literal: `[192.0.2.1]`, `[ipv6:2001:db8::1]` (RFC 5321 §4.1.3 address literals). */
+/**
+ * Bracketed form of an IP literal: `[192.0.2.1]`, `[ipv6:2001:db8::1]` (RFC 5321 §4.1.3 address literals).
+ * IPv6 is written in its canonical text form (RFC 5952: lower case, zeros compressed), so one address has
+ * one key however it was typed.
+ */
 export function ipLiteral(ip: string): string {
-  return isIPv6(ip) ? `[ipv6:${ip.toLowerCase()}]` : `[${ip}]`;
+  return isIPv6(ip) ? `[ipv6:${canonicalIPv6(ip)}]` : `[${ip}]`;
+}
+
+function canonicalIPv6(ip: string): string {
+  try {
+    // The WHATWG URL parser serialises IPv6 hosts in RFC 5952 form.
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip.toLowerCase(); // e.g. a zone index (fe80::1%eth0), which URLs do not carry
+  }
 }
 
 /**

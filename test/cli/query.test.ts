@@ -164,4 +164,13 @@ describe('--help, --version and usage errors', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/error: /);
   });
+
+  it('an unknown command is named as one, with a did-you-mean, not "too many arguments"', () => {
+    const r = destconfig(['--home', home, 'lsit']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`unknown command 'lsit'`);
+    expect(r.stderr).toContain('Did you mean "list"?');
+    expect(r.stderr).not.toContain('too many arguments');
+  });
 });
