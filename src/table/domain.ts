@@ -23,12 +23,13 @@ export function normaliseHostname(raw: string): string | null {
 }
 
 /**
- * Bracketed form of an IP literal: `[192.0.2.1]`, `[ipv6:2001:db8::1]` (RFC 5321 §4.1.3 address literals).
+ * Bracketed form of an IP literal: `[192.0.2.1]`, `[2001:db8::1]`: the address
+ * in brackets, as the appliance shows IP entries (RFC 5321's `IPv6:` tag is accepted on input, not stored).
  * IPv6 is written in its canonical text form (RFC 5952: lower case, zeros compressed), so one address has
  * one key however it was typed.
  */
 export function ipLiteral(ip: string): string {
-  return isIPv6(ip) ? `[ipv6:${canonicalIPv6(ip)}]` : `[${ip}]`;
+  return isIPv6(ip) ? `[${canonicalIPv6(ip)}]` : `[${ip}]`;
 }
 
 function canonicalIPv6(ip: string): string {
@@ -43,7 +44,7 @@ function canonicalIPv6(ip: string): string {
 /**
  * Normalises a destination as typed by an operator or read from a file section name:
  * `Example.COM.` -> `example.com`; `.Example.com` -> `.example.com`; `192.0.2.1` or `[192.0.2.1]` ->
- * `[192.0.2.1]`; `2001:DB8::1`, `[2001:db8::1]` or `[IPv6:2001:db8::1]` -> `[ipv6:2001:db8::1]`;
+ * `[192.0.2.1]`; `2001:DB8::1`, `[2001:db8::1]` or `[IPv6:2001:db8::1]` -> `[2001:db8::1]`;
  * IDN -> A-labels. The words `default` and `all` are not destinations (DETAIL uses them).
  */
 export function normaliseDestination(raw: string): Parsed<string> {

@@ -40,7 +40,7 @@ describe('destconfig list --json', () => {
       '.example.org',
       'xn--bcher-kva.example',
       '[192.0.2.25]',
-      '[ipv6:2001:db8::25]',
+      '[2001:db8::25]',
     ]);
     expect(doc.entries[4]).toEqual({
       destination: '[192.0.2.25]',
