@@ -17,9 +17,9 @@ export function buildProgram(version: string): Command {
     .enablePositionalOptions(false)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerShell(program);
   registerTableCommands(program);
   registerDelivery(program);
+  registerShell(program); // last: see registerShell
   return program;
 }
 

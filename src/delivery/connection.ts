@@ -252,6 +252,16 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       dataReply = await this.transport.readReply(commandMs, (progress.stage = 'the reply to DATA'));
     }
     ledger.result.dataReply = dataReply;
+    if (dataReply.code !== 354 && dataReply.code < 400) {
+      // DATA succeeds only with 354 (RFC 5321 §4.3.2); any other non-failure reply (a 250, say) means the
+      // server is not waiting for data and the session is out of step. Writing the message now would have
+      // its lines read as commands, so none is sent and, as after any protocol violation, the connection is
+      // dropped without QUIT. Deferred (the server has not taken the message), not reported as its reply.
+      this.transport.destroy();
+      const reason = `4.5.0 protocol error: the server answered DATA with ${dataReply.code} instead of 354; no message data sent`;
+      ledger.decideAll(accepted, 'deferred', dataReply, reason);
+      return;
+    }
     if (dataReply.code !== 354) {
       ledger.decideAll(accepted, statusOf(dataReply) === 'bounced' ? 'bounced' : 'deferred', dataReply);
       return;

@@ -4,7 +4,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { recipientDestination } from '../table/domain.js';
-import type { InputMessage } from './deliver.js';
+import type { InputMessage } from './deliver-options.js';
 
 export class InputError extends Error {
   constructor(message: string) {

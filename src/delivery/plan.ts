@@ -2,7 +2,8 @@
 // bracketed IP literal), each group under its governing row after Default inheritance, and per message one
 // transaction ("job") per destination. Every recipient gets its report entry up front, deferred with the
 // "not attempted" reason until something settles it, so a shutdown or a crash of one group never loses one.
-import type { InputMessage } from './deliver.js';
+// A recipient given twice in one message (the domain compared without case) is planned once.
+import type { InputMessage } from './deliver-options.js';
 import type { DestTable } from '../table/types.js';
 import { effectiveRow, findEntry, type EffectiveRow } from '../table/lookup.js';
 import { recipientDestination } from '../table/domain.js';
@@ -53,9 +54,16 @@ export function planDelivery(messages: InputMessage[], table: DestTable, firstMi
   messages.forEach((msg, index) => {
     const mid = firstMid + index;
     const byDest = new Map<string, Job>();
-    msg.to.forEach((address, rid) => {
+    const seen = new Set<string>();
+    let rid = 0;
+    for (const address of msg.to) {
       const destination = recipientDestination(address);
       if (destination === null) throw new Error(`invalid recipient address ${JSON.stringify(address)}`);
+      // A recipient given twice is sent and reported once, as Postfix's cleanup drops duplicate recipients.
+      // Only the domain is compared without case: the local part is the receiving host's (RFC 5321 §2.4).
+      const key = recipientKey(address, destination);
+      if (seen.has(key)) continue;
+      seen.add(key);
       let group = groups.get(destination);
       if (!group) {
         group = { destination, row: effectiveRow(table.defaults, findEntry(table, destination)), queue: [] };
@@ -84,7 +92,15 @@ export function planDelivery(messages: InputMessage[], table: DestTable, firstMi
       job.entries.set(rid, entry);
       entries.push(entry);
       rids.push({ entry, rid });
-    });
+      rid++;
+    }
   });
   return { groups: [...groups.values()], entries, rids };
+}
+
+/** A recipient's identity for duplicate removal: the local part as given, the destination normalised. */
+function recipientKey(address: string, destination: string): string {
+  const trimmed = address.trim();
+  const at = trimmed.lastIndexOf('@');
+  return at >= 0 ? `${trimmed.slice(0, at)}@${destination}` : destination;
 }

@@ -46,7 +46,7 @@ export function orderTargets(hosts: MxHost[], pref: IpSortPref): Route {
   return { targets, notes };
 }
 
-/** The single target of an IP-literal destination (`[192.0.2.1]`, `[ipv6:2001:db8::1]`), under the row's preference. */
+/** The single target of an IP-literal destination (`[192.0.2.1]`, `[2001:db8::1]`), under the row's preference. */
 export function literalRoute(destination: string, pref: IpSortPref): Route {
   const ip = isIpDestination(destination) ? ipOfDestination(destination) : null;
   const family = ip ? isIP(ip) : 0;

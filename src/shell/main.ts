@@ -95,8 +95,10 @@ async function mainLoop(s: Session): Promise<number> {
     const name = ALIASES[word.toLowerCase()] ?? word.toLowerCase();
     const cmd = COMMANDS[name];
     if (!cmd) {
+      // Issue 2: the message and the prompt again, on a pipe too. Unlike an invalid answer to a question,
+      // the script's next line is still read as a command, so the run can go on.
       const close = suggest(word, Object.keys(COMMANDS));
-      p.reject(`Unknown command: ${word}${close ? `. Did you mean "${close}"?` : ''}`);
+      p.print(`Unknown command: ${word}${close ? `. Did you mean "${close}"?` : ''}`, p.paint.error);
       continue;
     }
     try {

@@ -1,15 +1,22 @@
 // "Did you mean ...?" for mistyped commands and menu operations: the closest known word within a small
 // edit distance, or a word the input begins (a prefix of at least two letters).
 
-/** Levenshtein distance (insertions, deletions, substitutions). */
+/**
+ * Edit distance with insertions, deletions, substitutions and swaps of two neighbouring letters (optimal
+ * string alignment): `lsit` is one typo away from `list`, as a user counts it.
+ */
 export function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       const sub = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, sub));
+      let d = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, sub);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] ?? 0) + 1);
+      cur.push(d);
     }
+    before = prev;
     prev = cur;
   }
   return prev[b.length] ?? 0;

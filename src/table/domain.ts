@@ -22,15 +22,29 @@ export function normaliseHostname(raw: string): string | null {
   return ascii;
 }
 
-/** Bracketed form of an IP literal: `[192.0.2.1]`, `[ipv6:2001:db8::1]` (RFC 5321 §4.1.3 address literals). */
+/**
+ * Bracketed form of an IP literal: `[192.0.2.1]`, `[2001:db8::1]`: the address
+ * in brackets, as the appliance shows IP entries (RFC 5321's `IPv6:` tag is accepted on input, not stored).
+ * IPv6 is written in its canonical text form (RFC 5952: lower case, zeros compressed), so one address has
+ * one key however it was typed.
+ */
 export function ipLiteral(ip: string): string {
-  return isIPv6(ip) ? `[ipv6:${ip.toLowerCase()}]` : `[${ip}]`;
+  return isIPv6(ip) ? `[${canonicalIPv6(ip)}]` : `[${ip}]`;
+}
+
+function canonicalIPv6(ip: string): string {
+  try {
+    // The WHATWG URL parser serialises IPv6 hosts in RFC 5952 form.
+    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  } catch {
+    return ip.toLowerCase(); // e.g. a zone index (fe80::1%eth0), which URLs do not carry
+  }
 }
 
 /**
  * Normalises a destination as typed by an operator or read from a file section name:
  * `Example.COM.` -> `example.com`; `.Example.com` -> `.example.com`; `192.0.2.1` or `[192.0.2.1]` ->
- * `[192.0.2.1]`; `2001:DB8::1`, `[2001:db8::1]` or `[IPv6:2001:db8::1]` -> `[ipv6:2001:db8::1]`;
+ * `[192.0.2.1]`; `2001:DB8::1`, `[2001:db8::1]` or `[IPv6:2001:db8::1]` -> `[2001:db8::1]`;
  * IDN -> A-labels. The words `default` and `all` are not destinations (DETAIL uses them).
  */
 export function normaliseDestination(raw: string): Parsed<string> {

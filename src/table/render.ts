@@ -18,7 +18,7 @@ export const DEFAULT_ROW_LABEL = '(Default)';
  * `.domain` subdomain entry), then IPv4 literals, then IPv6 literals.
  */
 export function compareDestinations(a: string, b: string): number {
-  const rank = (d: string): number => (d.startsWith('[ipv6:') ? 2 : d.startsWith('[') ? 1 : 0);
+  const rank = (d: string): number => (!d.startsWith('[') ? 0 : d.includes(':') ? 2 : 1);
   const bare = (d: string): string => (d.startsWith('.') ? d.slice(1) : d);
   const dotted = (d: string): number => (d.startsWith('.') ? 1 : 0);
   return rank(a) - rank(b) || cmp(bare(a), bare(b)) || dotted(a) - dotted(b);

@@ -59,7 +59,7 @@ export interface DefaultRow {
  * (the file format ties them to those keys, reference §8.1); otherwise they are 'default'.
  */
 export interface DestEntry {
-  /** Normalised key: 'example.com', '.example.com' (every subdomain), '[192.0.2.1]', '[ipv6:2001:db8::1]'. */
+  /** Normalised key: 'example.com', '.example.com' (every subdomain), '[192.0.2.1]', '[2001:db8::1]'. */
   destination: string;
   ipSortPref: IpSortPref | Inherit;
   maxConcurrency: number | Inherit;

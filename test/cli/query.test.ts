@@ -40,7 +40,7 @@ describe('destconfig list --json', () => {
       '.example.org',
       'xn--bcher-kva.example',
       '[192.0.2.25]',
-      '[ipv6:2001:db8::25]',
+      '[2001:db8::25]',
     ]);
     expect(doc.entries[4]).toEqual({
       destination: '[192.0.2.25]',
@@ -163,5 +163,14 @@ describe('--help, --version and usage errors', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/error: /);
+  });
+
+  it('an unknown command is named as one, with a did-you-mean, not "too many arguments"', () => {
+    const r = destconfig(['--home', home, 'lsit']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`unknown command 'lsit'`);
+    expect(r.stderr).toContain('Did you mean "list"?');
+    expect(r.stderr).not.toContain('too many arguments');
   });
 });

@@ -84,7 +84,7 @@ describe('connection lifecycle', () => {
     const port = (server.address() as { port: number }).port;
     const open = (await connect(options(port, {
       target: { ip: '::1', port, mxHost: '' },
-      policy: { mode: 'preferred', referenceIds: ['[ipv6:::1]'], servername: '' },
+      policy: { mode: 'preferred', referenceIds: ['[::1]'], servername: '' },
     }))) as OpenConnection;
     expect(open.ok).toBe(true);
     expect(open.connection.localAddress).toBe('::1');

@@ -171,6 +171,41 @@ describe('hostile servers', () => {
 });
 
 describe('replies per recipient', () => {
+  it.each([
+    ['without PIPELINING', '250 mx'],
+    ['with PIPELINING', '250-mx\r\n250 PIPELINING'],
+  ])('a 2xx reply to DATA %s is a protocol error: no data sent, deferred 4.5.0 with a clear reason', async (_, ehlo) => {
+    const server = await startHostileServer(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      for (;;) {
+        const line = await conn.readLine();
+        if (line === null) return;
+        if (line.startsWith('EHLO')) conn.write(`${ehlo}\r\n`);
+        else if (line === 'QUIT') {
+          conn.write('221 bye\r\n');
+          conn.close();
+          return;
+        } else conn.write(line === 'DATA' ? '250 2.0.0 ok\r\n' : '250 ok\r\n');
+      }
+    });
+    try {
+      const { report, log } = await run([message(['a@example.test', 'b@example.test'])], emptyTable(), server.port);
+      expect(report.recipients.map((r) => r.status)).toEqual(['deferred', 'deferred']);
+      for (const r of report.recipients) {
+        expect(r.reason).toMatch(/^4\.5\.0 .*DATA.*250.*354/);
+        expect(r.reply?.code).toBe(250);
+      }
+      const delayed = log.lines.filter((l) => /Delayed: DCID 1 MID 1 to RID [01] - /.test(l));
+      expect(delayed).toHaveLength(2);
+      for (const l of delayed) expect(l).toMatch(/ - 4\.5\.0 /);
+      expect(log.lines.join('\n')).not.toContain('Temporary failure');
+      // The message body was never written: the server is not in the data phase.
+      expect(server.connections.map((c) => c.clearText).join('')).not.toContain('Subject:');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('bounces a 550 recipient, defers a 451 one, delivers the others, and logs each', async () => {
     const p = await peer({ starttls: 'offered', cert: testPki().valid, rcptReply: (a) => (a.startsWith('gone') ? 550 : a.startsWith('later') ? 451 : 250) });
     const { report, log } = await run([message(['gone@example.test', 'later@example.test', 'ok@example.test'])], emptyTable(), p.port);

@@ -292,6 +292,27 @@ describe('deliver orchestration', () => {
     expect(net.sent.flatMap((s) => s.message.recipients.map((r) => r.rid)).sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, i) => i));
   });
 
+  it('sends and reports a recipient given twice in one message once (domain case aside), as Postfix does', async () => {
+    const net = new ScriptedNetwork();
+    const { log, result } = run([msg(['a@OK.test', 'b@ok.test', 'a@ok.TEST', 'A@ok.test', 'b@ok.test'])], emptyTable(), net);
+    const { report } = await result;
+    // The local part is case-sensitive (RFC 5321 §2.4): A@ok.test is another mailbox.
+    expect(report.recipients.map((r) => [r.address, r.status])).toEqual([
+      ['a@OK.test', 'delivered'],
+      ['b@ok.test', 'delivered'],
+      ['A@ok.test', 'delivered'],
+    ]);
+    expect(report.summary).toEqual({ delivered: 3, deferred: 0, bounced: 0 });
+    expect(net.sent.map((s) => s.message.recipients)).toEqual([
+      [
+        { rid: 0, address: 'a@OK.test' },
+        { rid: 1, address: 'b@ok.test' },
+        { rid: 2, address: 'A@ok.test' },
+      ],
+    ]);
+    expect(log.lines).toContain('Info: Delivery start DCID 1 MID 1 to RID [0, 1, 2]');
+  });
+
   it('on abort starts no new transaction and reports the rest deferred', async () => {
     const net = new ScriptedNetwork();
     let open!: () => void;

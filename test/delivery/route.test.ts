@@ -32,7 +32,7 @@ describe('IP sort preference within MX levels', () => {
 describe('IP-literal destinations', () => {
   it('go to the bracketed address with no MX host name', () => {
     expect(literalRoute('[192.0.2.9]', 'PREFER_V6').targets).toEqual([{ ip: '192.0.2.9', family: 4, mxHost: '', preference: 0 }]);
-    expect(literalRoute('[ipv6:2001:db8::9]', 'PREFER_V4').targets[0]?.ip).toBe('2001:db8::9');
+    expect(literalRoute('[2001:db8::9]', 'PREFER_V4').targets[0]?.ip).toBe('2001:db8::9');
   });
   it('honour a Require preference of the other family by leaving nothing to try', () => {
     const r = literalRoute('[192.0.2.9]', 'REQUIRE_V6');

@@ -244,6 +244,27 @@ describe('recipients and replies', () => {
     );
   });
 
+  it('a 250 reply to DATA sends no data, defers with 4.5.0 and drops the connection (no reuse, no QUIT)', async () => {
+    const confused = await hostile(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      for (;;) {
+        const line = await conn.readLine();
+        if (line === null) return;
+        if (line.startsWith('EHLO')) conn.write('250 mx\r\n');
+        else conn.write(line === 'DATA' ? '250 2.0.0 ok\r\n' : '250 ok\r\n');
+      }
+    });
+    const connection = await open(confused.port);
+    const result = await connection.send(message(1, ['x@example.test']));
+    expect(result.recipients.map((r) => [r.status, r.reply?.code, r.reason])).toEqual([
+      ['deferred', 250, '4.5.0 protocol error: the server answered DATA with 250 instead of 354; no message data sent'],
+    ]);
+    expect(connection.usable).toBe(false);
+    await connection.close();
+    const text = confused.connections[0]?.clearText ?? '';
+    expect(text).toBe('EHLO client.sender.test\r\nMAIL FROM:<alice@sender.test>\r\nRCPT TO:<x@example.test>\r\nDATA\r\n');
+  });
+
   it('takes MAIL FROM refusals and final replies for what they are', async () => {
     const p = await peer({ starttls: 'disabled', dataReply: (m) => (m.to[0]?.startsWith('perm') ? 554 : m.to[0]?.startsWith('temp') ? 452 : 250) });
     const connection = await open(p.port);

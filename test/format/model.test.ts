@@ -58,10 +58,10 @@ describe('import maps the file to the table model', () => {
     });
     expect(e('.example.org')).toMatchObject({ tls: 'required', maxMessagesPerConnection: 1, bounceProfile: 'Default' });
     expect(e('[192.0.2.25]')).toMatchObject({ maxConcurrency: 2, limitType: 'domain', limitApply: 'system' });
-    expect(e('[ipv6:2001:db8::25]')).toMatchObject({ tls: 'no', dane: 'no' });
+    expect(e('[2001:db8::25]')).toMatchObject({ tls: 'no', dane: 'no' });
     expect(e('xn--bcher-kva.example')).toMatchObject({ tls: 'preferred_verify' });
     expect(e('empty.example')).toEqual(blankEntry('empty.example'));
-    expect([...t.entries.keys()].sort()).toEqual(['.example.org', '[192.0.2.25]', '[ipv6:2001:db8::25]', 'empty.example', 'example.org', 'xn--bcher-kva.example']);
+    expect([...t.entries.keys()].sort()).toEqual(['.example.org', '[192.0.2.25]', '[2001:db8::25]', 'empty.example', 'example.org', 'xn--bcher-kva.example']);
   });
 
   it('takes the absent optional [DEFAULT] keys as none, no recipient limit and the system bounce profile', () => {

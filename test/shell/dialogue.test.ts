@@ -119,6 +119,43 @@ describe('DELETE', () => {
   });
 });
 
+describe('New Profile names', () => {
+  // Up to the bounce profile question: domain, then N for concurrency, messages, recipients, TLS, tagging.
+  const upToProfile = (domain: string) => ['new', domain, 'N', 'N', 'N', 'N', 'N', 'Y'];
+
+  it('name the same profile whatever their case, and "default" is the Default profile, not "inherit"', async () => {
+    const home = tempHome();
+    const r = await runShell(
+      script(
+        'destconfig',
+        ...upToProfile('a.example'), '2', 'Slow', 'N',
+        ...upToProfile('b.example'), '3', 'SLOW', 'N',
+        ...upToProfile('c.example'), '3', 'default', 'N',
+        'list', '', 'commit', '', 'quit',
+      ),
+      ['--home', home],
+    );
+    expect(r.code).toBe(0);
+    // The second NEW already offers Slow; the third still offers only Default, Slow and New Profile.
+    expect(r.stdout).toContain('1. Default\n2. Slow\n3. New Profile\n[1]> 3\n\nPlease enter the name of a profile:\n[]> default\n');
+    expect(r.stdout).toMatch(/^b\.example +Default +Default +Default +Slow +Default$/m);
+    // The same as choosing "1. Default": the named system profile, shown as on the Default row.
+    expect(r.stdout).toMatch(/^c\.example +Default +Default +Default +\(Default\) +Default$/m);
+    const doc = committedDoc(home) as { bounceProfiles: string[]; entries: { destination: string; bounceProfile: string }[] };
+    expect(doc.bounceProfiles).toEqual(['Slow']);
+    expect(doc.entries.find((e) => e.destination === 'c.example')?.bounceProfile).toBe('Default');
+  });
+});
+
+describe('EDIT of the Default row', () => {
+  it('points to DEFAULT and returns to the menu instead of ending a piped run', async () => {
+    const r = await runShell(script('destconfig', 'edit', 'Default', 'edit', '(default)', '', 'quit'), ['--home', tempHome()]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('[]> Default\n\nThe Default entry is changed with DEFAULT, not EDIT.\n\nThere are currently 0 entries configured.');
+    expect(r.stdout).toContain('[]> (default)\n\nThe Default entry is changed with DEFAULT, not EDIT.\n');
+  });
+});
+
 describe('DEFAULT', () => {
   it('asks the Default row directly; entries inherit the new values', async () => {
     const home = tempHome();

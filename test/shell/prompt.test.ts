@@ -100,4 +100,9 @@ describe('answers', () => {
     expect(suggest('clearch', ['clearchanges', 'commit'])).toBe('clearchanges');
     expect(suggest('zzzz', ['destconfig', 'commit'])).toBeNull();
   });
+
+  it('counts two swapped neighbouring letters as one typo', () => {
+    expect(suggest('lsit', ['list', 'detail', 'import'])).toBe('list');
+    expect(suggest('edti', ['new', 'edit', 'delete'])).toBe('edit');
+  });
 });

@@ -14,10 +14,13 @@ describe('main prompt', () => {
     expect(r.stdout.trimEnd().endsWith('mail.example.com> Quit')).toBe(true);
   });
 
-  it('an unknown command prints a did-you-mean and ends a piped run with status 2', async () => {
-    const r = await runShell(script('destconfg', 'quit'), ['--home', tempHome()]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('destconfig: line 1: Unknown command: destconfg. Did you mean "destconfig"?');
+  it('an unknown command prints a did-you-mean and the prompt again, on a pipe too (issue 2)', async () => {
+    const home = tempHome();
+    const r = await runShell(script('destconfg', 'frobnicate', 'destconfig', ...NEW_SEED, '', 'commit', '', 'quit'), ['--home', home]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('ESA> destconfg\nUnknown command: destconfg. Did you mean "destconfig"?\n\nESA> frobnicate\n');
+    expect(r.stdout).toContain('Unknown command: frobnicate\n\nESA> destconfig\n');
+    expect(committedDoc(home)).not.toBeNull();
   });
 
   it('--lenient shows the message and goes on', async () => {

@@ -43,7 +43,7 @@ function richTable(): DestTable {
       bounceProfile: 'Default',
     },
     { ...blankEntry('[192.0.2.1]'), ipSortPref: 'REQUIRE_V4' as const, dane: 'mandatory' as const },
-    { ...blankEntry('[ipv6:2001:db8::1]'), bounceVerification: false, bounceProfile: 'fast-1' },
+    { ...blankEntry('[2001:db8::1]'), bounceVerification: false, bounceProfile: 'fast-1' },
     { ...blankEntry('xn--bcher-kva.example'), tls: 'required_verify_hosted' as const },
   ];
   for (const e of entries) t.entries.set(e.destination, e);
@@ -110,7 +110,7 @@ describe('loadTable and commitTable', () => {
     expect(entryLines.map((l) => JSON.parse(l.replace(/,$/, '')).destination)).toEqual([
       '.example.org',
       '[192.0.2.1]',
-      '[ipv6:2001:db8::1]',
+      '[2001:db8::1]',
       'example.com',
       'xn--bcher-kva.example',
     ]);

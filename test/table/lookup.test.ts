@@ -15,8 +15,11 @@ describe('normaliseDestination', () => {
     ['.Example.com', '.example.com'],
     ['192.0.2.1', '[192.0.2.1]'],
     ['[192.0.2.1]', '[192.0.2.1]'],
-    ['2001:DB8::1', '[ipv6:2001:db8::1]'],
-    ['[IPv6:2001:db8::1]', '[ipv6:2001:db8::1]'],
+    ['2001:DB8::1', '[2001:db8::1]'],
+    ['[IPv6:2001:db8::1]', '[2001:db8::1]'],
+    // One address, one key: RFC 5952 canonical text, whatever the spelling.
+    ['2001:DB8:0:0::1', '[2001:db8::1]'],
+    ['[IPv6:2001:0db8:0000:0000:0000:0000:0000:0001]', '[2001:db8::1]'],
     ['bücher.example', 'xn--bcher-kva.example'],
   ])('%s -> %s', (input, expected) => {
     expect(normaliseDestination(input)).toEqual({ ok: true, value: expected });

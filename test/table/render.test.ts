@@ -43,10 +43,10 @@ describe('renderList', () => {
   });
 
   it('orders entries: domains alphabetically (exact before .subdomain), then IPv4, then IPv6; Default last', () => {
-    const keys = ['[ipv6:2001:db8::1]', '[192.0.2.1]', '.example.com', 'b.example', 'example.com', 'a.example'];
+    const keys = ['[2001:db8::1]', '[192.0.2.1]', '.example.com', 'b.example', 'example.com', 'a.example'];
     const text = renderList(withEntries(...keys.map((k) => blankEntry(k))));
     const order = text.trimEnd().split('\n').slice(3).map((l) => cells(l)[0]);
-    expect(order).toEqual(['a.example', 'b.example', 'example.com', '.example.com', '[192.0.2.1]', '[ipv6:2001:db8::1]', '(Default)']);
+    expect(order).toEqual(['a.example', 'b.example', 'example.com', '.example.com', '[192.0.2.1]', '[2001:db8::1]', '(Default)']);
     expect([...keys].sort(compareDestinations)).toEqual(order.slice(0, -1));
   });
 });

@@ -2,18 +2,31 @@
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit.js';
 import { resolveHome, useColor, type GlobalOptions } from '../context.js';
+import { suggest } from '../../shell/suggest.js';
 
 interface ShellCliOptions extends GlobalOptions {
   lenient?: boolean;
   ui: string;
 }
 
+/**
+ * Registers the shell as the program's own action. Call after every subcommand is registered: the root
+ * then accepts stray operands (subcommands keep their own strict setting, copied when they were created)
+ * so that the action can name a mistyped command instead of commander's "too many arguments".
+ */
 export function registerShell(program: Command): void {
   program
     .option('--hostname <name>', 'host name shown in the prompt (NAME> )', 'ESA')
     .option('--lenient', 'piped input: re-ask after an invalid answer instead of stopping with status 2')
     .option('--ui <mode>', 'dialogue style: "esa" (default) or "form" (TTY only)', 'esa')
+    .allowExcessArguments(true)
     .action(async () => {
+      // The shell takes no operands: a stray word is a mistyped command (`destconfig lsit`).
+      const [stray] = program.args;
+      if (stray !== undefined) {
+        const close = suggest(stray, program.commands.map((c) => c.name()));
+        throw new CliError(`unknown command '${stray}'${close ? `. Did you mean "${close}"?` : ''} (run with --help for usage)`, EXIT.USAGE);
+      }
       const opts = program.opts<ShellCliOptions>();
       if (opts.ui !== 'esa' && opts.ui !== 'form') throw new CliError(`--ui must be "esa" or "form", not ${JSON.stringify(opts.ui)}`, EXIT.USAGE);
       // The forms draw on a terminal and read keys from it; inquirer cannot read a pipe (node-ecosystem.md §2).

@@ -4,9 +4,8 @@ import { askText } from '../ask.js';
 import { normaliseDestination } from '../../table/domain.js';
 import { notFoundMessage } from '../../table/render.js';
 import type { OpContext } from './context.js';
+import { DEFAULT_WORDS } from './domain-answer.js';
 import { destinationWords } from '../complete.js';
-
-const DEFAULT_WORDS = new Set(['default', '(default)']);
 
 export async function deleteEntry(ctx: OpContext): Promise<void> {
   const { p, table } = ctx;

@@ -8,6 +8,10 @@ import { askText } from '../ask.js';
 import { destinationWords } from '../complete.js';
 import type { Prompter } from '../prompt.js';
 
+/** Answers that name the Default row rather than a destination. */
+export const DEFAULT_WORDS: ReadonlySet<string> = new Set(['default', '(default)']);
+const DEFAULT_ROW = '(default)';
+
 /** NEW's answer: a valid destination the table does not hold yet (a duplicate NEW is refused). */
 export function parseNewDestination(table: DestTable, answer: string): Parsed<string> {
   const r = normaliseDestination(answer);
@@ -27,7 +31,19 @@ export function askDestination(p: Prompter, question: string, table?: DestTable)
  * message and returns null when the table has no such entry; the operation then ends.
  */
 export async function askExistingEntry(p: Prompter, table: DestTable, verb: string): Promise<DestEntry | null> {
-  const dest = await askDestination(p, `Enter the domain you wish to ${verb}.`, table);
+  const dest = await askText(
+    p,
+    `Enter the domain you wish to ${verb}.`,
+    (a) => (DEFAULT_WORDS.has(a.trim().toLowerCase()) ? { ok: true, value: DEFAULT_ROW } : normaliseDestination(a)),
+    undefined,
+    destinationWords(table),
+  );
+  if (dest === DEFAULT_ROW) {
+    // Not a destination: an operator who names the Default row here is pointed to the operation for it.
+    p.print();
+    p.print(`The Default entry is changed with DEFAULT, not ${verb.toUpperCase()}.`, p.paint.error);
+    return null;
+  }
   const entry = table.entries.get(dest);
   if (!entry) {
     p.print();

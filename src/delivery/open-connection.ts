@@ -1,0 +1,126 @@
+// Opening a connection to a destination: the addresses in route order, each under the row's connection
+// limits (a slot per limit key, and the system-wide cap), from a source address of the target's family,
+// with the row's TLS policy. The next address, then the next MX, on a connection failure, a bad greeting, or
+// a TLS failure under a Required mode; the failure that decides the deferral when all fail (outcome.ts).
+import { isIP } from 'node:net';
+import { isIpDestination } from '../table/domain.js';
+import type { ConnectionEvent, DeliveryConnection } from './types.js';
+import type { Route, RouteTarget } from './route.js';
+import { limitKey } from './limits.js';
+import { lines, logConnectionEvent } from './maillog.js';
+import { NOT_ATTEMPTED, type Group, type Job } from './plan.js';
+import { decidingFailure, describeFailure, isTlsFailure, tlsRequired, type AttemptFailure } from './outcome.js';
+import { limitSettings, type DeliveryRun } from './run-context.js';
+
+export interface OpenConn {
+  connection: DeliveryConnection;
+  target: RouteTarget;
+  dcid: number;
+  keys: string[];
+  limitKey: string;
+  /** Jobs this connection has taken (the row's messages per connection caps it). */
+  assigned: number;
+  /** A send() is in progress (the connection reads as not usable meanwhile, yet is not broken). */
+  sending: boolean;
+}
+
+export type OpenResult = { ok: true; conn: OpenConn } | { ok: false; interrupted: boolean; failure: AttemptFailure | null; reason: string };
+
+/** The source address for the next connection: round-robin, or under per-gateway limits the least busy one. */
+function pickSource(run: DeliveryRun, group: Group, ip: string | null): string | undefined {
+  // Only a source of the target's family can be bound (an IPv4 source cannot reach ::1); with none of
+  // that family the attempt goes out from the default interface, as Postfix does with smtp_bind_address6 unset.
+  const all = run.o.sources ?? [];
+  const sources = ip === null ? all : all.filter((s) => isIP(s) === isIP(ip));
+  if (sources.length === 0) return undefined;
+  if (group.row.limitApply.value === 'vg' && ip !== null) {
+    const load = (s: string): number => run.slots.active(limitKey(group.destination, limitSettings(group), ip, s));
+    return [...sources].sort((a, b) => load(a) - load(b))[0];
+  }
+  return sources[run.sourceTurn++ % sources.length];
+}
+
+export async function openConnection(run: DeliveryRun, group: Group, job: Job, route: Route): Promise<OpenResult> {
+  const { row } = group;
+  const o = run.o;
+  const failures: AttemptFailure[] = [];
+  let attempts = 0;
+  for (const target of route.targets) {
+    const source = pickSource(run, group, target.ip);
+    const key = limitKey(group.destination, limitSettings(group), target.ip, source);
+    const claims = [{ key, max: row.maxConcurrency.value }];
+    if (o.maxConnections) claims.push({ key: '*', max: o.maxConnections });
+    if (run.slots.active(key) >= row.maxConcurrency.value) o.log.write(lines.maxConnections(row.maxConcurrency.value, group.destination));
+    const granted = !run.stopping && (await run.slots.acquire(claims));
+    if (!granted) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+    if (run.stopping) {
+      run.slots.release(claims.map((c) => c.key));
+      return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+    }
+    attempts++;
+    const dcid = run.nextDcid++;
+    const mode = row.tls.value;
+    // A close during the set-up is logged after what this loop says about the failed attempt (TLS failed,
+    // TLS was required, Connection Error), so the log tells each connection's story in order.
+    const host = target.mxHost || target.ip;
+    let settingUp = true;
+    let heldClose: ConnectionEvent | null = null;
+    const flushClose = (): void => {
+      settingUp = false;
+      if (heldClose) logConnectionEvent(o.log, heldClose, host);
+      heldClose = null;
+    };
+    const result = await o.connector({
+      target: { ip: target.ip, port: o.port, mxHost: target.mxHost, ...(source ? { localAddress: source } : {}) },
+      policy: {
+        mode,
+        referenceIds: isIpDestination(group.destination) ? [] : [group.destination, ...(target.mxHost ? [target.mxHost] : [])],
+        servername: target.mxHost,
+        ...(o.extraCa ? { extraCa: o.extraCa } : {}),
+        ...(o.clientCert ? { clientCert: o.clientCert } : {}),
+      },
+      helo: o.helo,
+      timeouts: o.timeouts,
+      dcid,
+      onEvent: (ev) => {
+        if (ev.type === 'closed' && settingUp) heldClose = ev;
+        else logConnectionEvent(o.log, ev, host);
+      },
+    });
+    if (result.ok) {
+      flushClose();
+      // The attempts that failed before this one count for the job (sendJob counts this one).
+      for (const e of job.entries.values()) e.attempts += attempts - 1;
+      run.shutdown.opened(result.connection);
+      return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key, assigned: 0, sending: false } };
+    }
+    run.slots.release(claims.map((c) => c.key));
+    const tlsFailure = isTlsFailure(result);
+    failures.push({ failure: result, mxHost: target.mxHost, ip: target.ip, tlsPolicy: tlsFailure });
+    if (tlsFailure && tlsRequired(mode)) {
+      o.log.write(lines.tlsRequired(dcid, target.ip));
+    } else if (!tlsFailure) {
+      o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result.stage)));
+    }
+    flushClose();
+    if (run.stopping) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+  }
+  const deciding = decidingFailure(failures);
+  for (const e of job.entries.values()) e.attempts += attempts;
+  return { ok: false, interrupted: false, failure: deciding ?? null, reason: deciding ? describeFailure(deciding) : '4.4.4 No address to try' };
+}
+
+export async function closeConnection(run: DeliveryRun, conn: OpenConn): Promise<void> {
+  try {
+    await conn.connection.close();
+  } finally {
+    run.shutdown.closed(conn.connection);
+    run.slots.release(conn.keys);
+  }
+}
+
+function connectionErrorKind(stage: string): string {
+  if (stage === 'timeout') return 'connection timed out';
+  if (stage === 'connect') return 'network error';
+  return 'unexpected SMTP response';
+}

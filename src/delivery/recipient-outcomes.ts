@@ -1,0 +1,49 @@
+// Writing a recipient's outcome into its report entry and the mail log: from a server's answer in a
+// transaction (recordAnswer), or when no server decided it (settleJob: DNS, every address failed, shutdown).
+import type { RecipientReport, RecipientResult, SmtpReply, TlsInfo } from './types.js';
+import type { RouteTarget } from './route.js';
+import { lines, type MailLogSink } from './maillog.js';
+import type { Group, Job } from './plan.js';
+import { replyPhrase, reportTls, type AttemptFailure } from './outcome.js';
+
+export function recordAnswer(e: RecipientReport, r: RecipientResult, target: RouteTarget, tls: TlsInfo, group: Group): void {
+  e.status = r.status;
+  e.mxHost = target.mxHost || null;
+  e.ip = target.ip;
+  e.reply = r.reply ?? null;
+  e.reason = r.reason ?? null;
+  e.tls = reportTls(group.row.tls.value, tls);
+}
+
+/** Settles every recipient of a job that no server decided (DNS, all addresses failed, shutdown). */
+export function settleJob(
+  log: MailLogSink,
+  job: Job,
+  status: 'bounced' | 'deferred',
+  failure: AttemptFailure | null,
+  reason: string,
+): void {
+  for (const r of job.recipients) {
+    const e = job.entries.get(r.rid);
+    if (!e) continue;
+    e.status = status;
+    e.reason = reason;
+    if (failure) {
+      e.mxHost = failure.mxHost || null;
+      e.ip = failure.ip;
+      e.reply = failure.failure.stage === 'greeting' || failure.failure.stage === 'ehlo' ? (failure.failure.reply ?? null) : null;
+      e.tls = reportTls(e.tls.mode, failure.failure.tls);
+    }
+    log.write(status === 'bounced' ? lines.bounced(null, job.mid, r.rid, reason) : lines.delayed(null, job.mid, r.rid, reason));
+  }
+}
+
+/**
+ * `Delayed:` / `Bounced:` reason words for a recipient the server decided: the phrase of its 4xx/5xx reply,
+ * or the connection layer's reason when the last reply was no refusal (a 250 to DATA is a protocol error,
+ * not a "2.0.0 - Temporary failure").
+ */
+export function reasonFor(r: RecipientResult): string {
+  if (r.reply && r.reply.code >= 400) return replyPhrase(r.reply as SmtpReply);
+  return r.reason ?? (r.reply ? replyPhrase(r.reply as SmtpReply) : 'unknown');
+}

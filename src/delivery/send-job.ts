@@ -1,0 +1,61 @@
+// One transaction on an open connection: the recipients the recipient limit admits, the envelope (with a
+// BATV-tagged sender when the row asks for bounce verification), the send, and each recipient's outcome in
+// the report and the mail log.
+import type { MessageResult, OutboundMessage } from './types.js';
+import { lines } from './maillog.js';
+import type { Group, Job } from './plan.js';
+import { batvTag } from './batv.js';
+import type { OpenConn } from './open-connection.js';
+import { throttle } from './recipient-window.js';
+import { reasonFor, recordAnswer } from './recipient-outcomes.js';
+import type { DeliveryRun } from './run-context.js';
+
+export async function outbound(run: DeliveryRun, group: Group, job: Job, recipients: Job['recipients']): Promise<OutboundMessage> {
+  const from = group.row.bounceVerification.value ? batvTag(job.from, await run.loadBatvKey(), new Date(run.now())) : job.from;
+  return { mid: job.mid, from, recipients, content: job.content };
+}
+
+/**
+ * Carries one job over the connection (`next`: the message the connection may start behind it).
+ * Returns null when the recipient limit left nobody to send it to.
+ */
+export async function sendJob(
+  run: DeliveryRun,
+  group: Group,
+  job: Job,
+  conn: OpenConn,
+  prebuilt: OutboundMessage | null,
+  next?: OutboundMessage,
+): Promise<MessageResult | null> {
+  const log = run.o.log;
+  let recipients = job.recipients;
+  const limit = group.row.recipientLimit.value;
+  if (limit) {
+    const admitted = run.windows.admit(conn.limitKey, limit, recipients.length);
+    if (admitted < recipients.length) {
+      const over = recipients.slice(admitted);
+      throttle(run, group, job, conn, over.map((r) => r.rid));
+      recipients = recipients.slice(0, admitted);
+    }
+    if (recipients.length === 0) return null;
+  }
+  const message = prebuilt ?? (await outbound(run, group, job, recipients));
+  for (const r of recipients) {
+    const e = job.entries.get(r.rid);
+    if (e) e.attempts++;
+  }
+  log.write(lines.deliveryStart(conn.dcid, job.mid, recipients.map((r) => r.rid)));
+  const result = await conn.connection.send(message, next);
+  const tls = conn.connection.tls;
+  const delivered: number[] = [];
+  for (const r of result.recipients) {
+    const e = job.entries.get(r.rid);
+    if (!e) continue;
+    recordAnswer(e, r, conn.target, tls, group);
+    if (r.status === 'delivered') delivered.push(r.rid);
+    else if (r.status === 'deferred') log.write(lines.delayed(conn.dcid, job.mid, r.rid, reasonFor(r), r.reply));
+    else log.write(lines.bounced(conn.dcid, job.mid, r.rid, reasonFor(r), r.reply));
+  }
+  if (delivered.length > 0) log.write(lines.messageDone(conn.dcid, job.mid, delivered, result.finalReply));
+  return result;
+}
