@@ -16,6 +16,28 @@ export interface CachedSession {
 const contexts = new Map<string, { id: number; context: tls.SecureContext }>();
 let nextContextId = 1;
 
+/** The native half of a SecureContext: `addCACert` is what `tls.createSecureContext({ ca })` calls per entry. */
+interface NativeContext {
+  addCACert?: (pem: string) => void;
+}
+
+/**
+ * A SecureContext trusting Node's roots plus `extraCa`. `createSecureContext({ ca: [...tls.rootCertificates,
+ * ...extraCa] })` would serialise Node's ~150 roots to PEM, parse them back and add each to the context's
+ * list of client-CA names (about 25 ms of CPU, once per process but inside the first delivery). Instead the
+ * context starts on Node's shared root store (already parsed X509 objects) and the extra anchors are added
+ * with the same native call the `ca` option uses; Node copies the shared store into the context's own
+ * before the first addition (src/crypto/crypto_context.cc, `AddCACert`), so the result trusts exactly the
+ * same roots plus the extras (and honours NODE_EXTRA_CA_CERTS as Node's default context does).
+ */
+function contextWithExtraCa(extraCa: string[], options: tls.SecureContextOptions): tls.SecureContext {
+  const context = tls.createSecureContext(options);
+  const native = (context as tls.SecureContext & { context?: NativeContext }).context;
+  if (typeof native?.addCACert !== 'function') return tls.createSecureContext({ ...options, ca: [...tls.rootCertificates, ...extraCa] });
+  for (const pem of extraCa) native.addCACert(pem);
+  return context;
+}
+
 /** SecureContext trusting Node's roots plus policy.extraCa, presenting policy.clientCert. Cached. */
 export function secureContextFor(policy: TlsPolicy): { id: number; context: tls.SecureContext } {
   const extraCa = policy.extraCa ?? [];
@@ -23,12 +45,12 @@ export function secureContextFor(policy: TlsPolicy): { id: number; context: tls.
   let entry = contexts.get(key);
   if (!entry) {
     const options: tls.SecureContextOptions = {};
-    if (extraCa.length > 0) options.ca = [...tls.rootCertificates, ...extraCa];
     if (policy.clientCert) {
       options.cert = policy.clientCert.cert;
       options.key = policy.clientCert.key;
     }
-    entry = { id: nextContextId++, context: tls.createSecureContext(options) };
+    const context = extraCa.length > 0 ? contextWithExtraCa(extraCa, options) : tls.createSecureContext(options);
+    entry = { id: nextContextId++, context };
     contexts.set(key, entry);
   }
   return entry;
