@@ -51,21 +51,22 @@ interface Envelope {
   dataReply?: SmtpReply;
 }
 
-/** The outcome of each recipient of one message: the first decision stands. */
+/**
+ * The outcome of each recipient of one message: the first decision stands. The result and its entries are
+ * created with every property they can have, in one order, so all of them share one shape (the code reading
+ * them runs for every message and stays compiled for that one shape).
+ */
 class Ledger {
   readonly result: MessageResult;
   private readonly decided = new Map<number, RecipientResult>();
 
   constructor(private readonly message: OutboundMessage) {
-    this.result = { mid: message.mid, recipients: [] };
+    this.result = { mid: message.mid, recipients: [], mailReply: undefined, dataReply: undefined, finalReply: undefined, nextStarted: false };
   }
 
   decide(recipient: Recipient, status: RecipientStatus, reply?: SmtpReply, reason?: string): void {
     if (this.decided.has(recipient.rid)) return;
-    const entry: RecipientResult = { rid: recipient.rid, address: recipient.address, status };
-    if (reply) entry.reply = reply;
-    if (reason) entry.reason = reason;
-    this.decided.set(recipient.rid, entry);
+    this.decided.set(recipient.rid, { rid: recipient.rid, address: recipient.address, status, reply, reason: reason || undefined });
   }
 
   decideAll(recipients: readonly Recipient[], status: RecipientStatus, reply?: SmtpReply, reason?: string): void {
@@ -73,11 +74,20 @@ class Ledger {
   }
 
   finish(): MessageResult {
-    this.result.recipients = this.message.recipients.map(
-      (r) => this.decided.get(r.rid) ?? { rid: r.rid, address: r.address, status: 'deferred', reason: 'not attempted' },
-    );
+    const recipients: RecipientResult[] = [];
+    for (const r of this.message.recipients) {
+      recipients.push(this.decided.get(r.rid) ?? { rid: r.rid, address: r.address, status: 'deferred', reply: undefined, reason: 'not attempted' });
+    }
+    this.result.recipients = recipients;
     return this.result;
   }
+}
+
+/** `RCPT TO:<...>` for each recipient, one command per line (a loop: this runs for every message). */
+function rcptCommands(recipients: readonly Recipient[]): string {
+  let commands = '';
+  for (const r of recipients) commands += `RCPT TO:<${r.address}>\r\n`;
+  return commands;
 }
 
 function envelopeIsAscii(message: OutboundMessage): boolean {
@@ -201,8 +211,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     if (next.recipients.some((r) => CONTROL.test(r.address) || r.address.length === 0)) return null;
     const payload = this.encode(next);
     if (this.maxSize > 0 && payload.size > this.maxSize) return null;
-    const rcpts = next.recipients.map((r) => `RCPT TO:<${r.address}>\r\n`).join('');
-    return { message: next, ...payload, envelope: `${this.mailCommand(next, payload.size)}${rcpts}DATA\r\n` };
+    const envelope = `${this.mailCommand(next, payload.size)}${rcptCommands(next.recipients)}DATA\r\n`;
+    return { message: next, data: payload.data, slot: payload.slot, size: payload.size, envelope };
   }
 
   /** One mail transaction: envelope, then (when someone was accepted) the data. Throws TransportError. */
@@ -270,7 +280,10 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     this.inFlight[payload.slot] = true;
     const ahead = this.prepareAhead(next);
     if (ahead) {
-      this.transport.writeParts([data, ahead.envelope], this.written[payload.slot]);
+      // One buffer, one write: the envelope goes into the room the encoder keeps after the data.
+      const combined = (this.encoders[payload.slot] as DataEncoder).appendText(data, ahead.envelope);
+      if (combined) this.transport.write(combined, this.written[payload.slot]);
+      else this.transport.writeParts([data, ahead.envelope], this.written[payload.slot]);
       this.ahead = ahead;
       ledger.result.nextStarted = true;
     } else this.transport.write(data, this.written[payload.slot]);
@@ -294,8 +307,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     progress: { stage: string },
   ): Promise<Envelope> {
     if (!sent) {
-      const rcpts = recipients.map((r) => `RCPT TO:<${r.address}>\r\n`).join('');
-      this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcpts}DATA\r\n`);
+      this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcptCommands(recipients)}DATA\r\n`);
     }
     const first = reset ? 1 : 0;
     const count = first + 2 + recipients.length;

@@ -18,14 +18,22 @@ export function logTimestamp(d: Date): string {
 export type Severity = 'Info' | 'Warning';
 
 /** RID lists as AsyncOS prints them: `[0]`, `[0, 1, 2]`. */
-export function ridList(rids: number[]): string {
-  return `[${rids.join(', ')}]`;
+export function ridList(rids: readonly number[]): string {
+  let list = '[';
+  for (let i = 0; i < rids.length; i++) list += i === 0 ? `${rids[i]}` : `, ${rids[i]}`;
+  return `${list}]`;
 }
 
 /** A reply as the appliance quotes it after a delivery line: `('550', ['5.1.1 User unknown'])`. */
 export function quoteReply(reply: SmtpReply): string {
-  const lines = reply.text.split('\n').map((l) => (reply.enhanced && !l.startsWith(reply.enhanced) ? `${reply.enhanced} ${l}` : l));
-  return `('${reply.code}', [${lines.map((l) => `'${l.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}])`;
+  const { code, enhanced, text } = reply;
+  // The usual reply (one line, nothing to escape) is quoted without splitting or escaping: this runs for
+  // every message delivered.
+  if (text.indexOf('\n') < 0 && text.indexOf("'") < 0 && text.indexOf('\\') < 0) {
+    return `('${code}', ['${enhanced && !text.startsWith(enhanced) ? `${enhanced} ${text}` : text}'])`;
+  }
+  const lines = text.split('\n').map((l) => (enhanced && !l.startsWith(enhanced) ? `${enhanced} ${l}` : l));
+  return `('${code}', [${lines.map((l) => `'${l.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}])`;
 }
 
 /** Formatters for every line the delivery client writes. Pure: tested on their own. */
@@ -79,17 +87,26 @@ export interface MailLogSink {
 }
 
 /**
- * Appends timestamped lines to a file (created with its folder when missing). Lines written in one turn
- * of the event loop go to the stream as one chunk (a delivery writes several lines per message; one
- * stream write each cost more than formatting them), in order; close() flushes what is pending.
+ * How long lines wait to be gathered into one write. A file write is a trip to libuv's thread pool and a
+ * system call; at thousands of messages a second a write per event-loop turn was about one per message
+ * (a measurable share of the client's CPU), while 20 ms keeps the log as current as anyone reading it needs.
+ */
+const FLUSH_DELAY_MS = 20;
+
+/**
+ * Appends timestamped lines to a file (created with its folder when missing). Lines are gathered for up
+ * to FLUSH_DELAY_MS (or 64 KB) and go to the stream as one chunk, in order; close() flushes what is pending.
  */
 export class MailLog implements MailLogSink {
   private readonly stream: WriteStream;
   private failed: Error | null = null;
   private pending = '';
   private flushQueued = false;
+  private timer: NodeJS.Timeout | null = null;
   private readonly flush = (): void => {
     this.flushQueued = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
     if (!this.pending) return;
     this.stream.write(this.pending);
     this.pending = '';
@@ -122,7 +139,7 @@ export class MailLog implements MailLogSink {
     if (this.pending.length >= 65_536) this.flush();
     else if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(this.flush);
+      this.timer = setTimeout(this.flush, FLUSH_DELAY_MS);
     }
   }
 

@@ -87,24 +87,47 @@ export function encodeData(content: Buffer): Buffer {
 }
 
 /**
+ * Room kept after every payload a DataEncoder makes, for the next message's envelope (MAIL FROM, RCPT TO...,
+ * DATA), so that payload and envelope leave in one plain write of one buffer (`appendText`).
+ */
+const TRAILER_ROOM = 2048;
+
+/**
  * Encodes DATA payloads into one buffer reused from message to message (a connection carries one
  * message at a time). The result is valid until the next encode() with `reuse`; the caller passes
  * reuse = false while the previous payload's write has not completed (a server that answered early).
+ * Every buffer it hands out is an allocation of its own (never a slice of Node's shared pool), so the
+ * room after a payload is the encoder's to write (`appendText`).
  */
 export class DataEncoder {
   private scratch: Buffer = Buffer.alloc(0);
+  /** The buffer of the last payload handed out (appendText writes only there). */
+  private last: Buffer | null = null;
 
   /** `reuse` false: the previous payload may still be in flight, so encode into a fresh buffer. */
   encode(content: Buffer, reuse = true): Buffer {
     const wireReady = isWireReady(content);
-    const needed = capacityFor(content, wireReady);
+    const needed = capacityFor(content, wireReady) + TRAILER_ROOM;
     let out = this.scratch;
-    if (!reuse) out = Buffer.allocUnsafe(needed);
+    if (!reuse) out = Buffer.allocUnsafeSlow(needed);
     else if (out.length < needed) {
       out = Buffer.allocUnsafeSlow(Math.max(needed, 16_384, Math.min(out.length * 2, KEEP_LIMIT)));
       if (out.length <= KEEP_LIMIT) this.scratch = out;
     }
+    this.last = out;
     return out.subarray(0, encodeInto(content, wireReady, out));
+  }
+
+  /**
+   * `payload` (the last result of encode(), not yet written) followed by `text` (UTF-8) in the same
+   * memory: the text is written into the room after the payload. Null when it does not fit, or when
+   * `payload` is not this encoder's last; the caller then writes the two apart.
+   */
+  appendText(payload: Buffer, text: string): Buffer | null {
+    const whole = this.last;
+    if (!whole || payload.buffer !== whole.buffer || payload.byteOffset !== whole.byteOffset) return null;
+    if (Buffer.byteLength(text) > whole.length - payload.length) return null;
+    return whole.subarray(0, payload.length + whole.write(text, payload.length, 'utf8'));
   }
 }
 

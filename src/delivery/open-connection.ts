@@ -4,7 +4,7 @@
 // a TLS failure under a Required mode; the failure that decides the deferral when all fail (outcome.ts).
 import { isIP } from 'node:net';
 import { isIpDestination } from '../table/domain.js';
-import type { ConnectionEvent, DeliveryConnection } from './types.js';
+import type { ConnectionEvent, DeliveryConnection, RecipientReport } from './types.js';
 import type { Route, RouteTarget } from './route.js';
 import { limitKey } from './limits.js';
 import { lines, logConnectionEvent } from './maillog.js';
@@ -22,6 +22,8 @@ export interface OpenConn {
   assigned: number;
   /** A send() is in progress (the connection reads as not usable meanwhile, yet is not broken). */
   sending: boolean;
+  /** The TLS facts as report entries show them, made once per connection and shared by its recipients. */
+  tlsReport: RecipientReport['tls'] | null;
 }
 
 export type OpenResult = { ok: true; conn: OpenConn } | { ok: false; interrupted: boolean; failure: AttemptFailure | null; reason: string };
@@ -92,7 +94,7 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
       // The attempts that failed before this one count for the job (sendJob counts this one).
       for (const e of job.entries.values()) e.attempts += attempts - 1;
       run.shutdown.opened(result.connection);
-      return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key, assigned: 0, sending: false } };
+      return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key, assigned: 0, sending: false, tlsReport: null } };
     }
     run.slots.release(claims.map((c) => c.key));
     const tlsFailure = isTlsFailure(result);

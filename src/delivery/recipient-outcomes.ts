@@ -1,18 +1,19 @@
 // Writing a recipient's outcome into its report entry and the mail log: from a server's answer in a
 // transaction (recordAnswer), or when no server decided it (settleJob: DNS, every address failed, shutdown).
-import type { RecipientReport, RecipientResult, SmtpReply, TlsInfo } from './types.js';
+import type { RecipientReport, RecipientResult, SmtpReply } from './types.js';
 import type { RouteTarget } from './route.js';
 import { lines, type MailLogSink } from './maillog.js';
-import type { Group, Job } from './plan.js';
+import type { Job } from './plan.js';
 import { replyPhrase, reportTls, type AttemptFailure } from './outcome.js';
 
-export function recordAnswer(e: RecipientReport, r: RecipientResult, target: RouteTarget, tls: TlsInfo, group: Group): void {
+/** `tls`: the connection's TLS facts as reportTls gives them (one object, shared by its recipients' entries). */
+export function recordAnswer(e: RecipientReport, r: RecipientResult, target: RouteTarget, tls: RecipientReport['tls']): void {
   e.status = r.status;
   e.mxHost = target.mxHost || null;
   e.ip = target.ip;
   e.reply = r.reply ?? null;
   e.reason = r.reason ?? null;
-  e.tls = reportTls(group.row.tls.value, tls);
+  e.tls = tls;
 }
 
 /** Settles every recipient of a job that no server decided (DNS, all addresses failed, shutdown). */

@@ -16,21 +16,43 @@ export class SmtpProtocolError extends Error {
 }
 
 const LF = 0x0a;
-const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
+
+/**
+ * Length of the RFC 3463 enhanced status code at the start of `text` whose class digit is `klass`
+ * ("2.1.5" then a space or the end), 0 when there is none. A scan rather than a regular expression: it
+ * runs for every reply.
+ */
+function enhancedLength(text: string, klass: number): number {
+  if (text.charCodeAt(0) - 48 !== klass || text.charCodeAt(1) !== 0x2e) return 0;
+  let i = 2;
+  for (let part = 0; part < 2; part++) {
+    const start = i;
+    while (i < text.length && i - start < 4 && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    if (i === start || i - start > 3) return 0;
+    if (part === 0) {
+      if (text.charCodeAt(i) !== 0x2e) return 0;
+      i++;
+    }
+  }
+  return i === text.length || text.charCodeAt(i) === 0x20 ? i : 0;
+}
 
 /**
  * Builds a reply from its lines' code and texts. The enhanced status code is taken from the first
  * line when it starts with one whose class matches the reply code (RFC 3463 §2), and stripped from
- * every line that repeats it, so `text` holds only the human-readable part.
+ * every line that repeats it, so `text` holds only the human-readable part. Every reply has the same
+ * three properties (`enhanced` undefined when there is none), so the code reading replies sees one shape.
  */
 export function buildReply(code: number, texts: string[]): SmtpReply {
-  const first = ENHANCED.exec(texts[0] ?? '');
-  if (first && Number(first[1]) === Math.floor(code / 100)) {
-    const enhanced = `${first[1]}.${first[2]}.${first[3]}`;
-    const stripped = texts.map((text) => (text.startsWith(enhanced) ? text.slice(enhanced.length).trimStart() : text));
-    return { code, enhanced, text: stripped.join('\n') };
+  const first = texts[0] ?? '';
+  const klass = Math.floor(code / 100);
+  const length = klass === 2 || klass === 4 || klass === 5 ? enhancedLength(first, klass) : 0;
+  if (length > 0) {
+    const enhanced = first.slice(0, length);
+    const strip = (text: string): string => (text.startsWith(enhanced) ? text.slice(length).trimStart() : text);
+    return { code, enhanced, text: texts.length === 1 ? strip(first) : texts.map(strip).join('\n') };
   }
-  return { code, text: texts.join('\n') };
+  return { code, enhanced: undefined, text: texts.length === 1 ? first : texts.join('\n') };
 }
 
 /** Renders a reply the way it appeared on the wire's first line, for logs and reasons. */

@@ -8,6 +8,7 @@ import { batvTag } from './batv.js';
 import type { OpenConn } from './open-connection.js';
 import { throttle } from './recipient-window.js';
 import { reasonFor, recordAnswer } from './recipient-outcomes.js';
+import { reportTls } from './outcome.js';
 import type { DeliveryRun } from './run-context.js';
 
 export async function outbound(run: DeliveryRun, group: Group, job: Job, recipients: Job['recipients']): Promise<OutboundMessage> {
@@ -46,12 +47,12 @@ export async function sendJob(
   }
   log.write(lines.deliveryStart(conn.dcid, job.mid, recipients.map((r) => r.rid)));
   const result = await conn.connection.send(message, next);
-  const tls = conn.connection.tls;
+  const tls = (conn.tlsReport ??= reportTls(group.row.tls.value, conn.connection.tls));
   const delivered: number[] = [];
   for (const r of result.recipients) {
     const e = job.entries.get(r.rid);
     if (!e) continue;
-    recordAnswer(e, r, conn.target, tls, group);
+    recordAnswer(e, r, conn.target, tls);
     if (r.status === 'delivered') delivered.push(r.rid);
     else if (r.status === 'deferred') log.write(lines.delayed(conn.dcid, job.mid, r.rid, reasonFor(r), r.reply));
     else log.write(lines.bounced(conn.dcid, job.mid, r.rid, reasonFor(r), r.reply));

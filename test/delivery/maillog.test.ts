@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,5 +42,25 @@ describe('mail-log line forms (reference §9)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('quoteReply', () => {
+  // The general form (split into lines, enhanced code prefixed where missing, \ and ' escaped), which the
+  // one-line fast path must match.
+  function reference(reply: { code: number; enhanced?: string; text: string }): string {
+    const quoted = reply.text.split('\n').map((l) => (reply.enhanced && !l.startsWith(reply.enhanced) ? `${reply.enhanced} ${l}` : l));
+    return `('${reply.code}', [${quoted.map((l) => `'${l.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}])`;
+  }
+
+  it('quotes one-line and multi-line replies, escaping quotes and backslashes', () => {
+    const text = fc.array(fc.constantFrom('a', ' ', '\n', "'", '\\', '2.0.0', 'Ok'), { maxLength: 10 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(fc.constantFrom(250, 451, 550), fc.option(fc.constantFrom('2.0.0', '4.3.0'), { nil: undefined }), text, (code, enhanced, t) => {
+        expect(quoteReply({ code, enhanced, text: t })).toBe(reference({ code, enhanced, text: t }));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(quoteReply({ code: 250, enhanced: '2.0.0', text: "Ok: it's queued" })).toBe("('250', ['2.0.0 Ok: it\\'s queued'])");
   });
 });

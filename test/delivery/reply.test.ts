@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { buildReply, formatReply, MAX_REPLY_LINE, ReplyParser, SmtpProtocolError } from '../../src/delivery/reply.js';
 
 function parseAll(...chunks: string[]) {
@@ -78,5 +79,33 @@ describe('formatReply', () => {
     expect(formatReply({ code: 454, enhanced: '4.7.0', text: 'TLS not available' })).toBe('454 4.7.0 TLS not available');
     expect(formatReply({ code: 250, text: 'a\nb' })).toBe('250 a / b');
     expect(formatReply({ code: 221, text: '' })).toBe('221');
+  });
+});
+
+describe('buildReply against the regular-expression definition of an enhanced code', () => {
+  // The definition buildReply implements with a scan: RFC 3463 class.subject.detail at the start of the
+  // first line, class 2, 4 or 5 and equal to the reply's, 1-3 digits each, then a space or the end.
+  const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?: |$)/;
+  function reference(code: number, texts: string[]): { code: number; enhanced?: string; text: string } {
+    const first = ENHANCED.exec(texts[0] ?? '');
+    if (first && Number(first[1]) === Math.floor(code / 100)) {
+      const enhanced = `${first[1]}.${first[2]}.${first[3]}`;
+      return { code, enhanced, text: texts.map((t) => (t.startsWith(enhanced) ? t.slice(enhanced.length).trimStart() : t)).join('\n') };
+    }
+    return { code, text: texts.join('\n') };
+  }
+
+  it('gives the same code, enhanced code and text for any lines', () => {
+    const piece = fc.constantFrom('2', '3', '4', '5', '0', '1', '9', '.', ' ', 'x', '25', '1234', '2.1.5', '5.7.1 ', '4.44.444');
+    const line = fc.array(piece, { maxLength: 8 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(fc.constantFrom(220, 250, 354, 421, 451, 550, 554), fc.array(line, { minLength: 1, maxLength: 3 }), (code, texts) => {
+        const built = buildReply(code, texts);
+        const expected = reference(code, texts);
+        expect({ code: built.code, enhanced: built.enhanced, text: built.text }).toEqual({ enhanced: undefined, ...expected });
+        expect(Object.keys(built)).toEqual(['code', 'enhanced', 'text']);
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
