@@ -140,7 +140,8 @@ async function sendAndReserve(
   if (pipelines && !run.stopping && conn.assigned < maxMessages && group.queue.length > 0) {
     const nextJob = group.queue.shift() as Job;
     conn.assigned++;
-    next = { job: nextJob, on: conn, message: await outbound(run, group, nextJob, nextJob.recipients), started: false };
+    const built = outbound(run, group, nextJob, nextJob.recipients);
+    next = { job: nextJob, on: conn, message: built instanceof Promise ? await built : built, started: false };
     held.ahead = next;
   }
   conn.sending = true;

@@ -11,9 +11,13 @@ import { reasonFor, recordAnswer } from './recipient-outcomes.js';
 import { reportTls } from './outcome.js';
 import type { DeliveryRun } from './run-context.js';
 
-export async function outbound(run: DeliveryRun, group: Group, job: Job, recipients: Job['recipients']): Promise<OutboundMessage> {
-  const from = group.row.bounceVerification.value ? batvTag(job.from, await run.loadBatvKey(), new Date(run.now())) : job.from;
-  return { mid: job.mid, from, recipients, content: job.content };
+/**
+ * The message as sent. Only a BATV-tagged sender needs to wait (for the key); otherwise the message is
+ * returned as is, not as a promise, sparing every message an await.
+ */
+export function outbound(run: DeliveryRun, group: Group, job: Job, recipients: Job['recipients']): OutboundMessage | Promise<OutboundMessage> {
+  if (!group.row.bounceVerification.value) return { mid: job.mid, from: job.from, recipients, content: job.content };
+  return run.loadBatvKey().then((key) => ({ mid: job.mid, from: batvTag(job.from, key, new Date(run.now())), recipients, content: job.content }));
 }
 
 /**
@@ -40,12 +44,16 @@ export async function sendJob(
     }
     if (recipients.length === 0) return null;
   }
-  const message = prebuilt ?? (await outbound(run, group, job, recipients));
+  let message = prebuilt ?? outbound(run, group, job, recipients);
+  if (message instanceof Promise) message = await message;
+  // RID lists are built with push, like `delivered` below: one kind of array reaches the log formatter.
+  const rids: number[] = [];
   for (const r of recipients) {
+    rids.push(r.rid);
     const e = job.entries.get(r.rid);
     if (e) e.attempts++;
   }
-  log.write(lines.deliveryStart(conn.dcid, job.mid, recipients.map((r) => r.rid)));
+  log.write(lines.deliveryStart(conn.dcid, job.mid, rids));
   const result = await conn.connection.send(message, next);
   const tls = (conn.tlsReport ??= reportTls(group.row.tls.value, conn.connection.tls));
   const delivered: number[] = [];
