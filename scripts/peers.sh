@@ -200,6 +200,8 @@ dnsmasq_args() { # dns_port base
     --host-record=nomx.test,$NET.1
     # Null MX (RFC 7505).
     --mx-host=nullmx.test,.,0
+    # An MX host with no address record (mx.noaddr.test answers NXDOMAIN): bounced 5.4.4.
+    --mx-host=noaddr.test,mx.noaddr.test,10
   )
   printf '%s\n' "${a[@]}"
 }

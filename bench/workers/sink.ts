@@ -1,7 +1,7 @@
 // Sink process for the delivery bench: a DNS server for the bench domains plus one SMTP sink (smtp-server
 // as shipped, or the raw sink that greets at once), on a per-run self-signed certificate.
 import { selfSignedCert } from '../lib/cert.js';
-import { loopbackZone, startDnsServer, type DnsServer } from '../lib/dns-server.js';
+import { loopbackZone, startDnsServer, type TestDnsServer } from '../../test/helpers/dns-server.js';
 import { startRawSink } from '../lib/sink-raw.js';
 import { startSmtpServerSink, type SmtpSink } from '../lib/sink-smtp.js';
 import { serveRequests } from '../lib/worker-ipc.js';
@@ -15,7 +15,7 @@ export interface SinkStarted {
 }
 
 let sink: SmtpSink | null = null;
-let dns: DnsServer | null = null;
+let dns: TestDnsServer | null = null;
 
 serveRequests(async (m) => {
   const req = m as SinkRequest;
@@ -32,7 +32,7 @@ serveRequests(async (m) => {
     return started;
   }
   // The DNS query count shows whether a client looks names up per message or caches them.
-  if (req.op === 'stats') return sink ? { ...sink.stats(), dnsQueries: dns?.queries ?? 0 } : null;
+  if (req.op === 'stats') return sink ? { ...sink.stats(), dnsQueries: dns?.queries.length ?? 0 } : null;
   await sink?.close();
   setImmediate(() => process.exit(0));
   return { stopped: true };

@@ -5,10 +5,14 @@
 //   the store, the renderer and the list command itself.
 // Any other command line, including these with anything more (`--help`, an unknown option, a repeated
 // option), goes to the commander program (src/cli/program.ts), which gives the same output for these.
-// No static import here but a built-in and plain-list.ts: a module shared with the program would become a
-// bundle chunk loaded before this file runs, costing `--version` its advantage.
-import { writeSync } from 'node:fs';
+// The build (scripts/build.mjs) makes this file and everything it imports, except program.js, one bundle
+// file with no chunks, so the list path reads one module file.
+// node:fs is taken with process.getBuiltinModule, not imported: the ESM facade of node:fs reads every export,
+// and its ReadStream getter loads the stream modules (about 3 ms). For the same reason the fast paths write
+// with writeSync to the descriptor instead of creating process.stdout (on a pipe that loads node:net).
 import { plainList } from './plain-list.js';
+
+const fs = process.getBuiltinModule('node:fs');
 
 declare const __VERSION__: string | undefined;
 /** Set by the bundle build from package.json (scripts/build.mjs). */
@@ -24,17 +28,34 @@ function quietOnClosedPipe(): void {
   }
 }
 
+/**
+ * Writes all of `text` to fd 1 synchronously. A closed pipe (`| head -1`) ends the output quietly; a
+ * non-blocking descriptor that is full (EAGAIN, when the parent made the pipe non-blocking) hands the rest
+ * to process.stdout, which waits for it to drain.
+ */
+function writeStdout(text: string): void {
+  const bytes = Buffer.from(text);
+  let done = 0;
+  while (done < bytes.length) {
+    try {
+      done += fs.writeSync(1, bytes, done);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return;
+      if (code !== 'EAGAIN') throw err;
+      quietOnClosedPipe();
+      process.stdout.write(bytes.subarray(done));
+      return;
+    }
+  }
+}
+
 async function run(args: readonly string[]): Promise<void> {
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     // One small write straight to the descriptor: creating process.stdout would load the stream modules.
-    try {
-      writeSync(1, `${VERSION}\n`);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EPIPE') throw err;
-    }
+    writeStdout(`${VERSION}\n`);
     return;
   }
-  quietOnClosedPipe();
   const list = plainList(args);
   if (list) {
     const [{ listTable }, { resolveHome }, { reportFailure }] = await Promise.all([
@@ -43,12 +64,13 @@ async function run(args: readonly string[]): Promise<void> {
       import('./exit.js'),
     ]);
     try {
-      await listTable(resolveHome(list.home), { json: list.json });
+      await listTable(resolveHome(list.home), { json: list.json }, writeStdout);
     } catch (err) {
       reportFailure(err);
     }
     return;
   }
+  quietOnClosedPipe();
   const { main } = await import('./program.js');
   await main(process.argv, VERSION);
 }

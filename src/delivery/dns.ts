@@ -1,6 +1,7 @@
 // MX resolution for delivery (RFC 5321 §5.1, RFC 7505): MX records sorted by preference with equal
 // preferences shuffled; no MX → the domain itself is the implicit MX; a null MX or a domain that does not
-// exist → bounce; a resolver failure → defer. Answers are cached for their TTL (MX answers, whose TTL
+// exist → bounce; a resolver failure → defer; MX hosts none of which has an address → bounce, or defer when
+// one of their lookups failed temporarily (Postfix, docs/delivery.md "No MX host has an address"). Answers are cached for their TTL (MX answers, whose TTL
 // Node's resolver does not expose, for a fixed time) so a batch makes one lookup per name, not per message.
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
@@ -13,6 +14,11 @@ export interface MxHost {
   v6: string[];
   /** Address lookups of this host failed temporarily (SERVFAIL, time-out). */
   lookupFailed?: string;
+  /**
+   * Set when the host has no address in the families asked: the name server's answers in Postfix's words,
+   * `name=mx.example type=A/AAAA: Host not found (NXDOMAIN)`.
+   */
+  noAddress?: string;
 }
 
 export type MxResult =
@@ -116,6 +122,39 @@ function describe(code: string): string {
   }
 }
 
+/**
+ * What the name server said about a host that has no address, per record type asked, in the words of
+ * Postfix's dns_strerror() (`Host not found`, `Host not found, try again`, `Host found but no data record of
+ * requested type`) with the DNS answer after them; types with the same answer share one entry (`type=A/AAAA`).
+ */
+function nameServiceError(host: string, answers: { type: 'A' | 'AAAA'; result: AddrResult }[]): string {
+  const byWords = new Map<string, string[]>();
+  for (const { type, result } of answers) {
+    const words = answerWords(result);
+    byWords.set(words, [...(byWords.get(words) ?? []), type]);
+  }
+  return [...byWords].map(([words, types]) => `name=${host} type=${types.join('/')}: ${words}`).join('; ');
+}
+
+function answerWords(result: AddrResult): string {
+  // An answer without records (an MX host that is an IP literal of the other family) is NODATA too.
+  if (result.ok || NO_DATA.has(result.code)) return 'Host found but no data record of requested type (NODATA)';
+  if (NO_NAME.has(result.code)) return 'Host not found (NXDOMAIN)';
+  return `Host not found, try again (${describe(result.code)})`;
+}
+
+/**
+ * No MX host of the domain has an address in the families asked. Postfix (smtp_addr.c, with its default
+ * smtp_defer_if_no_mx_address_found = no) returns the mail as undeliverable, 5.4.4, when every lookup was
+ * answered (NXDOMAIN or NODATA); a temporary failure among them makes it a soft error ("a soft error dominates
+ * past and future hard errors"), deferred here with 4.4.3 as every other DNS failure.
+ */
+function noMxAddress(domain: string, hosts: MxHost[]): MxResult {
+  const reason = `No MX host of ${domain} has an address. Name service error for ${hosts.map((h) => h.noAddress).join('; ')}`;
+  if (hosts.some((h) => h.lookupFailed)) return { ok: false, status: 'deferred', enhanced: '4.4.3', reason };
+  return { ok: false, status: 'bounced', enhanced: '5.4.4', reason };
+}
+
 /** Fisher–Yates shuffle with injected randomness (tests pass a seeded or fixed source). */
 export function shuffle<T>(items: T[], random: () => number): T[] {
   const a = [...items];
@@ -197,6 +236,7 @@ export class MxResolver {
     const records = implicit ? [{ host: domain, preference: 0 }] : lookup.records;
     const ordered = orderMx(records, this.random);
     const hosts = await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference, families)));
+    if (!implicit && hosts.every((h) => h.v4.length === 0 && h.v6.length === 0)) return noMxAddress(domain, hosts);
     const noAddress = (list: MxHost[]): boolean => list.every((h) => h.v4.length === 0 && h.v6.length === 0 && !h.lookupFailed);
     // Whether the domain has no address at all takes both families; the family not in use is asked only then.
     const bothFamilies = families.v4 && families.v6;
@@ -213,7 +253,10 @@ export class MxResolver {
     const [a, aaaa] = await Promise.all([families.v4 ? this.lookupAddr(host, 4) : none, families.v6 ? this.lookupAddr(host, 6) : none]);
     const mx: MxHost = { host, preference, v4: a.ok ? a.addresses : [], v6: aaaa.ok ? aaaa.addresses : [] };
     const failed = [a, aaaa].find((r): r is { ok: false; code: string } => !r.ok && !NO_DATA.has(r.code) && !NO_NAME.has(r.code));
-    if (failed && mx.v4.length === 0 && mx.v6.length === 0) mx.lookupFailed = `address lookup of ${host} failed: ${describe(failed.code)}`;
+    if (mx.v4.length > 0 || mx.v6.length > 0) return mx;
+    if (failed) mx.lookupFailed = `address lookup of ${host} failed: ${describe(failed.code)}`;
+    const asked = [...(families.v4 ? [{ type: 'A' as const, result: a }] : []), ...(families.v6 ? [{ type: 'AAAA' as const, result: aaaa }] : [])];
+    mx.noAddress = nameServiceError(host, asked);
     return mx;
   }
 

@@ -91,7 +91,7 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
       print(`TLS verification of '${domain}' FAILED: no mail exchanger to connect to.`);
       return 1;
     }
-    for (const h of r.hosts) print(`  ${r.implicit ? 'no MX records; using the domain itself' : `MX ${h.preference} ${h.host}`}: ${[...h.v6, ...h.v4].join(', ') || h.lookupFailed || 'no address'}`);
+    for (const h of r.hosts) print(`  ${r.implicit ? 'no MX records; using the domain itself' : `MX ${h.preference} ${h.host}`}: ${[...h.v6, ...h.v4].join(', ') || h.lookupFailed || h.noAddress || 'no address'}`);
     targets = orderTargets(r.hosts, 'PREFER_V6').targets.map((t) => ({ ...t, port: defaultPort }));
     if (targets.length === 0) {
       print(`TLS verification of '${domain}' FAILED: no address for any mail exchanger.`);

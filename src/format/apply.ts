@@ -6,6 +6,7 @@
 // `destconfig import` and the shell's IMPORT.
 import { DEFAULT, cloneEntry, cloneTable, type DestTable } from '../table/types.js';
 import type { ImportedTable } from './build.js';
+import { EntryMap } from '../table/entry-map.js';
 
 export function applyImport(current: DestTable, imported: ImportedTable): DestTable {
   const next = cloneTable(current);
@@ -23,7 +24,7 @@ export function applyImport(current: DestTable, imported: ImportedTable): DestTa
     next.entries = imported.entries;
     return next;
   }
-  next.entries = new Map();
+  next.entries = new EntryMap();
   for (const [key, e] of imported.entries) {
     const to = e.bounceProfile === DEFAULT ? undefined : respell.get(e.bounceProfile);
     next.entries.set(key, to === undefined ? e : { ...cloneEntry(e), bounceProfile: to });

@@ -5,6 +5,7 @@
 // recipient_minutes, limit_type and limit_apply. A key missing from a destination section means
 // "use Default". Section names go through the shell's destination normalisation. Pure: no I/O.
 import { normaliseDestination } from '../table/domain.js';
+import { EntryMap } from '../table/entry-map.js';
 import {
   DEFAULT,
   blankEntry,
@@ -160,7 +161,7 @@ export function buildTable(syntax: Syntax, onProgress?: ProgressFn): BuildResult
   const errors: FileError[] = [...syntax.errors];
   if (syntax.fatal) return { ok: false, errors };
   const profiles = new ProfileNames();
-  const entries = new Map<string, DestEntry>();
+  const entries = new EntryMap();
   // Only where each destination was first defined: holding the sections themselves would keep every
   // section's settings alive to the end of the pass.
   const seen = new Map<string, { label: string; line: number }>();

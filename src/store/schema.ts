@@ -7,6 +7,7 @@
 // 100,000 entries. The layout also lets a file be written and read an entry at a time (read.ts,
 // commit.ts), so 100,000 entries never exist as one string plus one parsed document at once.
 import { DEFAULT, type CertificateProfile, type DefaultRow, type DestEntry, type DestTable } from '../table/types.js';
+import { EntryMap } from '../table/entry-map.js';
 import {
   CERTIFICATE_KEYS,
   DocProblem,
@@ -157,7 +158,7 @@ function parseCertificates(v: unknown): CertificateProfile[] {
 
 function parseEntries(v: unknown, profileNames: ReadonlySet<string>): Map<string, DestEntry> {
   if (!Array.isArray(v)) throw new DocProblem('entries', `must be a list (found ${describeValue(v)})`);
-  const entries = new Map<string, DestEntry>();
+  const entries = new EntryMap();
   for (let i = 0; i < v.length; i++) {
     const e = checkEntry(v[i], i, profileNames, (d) => entries.has(d));
     entries.set(e.destination, e);

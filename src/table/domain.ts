@@ -2,7 +2,7 @@
 // The appliance accepts "a valid domain name (suffix) or IP address" and shows IP entries in brackets
 // (reference §4, §6). Leading-dot entries mean "every subdomain" (reference §6, Postfix-style parent match).
 import { domainToASCII } from 'node:url';
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv4Address as isIPv4, isIPv6Address as isIPv6 } from './ip.js';
 import type { Parsed } from './fields.js';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -49,7 +49,7 @@ function canonicalIPv6(ip: string): string {
  */
 export function normaliseDestination(raw: string): Parsed<string> {
   // Fast path: a key already in normal form (every key the store loads, most typed ones) is returned as it
-  // is, without the IP checks (node:net's isIPv6 compiles a large regular expression on first use).
+  // is, without the IP checks below.
   if (isPlainHostname(raw, raw.startsWith('.') ? 1 : 0)) return { ok: true, value: raw };
   const s = raw.trim();
   const bad = (why: string): Parsed<string> => ({ ok: false, error: `Invalid destination ${JSON.stringify(s)}: ${why}` });

@@ -2,7 +2,9 @@
 // Matching (reference §6, Postfix transport(5)-style): exact entry first, then `.parent` entries from the
 // nearest parent up (`.example.com` covers every subdomain of example.com, not example.com itself), then
 // the Default row. IP-literal recipients match only their bracketed entry.
-import { recipientDestination, isIpDestination } from './domain.js';
+import { isPlainHostname, recipientDestination, isIpDestination } from './domain.js';
+import { EntryMap } from './entry-map.js';
+import { buildLookupIndex, findInIndex, type LookupIndex } from './lookup-index.js';
 import { DEFAULT, type DefaultRow, type DestEntry, type DestTable } from './types.js';
 
 /** Candidate keys for a normalised destination, most specific first. */
@@ -20,10 +22,38 @@ export function candidateKeys(dest: string): string[] {
   return keys;
 }
 
+/**
+ * The lookup index of a table's entries (lookup-index.ts), or null while Map.get is the better choice: the
+ * index is built once a table has had, since its last change, lookups enough to pay for it (building costs
+ * about as much as a few Map lookups per entry), so that one `destconfig lookup`, a shell session or a
+ * delivery to a few domains never builds it, and a delivery or `lookup()` in bulk uses it. Only an EntryMap
+ * can hold an index: its changes drop the index, a plain Map's could not.
+ */
+function indexOf(entries: Map<string, DestEntry>): LookupIndex | null {
+  if (!(entries instanceof EntryMap)) return null;
+  if (entries.index) return entries.index;
+  if (++entries.lookupsSinceChange < 64 + entries.size / 8) return null;
+  entries.index = buildLookupIndex(entries);
+  return entries.index;
+}
+
 /** The governing entry for a normalised destination, or null when the Default row governs. */
 export function findEntry(table: DestTable, dest: string): DestEntry | null {
-  // The keys of candidateKeys(), tried as they are made (no array): this runs once per recipient.
-  const entries = table.entries;
+  return findEntryAt(table, dest, 0);
+}
+
+/** findEntry for the destination s[start..] (the domain part of an address, without slicing it out). */
+function findEntryAt(table: DestTable, s: string, start: number): DestEntry | null {
+  const index = indexOf(table.entries);
+  if (index) {
+    const found = findInIndex(index, s, start);
+    if (found !== undefined) return found;
+  }
+  return findInMap(table.entries, start === 0 ? s : s.slice(start));
+}
+
+function findInMap(entries: Map<string, DestEntry>, dest: string): DestEntry | null {
+  // The keys of candidateKeys(), tried as they are made (no array).
   if (isIpDestination(dest)) return entries.get(dest) ?? null;
   if (!dest.startsWith('.')) {
     const exact = entries.get(dest);
@@ -100,7 +130,10 @@ export function effectiveRow(defaults: DefaultRow, entry: DestEntry | null): Eff
 
 /** Lookup by recipient address or domain. Null when the input has no valid destination. */
 export function lookup(table: DestTable, recipientOrDomain: string): EffectiveRow | null {
+  // A domain part already in normal form (recipientDestination's fast path) is searched in place.
+  const at = recipientOrDomain.lastIndexOf('@');
+  if (isPlainHostname(recipientOrDomain, at + 1)) return effectiveRow(table.defaults, findEntryAt(table, recipientOrDomain, at + 1));
   const dest = recipientDestination(recipientOrDomain);
   if (dest === null) return null;
-  return effectiveRow(table.defaults, findEntry(table, dest));
+  return effectiveRow(table.defaults, findEntryAt(table, dest, 0));
 }

@@ -1,6 +1,7 @@
 // The destination-controls table: the pure data model shared by the shell, the file format, the command
 // line and the delivery client. Field semantics follow the AsyncOS user guide (Destination Controls) and
 // ../shared/reference/destconfig-reference.md §4 and §13.
+import { EntryMap } from './entry-map.js';
 
 /** TLS modes, in the order of the appliance's numbered list (`Do you want to use TLS support?`). */
 export const TLS_MODES = [
@@ -125,7 +126,7 @@ export function factoryGlobals(): GlobalSettings {
 export function emptyTable(): DestTable {
   return {
     defaults: factoryDefaults(),
-    entries: new Map(),
+    entries: new EntryMap(),
     globals: factoryGlobals(),
     bounceProfiles: [],
     certificates: [],
@@ -152,7 +153,7 @@ export function blankEntry(destination: string): DestEntry {
 export function cloneTable(t: DestTable): DestTable {
   return {
     defaults: { ...t.defaults, recipientLimit: t.defaults.recipientLimit ? { ...t.defaults.recipientLimit } : null },
-    entries: new Map([...t.entries].map(([k, e]) => [k, cloneEntry(e)])),
+    entries: new EntryMap([...t.entries].map(([k, e]) => [k, cloneEntry(e)])),
     globals: { ...t.globals },
     bounceProfiles: [...t.bounceProfiles],
     certificates: t.certificates.map((c) => ({ ...c })),

@@ -48,6 +48,13 @@ beforeAll(async () => {
     'example.test': { mx: [{ preference: 10, exchange: 'mx.example.test' }] },
     'mx.example.test': { a: ['127.0.0.1'] },
     'nullmx.test': { mx: [{ preference: 0, exchange: '.' }] },
+    // MX hosts without an address (gone.*: NXDOMAIN; bare.*: NODATA; sick.*: SERVFAIL), and a set where the
+    // second MX has one.
+    'noaddr.test': { mx: [{ preference: 10, exchange: 'gone.noaddr.test' }, { preference: 20, exchange: 'bare.noaddr.test' }] },
+    'bare.noaddr.test': {},
+    'tempaddr.test': { mx: [{ preference: 10, exchange: 'sick.tempaddr.test' }] },
+    'sick.tempaddr.test': { servfail: true },
+    'partial.test': { mx: [{ preference: 10, exchange: 'gone.partial.test' }, { preference: 20, exchange: 'mx.example.test' }] },
   });
 });
 afterAll(() => dns.close());
@@ -188,6 +195,33 @@ describe('destconfig deliver', () => {
     ]);
     expect(report.recipients[2]?.reason).toMatch(/^5\.1\.10 /);
     expect(p.messages.map((m) => m.to[0])).toEqual(['u0@example.test', 'u1@example.test']);
+  });
+
+  it('MX hosts without an address: exit 69 and 5.4.4 when all are definitively without, 75 and 4.4.3 on a DNS failure, 0 through the one that has', async () => {
+    const p = await peer({ starttls: 'offered', cert: testPki().valid });
+    const send = (to: string) => destconfig(['deliver', ...common(p.port), '--from', 'alice@sender.test', '--to', to, '--json', path.join(work, 'm.eml')]);
+    const bounced = await send('bob@noaddr.test');
+    expect(bounced.stderr).toBe('');
+    expect(bounced.code).toBe(69);
+    const noaddr =
+      '5.4.4 No MX host of noaddr.test has an address. Name service error for name=gone.noaddr.test type=A/AAAA: Host not found (NXDOMAIN); ' +
+      'name=bare.noaddr.test type=A/AAAA: Host found but no data record of requested type (NODATA)';
+    expect((JSON.parse(bounced.stdout) as DeliveryReport).recipients).toEqual([
+      expect.objectContaining({ address: 'bob@noaddr.test', status: 'bounced', row: '(Default)', mxHost: null, ip: null, attempts: 0, reply: null, reason: noaddr }),
+    ]);
+    const deferred = await send('bob@tempaddr.test');
+    expect(deferred.code).toBe(75);
+    expect((JSON.parse(deferred.stdout) as DeliveryReport).recipients[0]).toMatchObject({
+      status: 'deferred',
+      reason: '4.4.3 No MX host of tempaddr.test has an address. Name service error for name=sick.tempaddr.test type=A/AAAA: Host not found, try again (SERVFAIL)',
+    });
+    const delivered = await send('bob@partial.test');
+    expect(delivered.code).toBe(0);
+    expect((JSON.parse(delivered.stdout) as DeliveryReport).recipients[0]).toMatchObject({ status: 'delivered', mxHost: 'mx.example.test', ip: '127.0.0.1' });
+    expect(p.messages.map((m) => m.to)).toEqual([['bob@partial.test']]);
+    const log = await readFile(path.join(home, 'mail.log'), 'utf8');
+    expect(log).toContain(`Info: Bounced: MID 1 to RID 0 - ${noaddr}\n`);
+    expect(log).toMatch(/Info: Delayed: MID 2 to RID 0 - 4\.4\.3 No MX host of tempaddr\.test has an address/);
   });
 
   it('refuses bad input with status 2, naming it, and sends nothing', async () => {

@@ -30,6 +30,15 @@ beforeAll(async () => {
     'many.test': { mx: [{ preference: 10, exchange: 'a.many.test' }, { preference: 10, exchange: 'b.many.test' }] },
     'a.many.test': { a: ['10.0.1.1'] },
     'b.many.test': { a: ['10.0.1.2'] },
+    // MX hosts without an address: gone.* names do not exist (NXDOMAIN), bare.* names have no A/AAAA (NODATA).
+    'noaddr.test': { mx: [{ preference: 10, exchange: 'gone.noaddr.test' }, { preference: 20, exchange: 'bare.noaddr.test' }] },
+    'bare.noaddr.test': {},
+    'tempaddr.test': { mx: [{ preference: 10, exchange: 'gone.tempaddr.test' }, { preference: 20, exchange: 'sick.tempaddr.test' }] },
+    'sick.tempaddr.test': { servfail: true },
+    'partial.test': { mx: [{ preference: 10, exchange: 'gone.partial.test' }, { preference: 20, exchange: 'mx.partial.test' }] },
+    'mx.partial.test': { a: ['10.0.0.4'] },
+    'v6mx.test': { mx: [{ preference: 10, exchange: 'mx.v6mx.test' }] },
+    'mx.v6mx.test': { aaaa: ['fd00::5'] },
   });
 });
 afterAll(() => dns.close());
@@ -192,6 +201,43 @@ describe('deliver orchestration', () => {
     ]);
     expect(net.connects).toHaveLength(0);
     expect(log.lines).toContain('Info: Bounced: MID 1 to RID 0 - 5.1.10 Domain nullmx.test does not accept mail (null MX, RFC 7505)');
+  });
+
+  it('bounces (5.4.4) every recipient of a domain whose MX hosts have no address, defers (4.4.3) on a temporary failure, uses the hosts that have one', async () => {
+    const net = new ScriptedNetwork();
+    const { result, log } = run([msg(['a@noaddr.test', 'b@noaddr.test', 'c@tempaddr.test', 'd@partial.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(report.recipients.map((r) => [r.address, r.status, r.mxHost, r.ip])).toEqual([
+      ['a@noaddr.test', 'bounced', null, null],
+      ['b@noaddr.test', 'bounced', null, null],
+      ['c@tempaddr.test', 'deferred', null, null],
+      ['d@partial.test', 'delivered', 'mx.partial.test', '10.0.0.4'],
+    ]);
+    const noaddr =
+      '5.4.4 No MX host of noaddr.test has an address. Name service error for name=gone.noaddr.test type=A/AAAA: Host not found (NXDOMAIN); ' +
+      'name=bare.noaddr.test type=A/AAAA: Host found but no data record of requested type (NODATA)';
+    expect(report.recipients[0]?.reason).toBe(noaddr);
+    expect(report.recipients[2]?.reason).toBe(
+      '4.4.3 No MX host of tempaddr.test has an address. Name service error for name=gone.tempaddr.test type=A/AAAA: Host not found (NXDOMAIN); ' +
+        'name=sick.tempaddr.test type=A/AAAA: Host not found, try again (SERVFAIL)',
+    );
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.4']);
+    expect(log.lines).toContain(`Info: Bounced: MID 1 to RID 0 - ${noaddr}`);
+    expect(log.lines).toContain(`Info: Bounced: MID 1 to RID 1 - ${noaddr}`);
+    expect(log.lines.filter((l) => l.startsWith('Info: Delayed: MID 1 to RID 2 - 4.4.3 No MX host of tempaddr.test'))).toHaveLength(1);
+  });
+
+  it('under REQUIRE_V4 an MX host with only an IPv6 address counts as without address (5.4.4); PREFER_V4 uses it', async () => {
+    const net = new ScriptedNetwork();
+    const { result } = run([msg(['a@v6mx.test'])], tableWith({ destination: 'v6mx.test', ipSortPref: 'REQUIRE_V4' }), net);
+    const { report } = await result;
+    expect(report.recipients[0]).toMatchObject({ status: 'bounced' });
+    expect(report.recipients[0]?.reason).toBe(
+      '5.4.4 No MX host of v6mx.test has an address. Name service error for name=mx.v6mx.test type=A: Host found but no data record of requested type (NODATA)',
+    );
+    expect(net.connects).toHaveLength(0);
+    const again = run([msg(['a@v6mx.test'])], tableWith({ destination: 'v6mx.test', ipSortPref: 'PREFER_V4' }), net);
+    expect((await again.result).report.recipients[0]).toMatchObject({ status: 'delivered', ip: 'fd00::5' });
   });
 
   it('applies the IP sort preference of the row and sends IP literals to the address under their bracketed row', async () => {

@@ -26,6 +26,17 @@ beforeAll(async () => {
     'c.equal.test': { a: ['127.0.0.13'] },
     'deadmx.test': { mx: [{ preference: 10, exchange: 'gone.deadmx.test' }] },
     'gone.deadmx.test': { servfail: true },
+    // MX hosts without addresses: names that do not exist (NXDOMAIN), a name without A/AAAA (NODATA), a host
+    // with an IPv6 address only, and mixtures with a temporary failure or with a host that has an address.
+    'nxmx.test': { mx: [{ preference: 10, exchange: 'mx1.nxmx.test' }, { preference: 20, exchange: 'mx2.nxmx.test' }] },
+    'nodatamx.test': { mx: [{ preference: 10, exchange: 'mx.nodatamx.test' }] },
+    'mx.nodatamx.test': {},
+    'v6mx.test': { mx: [{ preference: 10, exchange: 'mx.v6mx.test' }] },
+    'mx.v6mx.test': { aaaa: ['::1'] },
+    'halfdead.test': { mx: [{ preference: 10, exchange: 'gone.halfdead.test' }, { preference: 20, exchange: 'mx.halfdead.test' }] },
+    'gone.halfdead.test': { servfail: true },
+    'partly.test': { mx: [{ preference: 10, exchange: 'gone.partly.test' }, { preference: 20, exchange: 'mx.partly.test' }] },
+    'mx.partly.test': { a: ['127.0.0.4'] },
   });
 });
 afterAll(() => dns.close());
@@ -66,9 +77,62 @@ describe('MX resolution against a DNS server', () => {
     expect(timeout).toMatchObject({ ok: false, status: 'deferred', enhanced: '4.4.3' });
   });
 
-  it('marks an MX host whose address lookup fails temporarily', async () => {
-    const r = await resolver().resolve('deadmx.test');
-    expect(r.ok && r.hosts[0]?.lookupFailed).toContain('SERVFAIL');
+  it('marks a host whose address lookup fails temporarily', async () => {
+    const h = await resolver().hostAddresses('gone.deadmx.test');
+    expect(h.lookupFailed).toBe('address lookup of gone.deadmx.test failed: SERVFAIL');
+  });
+
+  it('bounces with 5.4.4 when no MX host exists (NXDOMAIN), naming every host and the answer', async () => {
+    const r = await resolver().resolve('nxmx.test');
+    expect(r).toEqual({
+      ok: false,
+      status: 'bounced',
+      enhanced: '5.4.4',
+      reason:
+        'No MX host of nxmx.test has an address. Name service error for name=mx1.nxmx.test type=A/AAAA: Host not found (NXDOMAIN); ' +
+        'name=mx2.nxmx.test type=A/AAAA: Host not found (NXDOMAIN)',
+    });
+  });
+
+  it('bounces with 5.4.4 when the MX host has no A or AAAA record (NODATA)', async () => {
+    const r = await resolver().resolve('nodatamx.test');
+    expect(r).toMatchObject({ ok: false, status: 'bounced', enhanced: '5.4.4' });
+    expect(r.ok ? '' : r.reason).toBe(
+      'No MX host of nodatamx.test has an address. Name service error for name=mx.nodatamx.test type=A/AAAA: Host found but no data record of requested type (NODATA)',
+    );
+  });
+
+  it('counts only the families the row allows: an IPv6-only MX host bounces under REQUIRE_V4, is used otherwise', async () => {
+    const v4only = await resolver().resolve('v6mx.test', { v4: true, v6: false });
+    expect(v4only).toMatchObject({ ok: false, status: 'bounced', enhanced: '5.4.4' });
+    expect(v4only.ok ? '' : v4only.reason).toContain('name=mx.v6mx.test type=A: Host found but no data record of requested type (NODATA)');
+    expect(v4only.ok ? '' : v4only.reason).not.toContain('AAAA');
+    expect(await resolver().resolve('v6mx.test')).toMatchObject({ ok: true, hosts: [{ host: 'mx.v6mx.test', v6: ['::1'] }] });
+  });
+
+  it('defers with 4.4.3 when an MX host lookup failed temporarily and none has an address', async () => {
+    const dead = await resolver().resolve('deadmx.test');
+    expect(dead).toMatchObject({ ok: false, status: 'deferred', enhanced: '4.4.3' });
+    expect(dead.ok ? '' : dead.reason).toBe(
+      'No MX host of deadmx.test has an address. Name service error for name=gone.deadmx.test type=A/AAAA: Host not found, try again (SERVFAIL)',
+    );
+    // One temporary failure among definitive answers is enough: the mail may be deliverable later.
+    const half = await resolver().resolve('halfdead.test');
+    expect(half).toMatchObject({ ok: false, status: 'deferred', enhanced: '4.4.3' });
+    expect(half.ok ? '' : half.reason).toContain('name=gone.halfdead.test type=A/AAAA: Host not found, try again (SERVFAIL)');
+    expect(half.ok ? '' : half.reason).toContain('name=mx.halfdead.test type=A/AAAA: Host not found (NXDOMAIN)');
+  });
+
+  it('keeps the MX hosts that have an address and marks the others', async () => {
+    const r = await resolver().resolve('partly.test');
+    expect(r).toEqual({
+      ok: true,
+      implicit: false,
+      hosts: [
+        { host: 'gone.partly.test', preference: 10, v4: [], v6: [], noAddress: 'name=gone.partly.test type=A/AAAA: Host not found (NXDOMAIN)' },
+        { host: 'mx.partly.test', preference: 20, v4: ['127.0.0.4'], v6: [] },
+      ],
+    });
   });
 
   it('shuffles equal preferences with the injected randomness', async () => {

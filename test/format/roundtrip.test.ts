@@ -4,6 +4,7 @@
 // comments, blanks) and checks that it still means the same table.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { EntryMap } from '../../src/table/entry-map.js';
 import { importTableBytes } from '../../src/format/read.js';
 import { formatTable } from '../../src/format/write.js';
 import { normaliseDestination } from '../../src/table/domain.js';
@@ -72,7 +73,7 @@ const table: fc.Arbitrary<FileTable> = fc
   .tuple(defaultRow, fc.uniqueArray(fc.tuple(destination, entryFields), { selector: ([d]) => d, maxLength: 25 }))
   .map(([defaults, rows]) => ({
     defaults,
-    entries: new Map(rows.map(([d, f]): [string, DestEntry] => [d, { destination: d, ...f }])),
+    entries: new EntryMap(rows.map(([d, f]): [string, DestEntry] => [d, { destination: d, ...f }])),
   }));
 
 function imported(text: string): ImportedTable {

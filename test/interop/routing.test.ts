@@ -1,5 +1,5 @@
 // MX routing against dnsmasq and Postfix (issues 4 and 5): fallback to the second MX when the first is down
-// or refuses, the implicit MX of a domain without MX records, null MX and NXDOMAIN.
+// or refuses, the implicit MX of a domain without MX records, null MX, NXDOMAIN, and an MX host without address.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
@@ -80,5 +80,21 @@ describe.skipIf(peers === null)('MX routing through dnsmasq', () => {
     expect(run.code, why).toBe(69);
     expect(recipient(run, rcpt).status, why).toBe('bounced');
     expect(outcomeText(recipient(run, rcpt)), why).toContain('5.1.2');
+  });
+
+  it('an MX host without an address record bounces with 5.4.4 naming it, and no connection is made (exit 69)', async () => {
+    const token = uniqueTag('noaddr');
+    const rcpt = `${token}@noaddr.test`;
+    const log = MailLog.mark(p);
+    const run = await deliver(p, await home(), { to: [rcpt], token });
+    const why = describeRun(run);
+    expect(run.code, why).toBe(69);
+    expect(recipient(run, rcpt), why).toMatchObject({
+      status: 'bounced',
+      mxHost: null,
+      reason: '5.4.4 No MX host of noaddr.test has an address. Name service error for name=mx.noaddr.test type=A/AAAA: Host not found (NXDOMAIN)',
+    });
+    expect(dnsQueries()).toMatch(/query\[A\] mx\.noaddr\.test from 127\.0\.0\.1/);
+    expect(log.lines().filter((l) => l.includes('connect from'))).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loopbackZone, startDnsServer, type DnsServer } from '../../bench/lib/dns-server.js';
+import { loopbackZone, startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { byAddress, parseReport, runDeliverBatch, shortTimeouts, tableHome, writeBatch } from './batch.js';
 import { dialogue, endlessMultiline, resetAtOnce, stall, startScripted, type Script, type ScriptedServer } from './scripted-server.js';
 
@@ -41,7 +41,7 @@ const domainOf = (name: string): string => `${name}.fault.test`;
 
 describe('deliver --batch against hostile servers', () => {
   let dir: string;
-  let dns: DnsServer;
+  let dns: TestDnsServer;
   const servers = new Map<string, ScriptedServer>();
   const ipOf = new Map<string, string>();
 

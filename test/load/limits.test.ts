@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { blankEntry } from '../../src/table/types.js';
 import { selfSignedCert } from '../../bench/lib/cert.js';
-import { loopbackZone, startDnsServer, type DnsServer } from '../../bench/lib/dns-server.js';
+import { loopbackZone, startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSmtpServerSink, type SmtpSink } from '../../bench/lib/sink-smtp.js';
 import { byAddress, parseReport, runDeliverBatch, tableHome, writeBatch, type BatchMessage } from './batch.js';
 
@@ -47,7 +47,7 @@ function messages(): BatchMessage[] {
 
 describe('deliver --batch under load: 5,000 recipients, 500 domains, limited rows', () => {
   let dir: string;
-  let dns: DnsServer;
+  let dns: TestDnsServer;
   let sink: SmtpSink;
 
   beforeAll(async () => {

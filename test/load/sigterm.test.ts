@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { blankEntry } from '../../src/table/types.js';
-import { loopbackZone, startDnsServer, type DnsServer } from '../../bench/lib/dns-server.js';
+import { loopbackZone, startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { parseReport, runDeliverBatch, shortTimeouts, tableHome, writeBatch, type BatchMessage } from './batch.js';
 import { dialogue, startScripted, type ScriptConn, type ScriptedServer } from './scripted-server.js';
 
@@ -28,7 +28,7 @@ async function until(what: string, test: () => boolean, ms: number): Promise<voi
 
 describe('deliver --batch and SIGTERM', () => {
   let dir: string;
-  let dns: DnsServer;
+  let dns: TestDnsServer;
   let server: ScriptedServer;
   const held: (() => void)[] = [];
   const heldConns: ScriptConn[] = [];

@@ -4,6 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EntryMap } from '../../src/table/entry-map.js';
 import { TableFileError, commitTable, loadTable, tablePath } from '../../src/store/index.js';
 import { parseTableText } from '../../src/store/read.js';
 import { docToTable } from '../../src/store/schema.js';
@@ -74,7 +75,7 @@ describe('reading the table file line by line', () => {
   it('loads back what was committed, 0, 1 and several entries', async () => {
     for (const size of [0, 1, 3]) {
       const t = sampleTable();
-      t.entries = new Map([...t.entries].slice(0, size));
+      t.entries = new EntryMap([...t.entries].slice(0, size));
       const home = await freshHome();
       await commitTable(home, t, { baseRevision: 0, comment: 'c' });
       const loaded = await loadTable(home);

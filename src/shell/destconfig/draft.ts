@@ -9,12 +9,13 @@
 // Entry objects are never changed in place by an operation (askEntry builds a new one), so none is copied.
 // Cloning the whole table before every operation made a scripted session of N operations cost O(N²).
 import type { DestEntry, DestTable } from '../../table/types.js';
+import { EntryMap } from '../../table/entry-map.js';
 
 /** What was in the map before the operation; `undefined`: the key was absent. */
 type Before = DestEntry | undefined;
 
 /** A Map of entries that can journal its changes while an operation runs. Reads are the Map's own. */
-export class JournalledEntries extends Map<string, DestEntry> {
+export class JournalledEntries extends EntryMap {
   private journal: Map<string, Before> | null = null;
   /** The whole map as it was, when CLEAR ran during the operation. */
   private clearedFrom: [string, DestEntry][] | null = null;

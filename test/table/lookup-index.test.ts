@@ -1,0 +1,122 @@
+// The lookup index (src/table/lookup-index.ts), which findEntry and lookup() use on an EntryMap after
+// enough lookups, must give the answers of the plain Map search, before and after the table changes.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { JournalledEntries } from '../../src/shell/destconfig/draft.js';
+import { EntryMap } from '../../src/table/entry-map.js';
+import { findEntry, lookup } from '../../src/table/lookup.js';
+import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
+
+// Few labels, so that keys, parents and queries overlap often.
+const label = fc.constantFrom('a', 'b', 'mail', 'x-y', 'example', 'org', 'c0');
+const domain = fc.array(label, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.'));
+const key = fc.oneof(
+  domain,
+  domain.map((d) => `.${d}`),
+  fc.constantFrom('[192.0.2.1]', '[2001:db8::1]', '[10.0.0.1]'),
+);
+const query = fc.oneof(
+  domain,
+  domain.map((d) => `user@${d}`),
+  domain.map((d) => `User@${d.toUpperCase()}`),
+  fc.constantFrom('u@[192.0.2.1]', 'u@192.0.2.1', '[2001:db8::1]', 'u@[IPv6:2001:DB8::1]', 'u@.a', 'nobody@', ''),
+);
+
+function entryFor(k: string, n: number): DestEntry {
+  return { ...blankEntry(k), maxConcurrency: n };
+}
+
+/** The answer of the plain Map search: a table whose entries are a plain Map never uses the index. */
+function plainAnswer(entries: Iterable<[string, DestEntry]>, q: string): string | null | undefined {
+  const t: DestTable = { ...emptyTable(), entries: new Map(entries) };
+  const r = lookup(t, q);
+  return r === null ? undefined : r.matched;
+}
+
+/** Looks every query up often enough for the index to be built, checking each answer. */
+function checkAll(t: DestTable, queries: string[]): void {
+  for (let round = 0; round < 3; round++) {
+    for (const q of queries) {
+      const r = lookup(t, q);
+      expect(r === null ? undefined : r.matched, q).toBe(plainAnswer(t.entries, q));
+    }
+  }
+}
+
+describe('lookup index', () => {
+  it('answers as the Map search does, and is built after enough lookups', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(key, { maxLength: 30 }), fc.array(query, { minLength: 40, maxLength: 60 }), (keys, queries) => {
+        const t = emptyTable();
+        keys.forEach((k, i) => t.entries.set(k, entryFor(k, i + 1)));
+        checkAll(t, queries);
+        // 120 or more lookups on at most 30 entries: past the threshold, so the index answered most of them.
+        expect((t.entries as EntryMap).index).not.toBeNull();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('drops the index when the table changes (set, replace, delete, clear)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(key, { minLength: 1, maxLength: 20 }),
+        fc.array(query, { minLength: 40, maxLength: 50 }),
+        fc.array(fc.tuple(fc.constantFrom('set', 'delete', 'clear'), key), { minLength: 1, maxLength: 5 }),
+        (keys, queries, changes) => {
+          const t = emptyTable();
+          keys.forEach((k, i) => t.entries.set(k, entryFor(k, i + 1)));
+          checkAll(t, queries);
+          for (const [op, k] of changes) {
+            if (op === 'set') t.entries.set(k, entryFor(k, 100));
+            else if (op === 'delete') t.entries.delete(keys[0] as string);
+            else t.entries.clear();
+            // Queries that name the changed key itself, so that a stale index would give the old answer.
+            checkAll(t, [...queries, k.startsWith('[') ? `u@${k}` : `u@${k.replace(/^\./, 'sub.')}`]);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a shell operation rolled back restores the answers (JournalledEntries)', () => {
+    const t = emptyTable();
+    const entries = new JournalledEntries([['example.org', entryFor('example.org', 1)], ['.org', entryFor('.org', 2)]]);
+    t.entries = entries;
+    const queries = Array.from({ length: 100 }, (_, i) => (i % 2 ? `u${i}@example.org` : `u${i}@mail.example.org`));
+    checkAll(t, queries);
+    expect(entries.index).not.toBeNull();
+    entries.begin();
+    entries.set('mail.example.org', entryFor('mail.example.org', 3));
+    entries.delete('example.org');
+    checkAll(t, queries);
+    expect(lookup(t, 'u@example.org')?.matched).toBe('.org');
+    entries.rollBack();
+    checkAll(t, queries);
+    expect(lookup(t, 'u@example.org')?.matched).toBe('example.org');
+    expect(lookup(t, 'u@mail.example.org')?.matched).toBe('.org');
+  });
+
+  it('finds entries in a large table by exact key, by each parent level, and IP literals', () => {
+    const t = emptyTable();
+    for (let i = 0; i < 5000; i++) t.entries.set(`d${i}.example`, entryFor(`d${i}.example`, 1));
+    for (let i = 0; i < 500; i++) t.entries.set(`.p${i}.example`, entryFor(`.p${i}.example`, 2));
+    t.entries.set('.example', entryFor('.example', 3));
+    t.entries.set('[192.0.2.7]', entryFor('[192.0.2.7]', 4));
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 5000; i++) {
+        expect(findEntry(t, `d${i}.example`)?.destination).toBe(`d${i}.example`);
+        expect(findEntry(t, `a.b.p${i % 500}.example`)?.destination).toBe(`.p${i % 500}.example`);
+        expect(findEntry(t, `x${i}.example`)?.destination).toBe('.example');
+        expect(findEntry(t, `x${i}.test`)).toBeNull();
+      }
+    }
+    expect((t.entries as EntryMap).index).not.toBeNull();
+    expect(findEntry(t, '[192.0.2.7]')?.destination).toBe('[192.0.2.7]');
+    expect(findEntry(t, '[192.0.2.8]')).toBeNull();
+    // A destination with more parent levels than the index takes is still answered (by the Map).
+    const deep = `${'a.'.repeat(200)}p3.example`;
+    expect(findEntry(t, deep)?.destination).toBe('.p3.example');
+  });
+});
