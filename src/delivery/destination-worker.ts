@@ -69,9 +69,15 @@ export async function runWorker(
         continue;
       }
       if (conn && (!conn.connection.usable || conn.assigned >= maxMessages)) {
+        // The job goes back to the queue while this connection closes (QUIT takes a round trip): a
+        // worker whose connection has room takes it meanwhile. Held here, it looked to every other
+        // worker like no work was left, they closed their connections, and this one then opened a
+        // new connection for it.
+        group.queue.unshift(job);
         capacity.closing(conn);
         await closeConnection(run, conn);
         conn = null;
+        continue;
       }
       if (!conn && capacity.covers(group.queue.length + 1)) {
         group.queue.unshift(job);

@@ -286,6 +286,30 @@ describe('deliver orchestration', () => {
     expect(net.perConnection).toEqual([50, 50]);
   });
 
+  it('a job taken as its connection fills waits in the queue while that connection closes, for a connection with room', async () => {
+    // The first connection fills (3 messages) while the second is still opening; closing it takes a while
+    // (QUIT). The message the first worker had taken must go to the second connection, not to a third.
+    const net = new ScriptedNetwork();
+    let calls = 0;
+    const slowSecondSlowClose: Connector = async (options) => {
+      if (++calls === 2) await new Promise((r) => setTimeout(r, 30));
+      const opened = await net.connector(options);
+      if (opened.ok) {
+        const close = opened.connection.close.bind(opened.connection);
+        opened.connection.close = async () => {
+          await new Promise((r) => setTimeout(r, 60));
+          await close();
+        };
+      }
+      return opened;
+    };
+    const table = tableWith({ destination: 'ok.test', maxConcurrency: 2, maxMessagesPerConnection: 3 });
+    const messages = Array.from({ length: 6 }, (_, i) => msg([`u${i}@ok.test`], `m${i}.eml`));
+    const { report } = await run(messages, table, net, { connector: slowSecondSlowClose }).result;
+    expect(report.summary.delivered).toBe(6);
+    expect(net.perConnection).toEqual([3, 3]);
+  });
+
   it('per MX IP limits count each address separately', async () => {
     const net = new ScriptedNetwork();
     let open!: () => void;
