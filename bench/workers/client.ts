@@ -5,7 +5,7 @@ import { makeMessages, type Workload } from '../lib/workload.js';
 import type { ClientOutcome, ClientTarget, DeliveryClient } from '../clients/types.js';
 
 export interface ClientRequest {
-  client: 'nodemailer' | 'destconfig';
+  client: 'nodemailer' | 'nodemailer-compose' | 'destconfig';
   workload: Workload;
   target: ClientTarget;
 }
@@ -24,6 +24,7 @@ export interface ClientRun extends ClientOutcome {
 
 async function loadClient(name: ClientRequest['client']): Promise<DeliveryClient> {
   if (name === 'nodemailer') return (await import('../clients/nodemailer.js')).nodemailerClient;
+  if (name === 'nodemailer-compose') return (await import('../clients/nodemailer-compose.js')).nodemailerComposeClient;
   return (await import('../clients/destconfig.js')).destconfigClient;
 }
 
