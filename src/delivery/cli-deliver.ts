@@ -15,6 +15,7 @@ import { deliver, type InputMessage } from './deliver.js';
 import { MxResolver, createResolver, parseDnsServer } from './dns.js';
 import { InputError, readBatch, readSingle } from './input.js';
 import { MailLog } from './maillog.js';
+import { parseCaPem } from './ca-file.js';
 import { exitStatus, reportJson, reportText } from './report.js';
 import { connect } from './session.js';
 import { runTlsVerify } from './tlsverify.js';
@@ -48,9 +49,11 @@ export async function readCaFile(file: string | undefined): Promise<string[] | u
   } catch (err) {
     usage(`cannot read --ca-file ${file}: ${(err as Error).message}`);
   }
-  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
-  if (!certs) usage(`--ca-file ${file} holds no PEM certificate`);
-  return certs;
+  try {
+    return parseCaPem(file, pem);
+  } catch (err) {
+    usage(`--ca-file ${(err as Error).message}`);
+  }
 }
 
 export function heloName(raw: string | undefined): string {

@@ -10,6 +10,7 @@ import { normaliseHostname } from '../table/domain.js';
 import { MxResolver, createResolver, parseDnsServer } from './dns.js';
 import { orderTargets, type RouteTarget } from './route.js';
 import { connect } from './session.js';
+import { parseCaPem } from './ca-file.js';
 import { DEFAULT_TIMEOUTS, type Connector, type ConnectionEvent, type TlsInfo } from './types.js';
 
 export interface TlsVerifyArgs {
@@ -63,6 +64,24 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   const servers = (args.dnsServers ?? []).map((s) => parseDnsServer(s) ?? s);
   const mx = new MxResolver({ resolver: createResolver({ servers, timeoutMs: Math.min(timeoutMs, 5000) }) });
 
+  // The trust anchors before any lookup: a CA file that cannot be used ends the command (status 2) at once.
+  let extraCa: string[] | undefined;
+  if (args.caFile) {
+    let text: string;
+    try {
+      text = await readFile(args.caFile, 'utf8');
+    } catch (err) {
+      printError(`Cannot read CA file ${args.caFile}: ${(err as Error).message}`);
+      return 2;
+    }
+    try {
+      extraCa = parseCaPem(args.caFile, text);
+    } catch (err) {
+      printError(`--ca-file ${(err as Error).message}`);
+      return 2;
+    }
+  }
+
   // Where to connect: the given host, or every address of every MX in order (IPv6 first, as the Default row).
   let targets: (RouteTarget & { port: number })[] = [];
   if (args.host) {
@@ -99,15 +118,6 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
     }
   }
 
-  let extraCa: string[] | undefined;
-  if (args.caFile) {
-    try {
-      extraCa = (await readFile(args.caFile, 'utf8')).match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? undefined;
-    } catch (err) {
-      printError(`Cannot read CA file ${args.caFile}: ${(err as Error).message}`);
-      return 2;
-    }
-  }
 
   const connector = args.connector ?? connect;
   const step = Math.max(1000, timeoutMs);

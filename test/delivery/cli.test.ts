@@ -234,7 +234,10 @@ describe('destconfig deliver', () => {
       [['--from', 'a@sender.test', '--to', 'b@example.test', '--port', '99999', path.join(work, 'm.eml')], /--port must be a whole number from 1 to 65535/],
       [['--from', 'a@sender.test', '--to', 'b@example.test', path.join(work, 'missing.eml')], /cannot read message .*missing\.eml/],
       [['--batch', path.join(work, 'nope')], /cannot read batch folder/],
+      [['--from', 'a@sender.test', '--to', 'b@example.test', '--ca-file', path.join(work, 'm.eml'), path.join(work, 'm.eml')], /--ca-file .*m\.eml holds no PEM certificate/],
+      [['--from', 'a@sender.test', '--to', 'b@example.test', '--ca-file', path.join(work, 'broken.pem'), path.join(work, 'm.eml')], /--ca-file .*broken\.pem: certificate 1 is not a valid PEM certificate/],
     ];
+    await writeFile(path.join(work, 'broken.pem'), '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n');
     for (const [args, message] of cases) {
       const run = await destconfig(['deliver', '--home', home, '--port', String(p.port), ...args]);
       expect(run.code, args.join(' ')).toBe(2);
@@ -328,11 +331,20 @@ describe('destconfig tlsverify', () => {
   });
 
   it('exits 2 with the message on stderr, not stdout, for a bad domain, HOST[:PORT] or CA file', async () => {
-    for (const args of [['bad domain'], ['example.test', 'bad:host:x'], ['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'missing.pem')]]) {
+    await writeFile(path.join(work, 'broken.pem'), '-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n');
+    const cases: [string[], RegExp][] = [
+      [['bad domain'], /^destconfig: Invalid domain "bad domain"/],
+      [['example.test', 'bad:host:x'], /^destconfig: Invalid host "bad:host:x"/],
+      [['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'missing.pem')], /^destconfig: Cannot read CA file .*missing\.pem/],
+      // A file that is not PEM, or a PEM block that is no certificate: refused, not skipped.
+      [['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'm.eml')], /^destconfig: --ca-file .*m\.eml holds no PEM certificate/],
+      [['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'broken.pem')], /^destconfig: --ca-file .*broken\.pem: certificate 1 is not a valid PEM certificate/],
+    ];
+    for (const [args, message] of cases) {
       const run = await destconfig(['tlsverify', ...args, '--home', home]);
-      expect(run.code).toBe(2);
+      expect(run.code, args.join(' ')).toBe(2);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toMatch(/^destconfig: (Invalid domain "bad domain"|Invalid host "bad:host:x"|Cannot read CA file .*missing\.pem)/);
+      expect(run.stderr).toMatch(message);
     }
   });
 });

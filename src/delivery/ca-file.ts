@@ -1,0 +1,21 @@
+// The contents of a --ca-file (deliver, tlsverify): extra trust anchors in PEM. Each certificate block is
+// parsed here, once, so that a damaged one is an error naming the file: Node's SecureContext.addCACert
+// (tls-context.ts), like the `ca` option, skips a block OpenSSL cannot read without a word, and a delivery
+// under a Verify mode would then fail verification for a reason the operator could not see.
+import { X509Certificate } from 'node:crypto';
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/** The PEM certificates in `text` (read from `file`, named in errors); throws an Error saying what is wrong. */
+export function parseCaPem(file: string, text: string): string[] {
+  const certs = text.match(PEM_CERTIFICATE);
+  if (!certs) throw new Error(`${file} holds no PEM certificate`);
+  certs.forEach((pem, i) => {
+    try {
+      new X509Certificate(pem);
+    } catch (err) {
+      throw new Error(`${file}: certificate ${i + 1} is not a valid PEM certificate (${(err as Error).message})`);
+    }
+  });
+  return certs;
+}
