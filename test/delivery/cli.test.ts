@@ -292,6 +292,18 @@ describe('destconfig deliver', () => {
     expect(report.recipients[1]?.reason).toMatch(/^4\.3\.0 Delivery interrupted/);
     expect(server.mails).toBe(1);
     expect(server.connections[0]?.clearText).toMatch(/QUIT\r\n$/);
+    // Every line reached the mail log before the exit (lines are gathered before each write), in order.
+    const log = await readFile(path.join(home, 'mail.log'), 'utf8');
+    const events = log.split('\n').filter(Boolean).map((l) => l.replace(/^.*? (Info|Warning): /, ''));
+    expect(events.map((e) => e.replace(/ port \d+$| \[\('250'.*$/, ''))).toEqual([
+      'New SMTP DCID 1 interface 127.0.0.1 address 127.0.0.1',
+      'Delivery start DCID 1 MID 1 to RID [0]',
+      'Delivery interrupted by SIGTERM: no new transactions are started',
+      'Message done DCID 1 MID 1 to RID [0]',
+      'DCID 1 close',
+      'Delayed: MID 2 to RID 0 - 4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted',
+      'Delayed: MID 3 to RID 0 - 4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted',
+    ]);
   });
 });
 
