@@ -69,7 +69,7 @@ describe('pipelined messages at an smtp-server sink', () => {
     for (let i = 0; i < messages.length; i++) {
       const result = await connection.send(messages[i] as OutboundMessage, messages[i + 1]);
       statuses.push(result.recipients.map((r) => r.status));
-      nextStarted.push(result.nextStarted);
+      nextStarted.push(result.nextStarted === true);
     }
     await connection.close();
 
