@@ -18,19 +18,36 @@ declare const __VERSION__: string | undefined;
 /** Set by the bundle build from package.json (scripts/build.mjs). */
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
-/** `destconfig list | head -1` must end quietly, not with an unhandled EPIPE. */
+/**
+ * Output that cannot be written (`> /dev/full`, a full disk, an I/O error): one line naming the failure and
+ * status 1, not a stack trace. There is nothing more to say on a standard output that fails.
+ */
+function outputFailed(err: NodeJS.ErrnoException): never {
+  try {
+    fs.writeSync(2, `destconfig: cannot write the output: ${err.message}\n`);
+  } catch {
+    // Standard error fails too: the status is all that is left.
+  }
+  process.exit(1);
+}
+
+/**
+ * `destconfig list | head -1` must end quietly, not with an unhandled EPIPE; any other failure to write
+ * the output ends as outputFailed says.
+ */
 function quietOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (stream === process.stdout) outputFailed(err);
       throw err;
     });
   }
 }
 
 /**
- * Writes all of `text` to fd 1 synchronously. A closed pipe (`| head -1`) ends the output quietly; a
- * non-blocking descriptor that is full (EAGAIN, when the parent made the pipe non-blocking) hands the rest
+ * Writes all of `text` to fd 1 synchronously. A closed pipe (`| head -1`) ends the output quietly, any other
+ * write error ends the command (outputFailed); a non-blocking descriptor that is full (EAGAIN, when the parent made the pipe non-blocking) hands the rest
  * to process.stdout, which waits for it to drain.
  */
 function writeStdout(text: string): void {
@@ -42,7 +59,7 @@ function writeStdout(text: string): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EPIPE') return;
-      if (code !== 'EAGAIN') throw err;
+      if (code !== 'EAGAIN') outputFailed(err as NodeJS.ErrnoException);
       quietOnClosedPipe();
       process.stdout.write(bytes.subarray(done));
       return;

@@ -1,7 +1,7 @@
 // The start-up fast paths of src/cli/main.ts: `--version` and a plain `list` are answered without commander,
 // with the same output and exit status as the commander program gives, and without loading it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -73,5 +73,29 @@ describe('list without commander', () => {
     expect(fast.status).toBe(1);
     expect(fast.stderr).toMatch(/^destconfig: cannot read the table in .*not valid JSON/);
     expect(fast).toEqual(destconfig(['list', '--home', '/nonexistent', '--home', home]));
+  });
+});
+
+describe('output that cannot be written', () => {
+  /** Runs bin/destconfig with its standard output on /dev/full (every write fails with ENOSPC). */
+  function toFullDevice(args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [BIN, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      return { status: r.status, stdout: '', stderr: r.stderr };
+    } finally {
+      closeSync(full);
+    }
+  }
+
+  it('ends with status 1 and one line naming the failure, on the fast paths and through commander alike', () => {
+    const home = tempHome();
+    expect(destconfig(['import', path.join(FIXTURES, 'valid', 'spellings.ini'), '--home', home]).status).toBe(0);
+    const expected = { status: 1, stdout: '', stderr: 'destconfig: cannot write the output: ENOSPC: no space left on device, write\n' };
+    for (const args of [['--version'], ['list', '--home', home], ['list', '--json', '--home', home]]) {
+      expect(toFullDevice(args), args.join(' ')).toEqual(expected);
+      // The same command line through commander (a global option the fast paths leave to it).
+      expect(toFullDevice(['--hostname', 'ESA', ...args]), `commander: ${args.join(' ')}`).toEqual(expected);
+    }
   });
 });
