@@ -20,7 +20,7 @@ import { exitStatus, reportJson, reportText } from './report.js';
 import { connect } from './session.js';
 import { runTlsVerify } from './tlsverify.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
-import { loadState, saveState } from './state.js';
+import { loadState, saveState, stateFile } from './state.js';
 import { RecipientWindows } from './limits.js';
 
 function usage(message: string): never {
@@ -136,6 +136,8 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   let result;
+  // A mail log that lost lines is reported after the report, as a state file that could not be saved is.
+  let logError: Error | null = null;
   try {
     result = await deliver(messages, {
       table,
@@ -159,11 +161,26 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
-    await log.close();
+    logError = await log.close().then(
+      () => null,
+      (err: Error) => err,
+    );
     await alerts.flush();
   }
-  await saveState(opts.home, { mid: state.mid + messages.length, dcid: result.lastDcid + 1, recipientWindows: windows.snapshot() });
+  // The report goes out whatever happens to the mail log or the state file: it says what was delivered,
+  // which a script must know so as not to send it again. Those failures come after it, status 1.
+  let saveError: Error | null = null;
+  try {
+    await saveState(opts.home, { mid: state.mid + messages.length, dcid: result.lastDcid + 1, recipientWindows: windows.snapshot() });
+  } catch (err) {
+    saveError = err as Error;
+  }
   process.stdout.write(opts.json ? reportJson(result.report) : reportText(result.report));
+  const failures = [
+    ...(logError ? [`cannot write the mail log ${logFile}: ${logError.message}`] : []),
+    ...(saveError ? [`cannot save the delivery state ${stateFile(opts.home)}: ${saveError.message}`] : []),
+  ];
+  if (failures.length > 0) throw new CliError(failures.join('\ndestconfig: '), EXIT.FAILURE);
   return exitStatus(result.report);
 }
 

@@ -146,7 +146,15 @@ export class MailLog implements MailLogSink {
   close(): Promise<void> {
     this.flush();
     return new Promise((resolve, reject) => {
-      this.stream.end(() => (this.failed ? reject(this.failed) : resolve()));
+      // A write that failed while end() waits reaches its callback as the argument, before the stream's
+      // 'error' event (which sets `failed`) is emitted; once the stream is destroyed by the failure, the
+      // argument only says so (ERR_STREAM_DESTROYED) and `failed` holds the cause. Both are checked, or a
+      // log that lost lines would close as fine.
+      this.stream.end((err?: Error | null) => {
+        const failure = this.failed ?? err;
+        if (failure) reject(failure);
+        else resolve();
+      });
     });
   }
 }

@@ -3,7 +3,7 @@
 // id, and the recipient-limit windows, so "N recipients per M minutes" holds across runs started by cron or
 // a script. Two runs started at the same instant may overlap (the file is read at start and replaced at the
 // end); this is bookkeeping for logs and limits, not a lock.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WindowSnapshot } from './limits.js';
 
@@ -37,6 +37,11 @@ export async function loadState(home: string): Promise<DeliveryState> {
 export async function saveState(home: string, state: DeliveryState): Promise<void> {
   await mkdir(home, { recursive: true });
   const tmp = `${stateFile(home)}.${process.pid}.tmp`;
-  await writeFile(tmp, JSON.stringify(state) + '\n');
-  await rename(tmp, stateFile(home));
+  try {
+    await writeFile(tmp, JSON.stringify(state) + '\n');
+    await rename(tmp, stateFile(home));
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
 }

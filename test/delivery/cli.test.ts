@@ -2,7 +2,7 @@
 // its home, the in-process DNS server and SMTP peers; checks the --json report, the exit status, the mail
 // log and what the server received. Needs the bundle (`npm test` builds it first).
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,6 +124,32 @@ describe('destconfig deliver', () => {
     const log = await readFile(path.join(home, 'mail.log'), 'utf8');
     expect(log).toContain('Delivery start DCID 1 MID 1 to RID [0]');
     expect(log).toContain('Delivery start DCID 2 MID 2 to RID [0]');
+  });
+
+  it('prints the report even when the delivery state cannot be saved, then names the file on stderr, status 1', async () => {
+    const p = await peer({ starttls: 'offered', cert: testPki().valid });
+    // A folder where the state file goes: the run delivers, and only replacing the state fails.
+    await mkdir(path.join(home, 'delivery-state.json'), { recursive: true });
+    const run = await destconfig(['deliver', ...common(p.port), '--from', 'alice@sender.test', '--to', 'bob@example.test', '--json', path.join(work, 'm.eml')]);
+    expect(p.messages).toHaveLength(1);
+    // What was delivered is reported: a script must not send it again.
+    const report = JSON.parse(run.stdout) as DeliveryReport;
+    expect(report.summary).toEqual({ delivered: 1, deferred: 0, bounced: 0 });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(new RegExp(`^destconfig: cannot save the delivery state ${path.join(home, 'delivery-state.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: EISDIR.*\n$`));
+    expect(run.stderr).not.toContain('internal error');
+    // No temporary file left behind.
+    expect((await readdir(home)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('prints the report when the mail log could not be written, then names the log on stderr, status 1', async () => {
+    const p = await peer({ starttls: 'offered', cert: testPki().valid });
+    // /dev/full opens, and every write to it fails (ENOSPC): the lines are lost, which must not pass unsaid.
+    const run = await destconfig(['deliver', ...common(p.port), '--log', '/dev/full', '--from', 'alice@sender.test', '--to', 'bob@example.test', '--json', path.join(work, 'm.eml')]);
+    expect(p.messages).toHaveLength(1);
+    expect((JSON.parse(run.stdout) as DeliveryReport).summary).toEqual({ delivered: 1, deferred: 0, bounced: 0 });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^destconfig: cannot write the mail log \/dev\/full: ENOSPC.*\n$/);
   });
 
   it('keeps the recipient limit across runs (counters in <home>/delivery-state.json)', async () => {

@@ -43,6 +43,14 @@ describe('mail-log line forms (reference §9)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('close() rejects when lines could not be written (a full device), so the failure is not silent', async () => {
+    for (const lineCount of [1, 5000]) {
+      const log = new MailLog('/dev/full');
+      for (let i = 0; i < lineCount; i++) log.write(`line ${i}`);
+      await expect(log.close()).rejects.toThrow(/ENOSPC/);
+    }
+  });
 });
 
 describe('quoteReply', () => {
