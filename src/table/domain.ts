@@ -67,6 +67,8 @@ export function normaliseDestination(raw: string): Parsed<string> {
   if (isIPv6(inner)) return { ok: true, value: ipLiteral(inner) };
   if (bracketed) return bad('brackets must hold an IPv4 or IPv6 address.');
   if (/^[0-9.]+$/.test(s)) return bad('not a valid IPv4 address.');
+  // A host name never holds a colon: the operator was typing an IPv6 address.
+  if (s.includes(':')) return bad('not a valid IPv6 address.');
   const dotted = s.startsWith('.');
   const host = normaliseHostname(dotted ? s.slice(1) : s);
   if (host === null) return bad('not a valid domain name (letters, digits and hyphens in dot-separated labels).');

@@ -1,0 +1,22 @@
+// normaliseDestination's messages for IP addresses typed with a mistake: the message names the kind of
+// address the operator was typing (a text with a colon can only be meant as IPv6; host names have none).
+import { describe, expect, it } from 'vitest';
+import { normaliseDestination } from '../../src/table/domain.js';
+
+describe('normaliseDestination messages', () => {
+  it('says "not a valid IPv6 address" for an IPv6 address with a mistake, with or without brackets', () => {
+    for (const typed of ['2001:db8::10005', '2001:db8:::1', '1:2:3:4:5:6:7:8:9', 'fe80::1%', '2001:db8::1/64']) {
+      expect(normaliseDestination(typed)).toEqual({ ok: false, error: `Invalid destination ${JSON.stringify(typed)}: not a valid IPv6 address.` });
+    }
+    expect(normaliseDestination('[2001:db8::g]')).toEqual({ ok: false, error: 'Invalid destination "[2001:db8::g]": brackets must hold an IPv4 or IPv6 address.' });
+    expect(normaliseDestination('[IPv6:2001:db8::g]')).toEqual({ ok: false, error: 'Invalid destination "[IPv6:2001:db8::g]": not a valid IPv6 address.' });
+  });
+
+  it('keeps the other messages', () => {
+    expect(normaliseDestination('192.0.2.256')).toEqual({ ok: false, error: 'Invalid destination "192.0.2.256": not a valid IPv4 address.' });
+    expect(normaliseDestination('exa_mple..com')).toEqual({
+      ok: false,
+      error: 'Invalid destination "exa_mple..com": not a valid domain name (letters, digits and hyphens in dot-separated labels).',
+    });
+  });
+});
