@@ -2,8 +2,9 @@
 // not be negotiated (or, under a Verify mode, verified) and "Send an alert when a required TLS connection
 // fails" is on, a Warning alert naming the domain goes to `<home>/alerts.log` and to stderr. One alert per
 // domain per run: the appliance alerts per failed domain, not per connection.
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
+import { makeFolders } from '../store/folders.js';
 import { logTimestamp } from './maillog.js';
 
 export interface AlertSink {
@@ -37,7 +38,7 @@ export class TlsAlerts implements AlertSink {
     this.stderr(`Warning: ${text}`);
     const line = `${logTimestamp(this.now())} Warning: System: ${text}\n`;
     this.pending = this.pending.then(async () => {
-      await mkdir(path.dirname(this.file), { recursive: true });
+      await makeFolders(path.dirname(this.file));
       await appendFile(this.file, line, { mode: 0o640 });
     });
   }

@@ -1,8 +1,9 @@
 // The mail log in the appliance's `mail_logs` forms (reference §9: templates from AsyncOS's own catalogue,
 // prefix `Mon Mar  5 14:21:04 2018 Info: ` from Cisco TechNotes 212837/118232). Lines are appended to
 // --log FILE (default `<home>/mail.log`) through one stream, in the order events happen.
-import { createWriteStream, mkdirSync, openSync, type WriteStream } from 'node:fs';
+import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
+import { makeFoldersSync } from '../store/folders.js';
 import type { ConnectionEvent, SmtpReply } from './types.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -119,7 +120,7 @@ export class MailLog implements MailLogSink {
     readonly file: string,
     private readonly now: () => Date = () => new Date(),
   ) {
-    mkdirSync(path.dirname(file), { recursive: true });
+    makeFoldersSync(path.dirname(file));
     // Opened here, synchronously, so a log that cannot be written stops the command before anything is sent.
     const fd = openSync(file, 'a', 0o640);
     this.stream = createWriteStream(file, { fd });

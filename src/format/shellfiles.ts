@@ -2,8 +2,8 @@
 // configuration folder (reference §5.9): names typed at the prompt resolve there, and names that try to
 // leave it (`../`, absolute paths, symbolic links that point outside) are refused.
 import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { makeFolders } from '../store/folders.js';
 import type { DestTable } from '../table/types.js';
 import { writeFileAtomic } from './atomic.js';
 import { importTableFile } from './read.js';
@@ -88,6 +88,6 @@ export async function readTableFile(file: string): Promise<{ ok: true; table: Im
 /** Writes the table in the ESA file format, atomically; creates the file's folder (the configuration
  *  folder on first EXPORT) when missing. */
 export async function writeTableFile(file: string, table: DestTable, now: Date = new Date()): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
+  await makeFolders(path.dirname(file));
   await writeFileAtomic(file, formatTable(table, now));
 }

@@ -6,8 +6,9 @@
 // lines), so a killed session loses nothing typed. When the file holds more than the bound it is rewritten
 // with its newest lines through a temporary file and rename, so a crash leaves the old file or the new one.
 // History is a comfort: a failure to read or write it is reported once on stderr and never ends the session.
-import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { makeFoldersSync } from '../store/folders.js';
 
 export const HISTORY_FILE = 'history';
 export const HISTORY_MAX = 1000;
@@ -53,7 +54,7 @@ export class HistoryFile {
     if (line === undefined || line === this.newest || line.trim() === '' || line.length > LONGEST_LINE || line.includes('\n')) return;
     this.newest = line;
     try {
-      mkdirSync(this.home, { recursive: true, mode: 0o700 });
+      makeFoldersSync(this.home, 0o700);
       const fd = openSync(this.file, 'a', 0o600);
       try {
         // A file made before by hand, or by an older version, is narrowed to the owner too.

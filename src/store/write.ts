@@ -3,9 +3,10 @@
 // fsync the folder. rename(2) is atomic within one file system, so a reader (or a process restarted
 // after SIGKILL or power loss) sees either the whole old file or the whole new one, never a mix.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno } from './files.js';
+import { makeFolders } from './folders.js';
 
 /** Pieces of text are gathered to about this size before each write (one write per line would be slow). */
 const WRITE_CHUNK_CHARS = 1 << 20;
@@ -16,7 +17,7 @@ export function sideFileName(target: string, kind: 'tmp' | 'stale'): string {
 
 /** Creates the home folder (0700, it holds the BATV secret) if missing. */
 export async function ensureHome(home: string): Promise<void> {
-  const created = await mkdir(home, { recursive: true, mode: 0o700 });
+  const created = await makeFolders(home, 0o700);
   // mkdir's mode is filtered by the umask; the folder we create is the operator's private one.
   if (created !== undefined && path.resolve(created) === path.resolve(home)) await chmod(home, 0o700);
 }
