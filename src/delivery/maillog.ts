@@ -102,10 +102,9 @@ export class MailLog implements MailLogSink {
   private readonly stream: WriteStream;
   private failed: Error | null = null;
   private pending = '';
-  private flushQueued = false;
+  /** The pending flush, while lines wait for it. */
   private timer: NodeJS.Timeout | null = null;
   private readonly flush = (): void => {
-    this.flushQueued = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (!this.pending) return;
@@ -138,10 +137,7 @@ export class MailLog implements MailLogSink {
     }
     this.pending += `${this.stamp} ${severity}: ${text}\n`;
     if (this.pending.length >= 65_536) this.flush();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      this.timer = setTimeout(this.flush, FLUSH_DELAY_MS);
-    }
+    else this.timer ??= setTimeout(this.flush, FLUSH_DELAY_MS);
   }
 
   close(): Promise<void> {
