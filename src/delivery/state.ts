@@ -3,8 +3,9 @@
 // id, and the recipient-limit windows, so "N recipients per M minutes" holds across runs started by cron or
 // a script. Two runs started at the same instant may overlap (the file is read at start and replaced at the
 // end); this is bookkeeping for logs and limits, not a lock.
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../format/atomic.js';
 import { makeFolders } from '../store/folders.js';
 import type { WindowSnapshot } from './limits.js';
 
@@ -37,12 +38,5 @@ export async function loadState(home: string): Promise<DeliveryState> {
 /** Replaces the state file atomically (temp file and rename). */
 export async function saveState(home: string, state: DeliveryState): Promise<void> {
   await makeFolders(home);
-  const tmp = `${stateFile(home)}.${process.pid}.tmp`;
-  try {
-    await writeFile(tmp, JSON.stringify(state) + '\n');
-    await rename(tmp, stateFile(home));
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
+  await writeFileAtomic(stateFile(home), JSON.stringify(state) + '\n');
 }
