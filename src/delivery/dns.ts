@@ -236,8 +236,9 @@ export class MxResolver {
     const records = implicit ? [{ host: domain, preference: 0 }] : lookup.records;
     const ordered = orderMx(records, this.random);
     const hosts = await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference, families)));
-    if (!implicit && hosts.every((h) => h.v4.length === 0 && h.v6.length === 0)) return noMxAddress(domain, hosts);
-    const noAddress = (list: MxHost[]): boolean => list.every((h) => h.v4.length === 0 && h.v6.length === 0 && !h.lookupFailed);
+    const addressless = (h: MxHost): boolean => h.v4.length === 0 && h.v6.length === 0;
+    if (!implicit && hosts.every(addressless)) return noMxAddress(domain, hosts);
+    const noAddress = (list: MxHost[]): boolean => list.every((h) => addressless(h) && !h.lookupFailed);
     // Whether the domain has no address at all takes both families; the family not in use is asked only then.
     const bothFamilies = families.v4 && families.v6;
     if (implicit && noAddress(hosts) && (bothFamilies || noAddress([await this.hostAddresses(domain)]))) {
