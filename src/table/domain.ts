@@ -81,16 +81,26 @@ export function normaliseDestination(raw: string): Parsed<string> {
  * literal for `user@[192.0.2.1]`. Accepts a bare domain too. Null when the address has no usable domain.
  */
 export function recipientDestination(recipientOrDomain: string): string | null {
-  const at = recipientOrDomain.lastIndexOf('@');
-  // Fast path (the delivery client and lookup call this once per recipient): a domain part already in
-  // normal form is returned as it is, without the trim, regular expressions and IDN mapping below.
-  if (isPlainHostname(recipientOrDomain, at + 1)) return at >= 0 ? recipientOrDomain.slice(at + 1) : recipientOrDomain;
+  // Fast path (the delivery client calls this once per recipient): a domain part already in normal form is
+  // returned as it is, without the trim, regular expressions and IDN mapping below.
+  const start = plainDomainStart(recipientOrDomain);
+  if (start >= 0) return start > 0 ? recipientOrDomain.slice(start) : recipientOrDomain;
   const s = recipientOrDomain.trim();
   const at2 = s.lastIndexOf('@');
   const domain = at2 >= 0 ? s.slice(at2 + 1) : s;
   if (domain.startsWith('.')) return null;
   const r = normaliseDestination(domain);
   return r.ok ? r.value : null;
+}
+
+/**
+ * Where the domain part of a recipient address (or a bare domain) starts, when that part is already in
+ * normal form (isPlainHostname): recipientDestination's fast path, which lookup() uses without slicing the
+ * domain out. -1 when the part needs the full normalisation.
+ */
+export function plainDomainStart(recipientOrDomain: string): number {
+  const start = recipientOrDomain.lastIndexOf('@') + 1;
+  return isPlainHostname(recipientOrDomain, start) ? start : -1;
 }
 
 const CODE_a = 0x61;

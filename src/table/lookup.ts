@@ -2,7 +2,7 @@
 // Matching (reference §6, Postfix transport(5)-style): exact entry first, then `.parent` entries from the
 // nearest parent up (`.example.com` covers every subdomain of example.com, not example.com itself), then
 // the Default row. IP-literal recipients match only their bracketed entry.
-import { isPlainHostname, recipientDestination, isIpDestination } from './domain.js';
+import { plainDomainStart, recipientDestination, isIpDestination } from './domain.js';
 import { EntryMap } from './entry-map.js';
 import { buildLookupIndex, findInIndex, type LookupIndex } from './lookup-index.js';
 import { DEFAULT, type DefaultRow, type DestEntry, type DestTable } from './types.js';
@@ -131,8 +131,8 @@ export function effectiveRow(defaults: DefaultRow, entry: DestEntry | null): Eff
 /** Lookup by recipient address or domain. Null when the input has no valid destination. */
 export function lookup(table: DestTable, recipientOrDomain: string): EffectiveRow | null {
   // A domain part already in normal form (recipientDestination's fast path) is searched in place.
-  const at = recipientOrDomain.lastIndexOf('@');
-  if (isPlainHostname(recipientOrDomain, at + 1)) return effectiveRow(table.defaults, findEntryAt(table, recipientOrDomain, at + 1));
+  const start = plainDomainStart(recipientOrDomain);
+  if (start >= 0) return effectiveRow(table.defaults, findEntryAt(table, recipientOrDomain, start));
   const dest = recipientDestination(recipientOrDomain);
   if (dest === null) return null;
   return effectiveRow(table.defaults, findEntryAt(table, dest, 0));
