@@ -126,6 +126,6 @@ describe('stray replies (N6)', () => {
   it('ignores replies with a wrong id or question and takes the matching one', async () => {
     const answer = await client(`127.0.0.1:${port}`).query('spoof.test', 'A');
     expect(answer).toMatchObject({ security: 'insecure', result: 'answer' });
-    expect(answer.answers.map((a) => a.data)).toEqual(['127.0.0.1']);
+    expect(answer.answers.map((a) => (a as { data?: unknown }).data)).toEqual(['127.0.0.1']);
   });
 });
