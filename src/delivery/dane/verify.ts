@@ -34,8 +34,8 @@ export function verifyDane(socket: TLSSocket, policy: DaneConnectPolicy, now: nu
   const dane: DaneTlsInfo = { level: 'dane', trust: policy.trust };
   if (result.ok) {
     dane.record = formatTlsa(result.record);
-    // DANE-EE checks no name: the identity that matched is the TLSA record itself.
-    info.matchedIdentity = result.matchedName ?? `${usageName(result.usage)}(${result.usage}) ${dane.record.slice(0, 6)}`;
+    // DANE-EE checks no name: what matched is the key (or certificate) the TLSA record names.
+    info.matchedIdentity = result.matchedName ?? `${usageName(result.usage)}(${result.usage})`;
   } else {
     dane.error = result.reason;
     info.verifyError = `DANE: ${result.reason}`;

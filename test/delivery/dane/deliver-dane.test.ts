@@ -8,6 +8,7 @@ import { SecureDns } from '../../../src/delivery/dane/secure-dns.js';
 import { deliver, type DeliverOptions } from '../../../src/delivery/deliver.js';
 import { MxResolver, createResolver } from '../../../src/delivery/dns.js';
 import { MemoryLog } from '../../../src/delivery/maillog.js';
+import { reportText } from '../../../src/delivery/report.js';
 import { createConnector } from '../../../src/delivery/session.js';
 import { TlsSessionCache } from '../../../src/delivery/tls-context.js';
 import { DEFAULT_TIMEOUTS } from '../../../src/delivery/types.js';
@@ -84,7 +85,7 @@ async function run(domain: string, port: number, dane: DaneMode, tls: TlsMode = 
   });
   const entry = result.report.recipients[0];
   if (!entry) throw new Error('no report entry');
-  return { entry, log: log.lines.join('\n'), resolver };
+  return { entry, log: log.lines.join('\n'), resolver, text: reportText(result.report) };
 }
 
 const MODES: DaneMode[] = ['opportunistic', 'mandatory'];
@@ -94,8 +95,9 @@ describe('DANE authenticates the host (D1-D5, D7, D8)', () => {
     const cert = pki.leaf(['mx.ee.dane.test']);
     const p = await peer(cert);
     const { domain, mx } = zone(`ee-${mode}`, p.port, { tlsa: ee311(cert) });
-    const { entry, log } = await run(domain, p.port, mode);
-    expect(entry).toMatchObject({ status: 'delivered', mxHost: mx, tls: { negotiated: true, verified: true } });
+    const { entry, log, text } = await run(domain, p.port, mode);
+    expect(entry).toMatchObject({ status: 'delivered', mxHost: mx, tls: { negotiated: true, verified: true, matchedIdentity: 'DANE-EE(3)' } });
+    expect(text).toMatch(/certificate verified \(DANE-EE\(3\)\); DANE Verified TLSA 3 1 1 [0-9a-f]{16}\.\.\.\n/);
     expect(entry.tls.dane).toMatch(/^Verified TLSA 3 1 1 /);
     expect(p.messages[0]).toMatchObject({ secure: true, servername: mx });
     expect(log).toContain(`DANE for ${mx}: 1 usable TLSA record for ${mx}:${p.port}`);
