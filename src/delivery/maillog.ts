@@ -71,11 +71,11 @@ export function logConnectionEvent(log: MailLogSink, ev: ConnectionEvent, host: 
       log.write(lines.tlsSuccess(ev.dcid, ev.tls.protocol ?? 'unknown', ev.tls.cipher ?? 'unknown', host));
       // Preferred - Verify delivers over an unverified session; the reason is worth a line of its own.
       if (ev.tls.verified === false && ev.tls.verifyError) log.write(`DCID ${ev.dcid} TLS certificate not verified: ${ev.tls.verifyError}`);
-      if (ev.tls.dane) log.write(daneLines.result(ev.dcid, host, ev.tls.dane));
+      if (ev.tls.dane) log.write(daneLines.success(ev.dcid, host, ev.tls.dane));
       break;
     case 'tls-failed':
       log.write(lines.tlsFailed(ev.dcid, ev.reason));
-      if (ev.tls.dane) log.write(daneLines.result(ev.dcid, host, ev.tls.dane));
+      if (ev.tls.dane) log.write(daneLines.failed(ev.dcid, host, ev.tls, ev.reason));
       break;
     case 'closed':
       log.write(lines.close(ev.dcid));

@@ -161,6 +161,7 @@ async function startTls(
 ): Promise<boolean> {
   const { policy, timeouts, dcid, target } = options;
   const required = requiresTls(policy);
+  if (policy.dane) tlsInfo.dane = { level: policy.dane.level, trust: policy.dane.trust };
   tlsInfo.offered = capabilities.has('STARTTLS');
   if (!tlsInfo.offered) {
     if (required) throw new StepFailure('tls', `TLS is required, but was not offered by host ${host}`);
@@ -211,7 +212,6 @@ async function startTls(
     if (!tlsInfo.verified) throw new StepFailure('tls', `DANE verification failed: ${tlsInfo.dane?.error ?? 'no TLSA record matched'}`);
   } else {
     Object.assign(tlsInfo, verifyPeer(peerOf(socket), policy));
-    if (policy.dane) tlsInfo.dane = { level: 'encrypt', trust: policy.dane.trust };
   }
   if (!daneAuth && mustVerify(policy.mode) && !tlsInfo.verified) {
     throw new StepFailure('tls', `certificate verification failed: ${tlsInfo.verifyError ?? 'unknown reason'}`);

@@ -54,6 +54,8 @@ export interface DaneTlsInfo {
   record?: string;
   /** Why no record matched. */
   error?: string;
+  /** RFC 8460 §4.4 result type of the failure (for the log, and a later TLSRPT). */
+  resultType?: string;
 }
 
 /** Where to connect. */

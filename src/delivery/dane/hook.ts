@@ -25,10 +25,10 @@ export async function daneForTarget(
   if (!resolver) {
     // A run without a DANE resolver cannot honour the row: Mandatory defers, Opportunistic falls back.
     if (mode === 'opportunistic') return { skip: false, policy: undefined };
-    return skipped(log, target, 'DANE is mandatory, but no DNSSEC-validating resolver is configured');
+    return skipped(log, target, 'DANE is mandatory, but no DNSSEC-validating resolver is configured', 'dane-required');
   }
   const host = await resolver.forHost(mode, destination, target.mxHost, target.family, port);
-  if (host.action === 'defer') return skipped(log, target, host.reason);
+  if (host.action === 'defer') return skipped(log, target, host.reason, host.resultType);
   const seen = logged.get(resolver) ?? new Set<string>();
   logged.set(resolver, seen);
   const key = `${mode} ${destination} ${target.mxHost} ${target.family}`;
@@ -39,8 +39,8 @@ export async function daneForTarget(
   return { skip: false, policy: host.policy ?? undefined };
 }
 
-function skipped(log: MailLogSink, target: { ip: string; mxHost: string }, reason: string): TargetDane {
-  log.write(daneLines.skipped(target.mxHost || target.ip, reason));
+function skipped(log: MailLogSink, target: { ip: string; mxHost: string }, reason: string, resultType: string): TargetDane {
+  log.write(daneLines.skipped(target.mxHost || target.ip, reason, resultType));
   // A TLS-policy failure with no TLS facts: 4.7.5 (outcome.ts failureCode), and it decides the deferral
   // over plain connection failures, as Postfix's "4.7.5 TLSA lookup error" does.
   return { skip: true, failure: { failure: { ok: false, stage: 'tls', reason }, mxHost: target.mxHost, ip: target.ip, tlsPolicy: true } };

@@ -38,6 +38,7 @@ export function verifyDane(socket: TLSSocket, policy: DaneConnectPolicy, now: nu
     info.matchedIdentity = result.matchedName ?? `${usageName(result.usage)}(${result.usage})`;
   } else {
     dane.error = result.reason;
+    dane.resultType = result.resultType;
     info.verifyError = `DANE: ${result.reason}`;
   }
   info.dane = dane;

@@ -152,10 +152,10 @@ describe('DANE authenticates the host (D1-D5, D7, D8)', () => {
 
 describe('DANE failures defer, never downgrade (D6, D9, D10, D17, D18)', () => {
   it.each([
-    ['D6 tabadname', () => pki.leaf(['elsewhere.invalid']), ta201, /DANE-TA: the certificate names neither/],
-    ['D9 expiredta', () => pki.leaf(['mx.expiredta.dane.test'], { expired: true }), ta201, /outside its validity period/],
-    ['D10 nomatch', () => pki.leaf(['mx.nomatch.dane.test']), [{ usage: 3, selector: 1, matchingType: 1, certificate: pki.data(pki.other.cert, 1, 1) }], /no TLSA record matches/],
-  ] as const)('%s: deferred 4.7.5 after one connection, no MAIL FROM, no retry in the clear', async (label, makeCert, tlsa, why) => {
+    ['D6 tabadname', () => pki.leaf(['elsewhere.invalid']), ta201, /DANE-TA: the certificate names neither/, 'certificate-host-mismatch'],
+    ['D9 expiredta', () => pki.leaf(['mx.expiredta.dane.test'], { expired: true }), ta201, /outside its validity period/, 'certificate-expired'],
+    ['D10 nomatch', () => pki.leaf(['mx.nomatch.dane.test']), [{ usage: 3, selector: 1, matchingType: 1, certificate: pki.data(pki.other.cert, 1, 1) }], /no TLSA record matches/, 'validation-failure'],
+  ] as const)('%s: deferred 4.7.5 after one connection, no MAIL FROM, no retry in the clear', async (label, makeCert, tlsa, why, resultType) => {
     const cert = makeCert();
     const p = await peer(cert);
     const name = label.split(' ')[1] as string;
@@ -168,15 +168,16 @@ describe('DANE failures defer, never downgrade (D6, D9, D10, D17, D18)', () => {
     expect(entry.tls.dane).toMatch(/^failed: /);
     expect(p.connections).toBe(1);
     expect(p.mailFroms).toHaveLength(0);
-    expect(log).toMatch(new RegExp(`DANE FAILED for ${mx}`));
+    expect(log).toMatch(new RegExp(`DANE FAILED for ${mx}: .* \\[${resultType}\\]`));
     expect(log).toContain('TLS was required but could not be successfully negotiated');
   });
 
   it('D17: usable TLSA and STARTTLS not offered: deferred 4.7.4, nothing sent in the clear', async () => {
     const cert = pki.leaf(['mx.hidden.dane.test']);
     const p = await peer(cert, 'disabled');
-    const { domain } = zone('hidden', p.port, { tlsa: ee311(cert) });
-    const { entry } = await run(domain, p.port, 'opportunistic', 'preferred');
+    const { domain, mx } = zone('hidden', p.port, { tlsa: ee311(cert) });
+    const { entry, log } = await run(domain, p.port, 'opportunistic', 'preferred');
+    expect(log).toMatch(new RegExp(`DANE FAILED for ${mx}: TLS is required, but was not offered .* \\[starttls-not-supported\\]`));
     expect(entry).toMatchObject({ status: 'deferred' });
     expect(entry.reason).toMatch(/^4\.7\.4 TLS is required, but was not offered/);
     expect(p.mailFroms).toHaveLength(0);
@@ -224,7 +225,7 @@ describe('no usable secure TLSA (D11-D16)', () => {
     expect(entry).toMatchObject({ status: 'deferred', attempts: 0 });
     expect(entry.reason).toMatch(/^4\.7\.5 DANE is mandatory, but the TLSA records of .* are unusable \(1 1 1 /);
     expect(p.connections).toBe(0);
-    expect(log).toContain(`DANE for ${mx}: DANE is mandatory, but the TLSA records`);
+    expect(log).toMatch(new RegExp(`DANE for ${mx}: DANE is mandatory, but the TLSA records .*; host skipped \\[tlsa-invalid\\]`));
   });
 
   it('D12: secure NXDOMAIN: the row\'s TLS setting (opportunistic) or a deferral (mandatory)', async () => {
@@ -236,13 +237,15 @@ describe('no usable secure TLSA (D11-D16)', () => {
     const mandatory = await run(domain, p.port, 'mandatory', 'preferred');
     expect(mandatory.entry.status).toBe('deferred');
     expect(mandatory.entry.reason).toMatch(/^4\.7\.5 DANE is mandatory, but no TLSA records found/);
+    expect(mandatory.log).toMatch(/host skipped \[dane-required\]/);
     expect(p.connections).toBe(1);
   });
 
   it.each(MODES)('D13 %s: TLSA SERVFAIL: the host is skipped (TLSA lookup error), never used without DANE', async (mode) => {
     const p = await peer(pki.leaf(['x.invalid']), 'disabled');
     const { domain, mx } = zone(`tlsabogus-${mode}`, p.port, { tlsa: 'servfail' });
-    const { entry } = await run(domain, p.port, mode);
+    const { entry, log } = await run(domain, p.port, mode);
+    expect(log).toMatch(/host skipped \[dnssec-invalid\]/);
     expect(entry.status).toBe('deferred');
     expect(entry.reason).toBe(`4.7.5 TLSA lookup error for ${mx}:${p.port}: SERVFAIL (EDE 9 DNSKEY Missing) (${mx} [127.0.0.1])`);
     expect(p.connections).toBe(0);
