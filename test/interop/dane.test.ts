@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryReport, RecipientReport } from '../../src/delivery/types.js';
-import { DESTCONFIG } from './helpers/destconfig.js';
+import { DESTCONFIG, tableFile } from './helpers/destconfig.js';
 import { runTool } from './helpers/tools.js';
 
 const run = promisify(execFile);
@@ -62,19 +62,9 @@ const CASES: Record<string, { opportunistic: Expect; mandatory: Expect }> = {
   'bogus.dane.test': { opportunistic: deferred(/^4\.4\.3 DNS lookup of MX for bogus\.dane\.test failed: SERVFAIL/), mandatory: deferred(/^4\.4\.3 /) },
 };
 
+/** The Default row at TLS Preferred with the DANE setting (every case inherits it); the section goes on after its blank line. */
 function table(mode: 'opportunistic' | 'mandatory'): string {
-  return [
-    '[DEFAULT]',
-    'ip_sort_pref = PREFER_V4',
-    'max_host_concurrency = 500',
-    'max_messages_per_connection = 50',
-    'limit_type = host',
-    'limit_apply = system',
-    'table_tls = on',
-    `dane_option = ${mode}`,
-    'bounce_validation = off',
-    '',
-  ].join('\n');
+  return `${tableFile('preferred', {})}dane_option = ${mode}\n`;
 }
 
 describe.skipIf(missing.length > 0)('DANE against unbound validating signed zones (scripts/dane-rig.sh)', () => {
