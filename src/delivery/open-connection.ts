@@ -83,7 +83,7 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
       policy: {
         mode,
         referenceIds: isIpDestination(group.destination) ? [] : [group.destination, ...(target.mxHost ? [target.mxHost] : [])],
-        servername: target.mxHost,
+        servername: dane.policy?.baseDomain ?? target.mxHost,
         ...(o.extraCa ? { extraCa: o.extraCa } : {}),
         ...(o.clientCert ? { clientCert: o.clientCert } : {}),
         ...(dane.policy ? { dane: dane.policy } : {}),

@@ -44,6 +44,8 @@ export interface DaneConnectPolicy {
   names: string[];
   /** 'Verified' when the MX records were DNSSEC-secure too, 'Trusted' when only the host was (Postfix). */
   trust: 'Verified' | 'Trusted';
+  /** The TLSA base domain, sent as SNI (RFC 7672 §8.1): the MX host, or its secure CNAME expansion. */
+  baseDomain?: string;
 }
 
 /** The DANE outcome of a connection, recorded in TlsInfo. */

@@ -28,6 +28,8 @@ export interface ZoneName {
   ede?: { code: number; text: string };
   /** Answer over UDP with TC=1 and no records; the full answer only over TCP (startDnsServer's `tcp` option). */
   truncate?: boolean;
+  /** An alias: the answer is this CNAME followed by the target's records (AD only when both names have `ad`). */
+  cname?: string;
 }
 
 /** The records of a (lower-case, no trailing dot) name; undefined when the name does not exist (NXDOMAIN). */
@@ -83,18 +85,23 @@ export async function startDnsServer(zone: Record<string, ZoneName> | ZoneFuncti
     const ttl = rec?.ttl ?? 300;
     let rcode: number = RCODE.NOERROR;
     const answers: packet.Answer[] = [];
-    if (rec?.nxdomain) rcode = RCODE.NXDOMAIN;
-    else if (rec?.servfail) rcode = RCODE.SERVFAIL;
-    else if (rec) {
+    // One CNAME is followed, as a recursive resolver returns the chain in one answer.
+    const alias = rec?.cname?.toLowerCase();
+    const target = alias ? lookup(alias) : rec;
+    const owner = alias ?? name;
+    if (alias) answers.push({ type: 'CNAME', name, ttl, class: 'IN', data: alias });
+    if (target?.nxdomain) rcode = RCODE.NXDOMAIN;
+    else if (target?.servfail || rec?.servfail) rcode = RCODE.SERVFAIL;
+    else if (target) {
       if (question.type === 'MX')
-        for (const mx of rec.mx ?? []) answers.push({ type: 'MX', name, ttl, class: 'IN', data: { preference: mx.preference, exchange: mx.exchange === '.' ? '' : mx.exchange } });
-      if (question.type === 'A') for (const ip of rec.a ?? []) answers.push({ type: 'A', name, ttl, class: 'IN', data: ip });
-      if (question.type === 'AAAA') for (const ip of rec.aaaa ?? []) answers.push({ type: 'AAAA', name, ttl, class: 'IN', data: ip });
-      if (question.type === 'TLSA') for (const data of rec.tlsa ?? []) answers.push({ type: 'TLSA', name, ttl, class: 'IN', data });
+        for (const mx of target.mx ?? []) answers.push({ type: 'MX', name: owner, ttl, class: 'IN', data: { preference: mx.preference, exchange: mx.exchange === '.' ? '' : mx.exchange } });
+      if (question.type === 'A') for (const ip of target.a ?? []) answers.push({ type: 'A', name: owner, ttl, class: 'IN', data: ip });
+      if (question.type === 'AAAA') for (const ip of target.aaaa ?? []) answers.push({ type: 'AAAA', name: owner, ttl, class: 'IN', data: ip });
+      if (question.type === 'TLSA') for (const data of target.tlsa ?? []) answers.push({ type: 'TLSA', name: owner, ttl, class: 'IN', data });
     } else rcode = RCODE.NXDOMAIN;
     const truncated = rec?.truncate === true && !overTcp;
     let flags = AA | packet.RECURSION_DESIRED | rcode;
-    if (rec?.ad && !rec.servfail) flags |= packet.AUTHENTIC_DATA;
+    if (rec?.ad && (!alias || target?.ad) && rcode !== RCODE.SERVFAIL) flags |= packet.AUTHENTIC_DATA;
     if (truncated) flags |= packet.TRUNCATED_RESPONSE;
     const additionals: packet.Answer[] = [];
     if (rec?.servfail && rec.ede) {

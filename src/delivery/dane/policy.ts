@@ -72,12 +72,21 @@ export class DaneResolver {
     // No TLSA query for an insecure host: broken name servers mishandle them (RFC 7672 §2.2.2, Postfix).
     if (address.security !== 'secure') return noDane(`the address records of ${mxHost} are not DNSSEC-signed (non DNSSEC destination)`);
 
-    const base = `_${port}._tcp.${mxHost}`;
-    this.tlsaQueries.push(`TLSA ${base}`);
-    const tlsa = await this.query(base, 'TLSA');
-    if (tlsa.result === 'failure') return refuse(`TLSA lookup error for ${mxHost}:${port}: ${tlsa.failure}`, 'dnssec-invalid');
-    if (tlsa.security !== 'secure') return noDane(`the TLSA records of ${mxHost} are not DNSSEC-signed and are ignored`);
-    if (tlsa.result !== 'answer') return noDane(`no TLSA records found for ${mxHost}:${port}`);
+    // A secure CNAME chain (AD covers every link): the expanded name is the TLSA base domain first, the
+    // name as published second (RFC 7672 §2.2.3, RFC 7671 §7).
+    const expanded = address.cnames.at(-1);
+    const bases = expanded && expanded !== mxHost ? [expanded, mxHost] : [mxHost];
+    let base = mxHost;
+    let tlsa: SecureAnswer | null = null;
+    for (const candidate of bases) {
+      base = candidate;
+      this.tlsaQueries.push(`TLSA _${port}._tcp.${candidate}`);
+      tlsa = await this.query(`_${port}._tcp.${candidate}`, 'TLSA');
+      if (tlsa.result === 'failure') return refuse(`TLSA lookup error for ${candidate}:${port}: ${tlsa.failure}`, 'dnssec-invalid');
+      if (tlsa.security === 'secure' && tlsa.result === 'answer') break;
+    }
+    if (!tlsa || tlsa.security !== 'secure') return noDane(`the TLSA records of ${base} are not DNSSEC-signed and are ignored`);
+    if (tlsa.result !== 'answer') return noDane(`no TLSA records found for ${bases.join(' or ')}:${port}`);
 
     const records: TlsaRecord[] = tlsa.answers.map((a) => {
       const d = (a as { data: { usage: number; selector: number; matchingType: number; certificate: Buffer } }).data;
@@ -86,15 +95,16 @@ export class DaneResolver {
     const usable = records.filter(isUsable);
     const trust = mxSecure ? 'Verified' : 'Trusted';
     if (usable.length === 0) {
-      if (mandatory) return refuse(`DANE is mandatory, but the TLSA records of ${mxHost}:${port} are unusable (${records.map(formatTlsa).map(short).join(', ')})`, 'tlsa-invalid');
+      if (mandatory) return refuse(`DANE is mandatory, but the TLSA records of ${base}:${port} are unusable (${records.map(formatTlsa).map(short).join(', ')})`, 'tlsa-invalid');
       // RFC 7672 §3: secure but unusable TLSA still says the server does TLS: mandatory, unauthenticated.
-      return { action: 'connect', policy: { level: 'encrypt', tlsa: [], names: [], trust }, why: `the TLSA records of ${mxHost}:${port} are all unusable: TLS required, certificate not checked` };
+      return { action: 'connect', policy: { level: 'encrypt', tlsa: [], names: [], trust, baseDomain: base }, why: `the TLSA records of ${base}:${port} are all unusable: TLS required, certificate not checked` };
     }
     return {
       action: 'connect',
-      // DANE-TA names: the TLSA base domain (the MX host) and the next-hop domain (Postfix "nexthop, hostname").
-      policy: { level: 'dane', tlsa: usable, names: [...new Set([mxHost, domain])], trust },
-      why: `${usable.length} usable TLSA record${usable.length === 1 ? '' : 's'} for ${mxHost}:${port}${mxSecure ? '' : ' (MX records not signed: Trusted, not Verified)'}`,
+      // DANE-TA names: the TLSA base domain, the MX host as published and as expanded, and the next-hop
+      // domain (Postfix "nexthop, hostname"; its dane_init adds the MX name and its CNAME expansion).
+      policy: { level: 'dane', tlsa: usable, names: [...new Set([base, mxHost, ...(expanded ? [expanded] : []), domain])], trust, baseDomain: base },
+      why: `${usable.length} usable TLSA record${usable.length === 1 ? '' : 's'} for ${base}:${port}${base === mxHost ? '' : ` (CNAME of ${mxHost})`}${mxSecure ? '' : ' (MX records not signed: Trusted, not Verified)'}`,
     };
   }
 

@@ -292,6 +292,50 @@ describe('no usable secure TLSA (D11-D16)', () => {
   });
 });
 
+describe('CNAME-aliased MX hosts (N9; RFC 7672 §2.2.3)', () => {
+  function aliased(name: string, port: number, targetSecure: boolean, tlsaAt: 'expanded' | 'original', cert: IssuedCert) {
+    const domain = `${name}.dane.test`;
+    const mx = `mx.${domain}`;
+    const host = `host.${name}.provider.test`;
+    dns.set(domain, { mx: [{ preference: 10, exchange: mx }], ad: true });
+    dns.set(mx, { cname: host, ad: true });
+    dns.set(host, { a: ['127.0.0.1'], ad: targetSecure });
+    dns.set(`_${port}._tcp.${tlsaAt === 'expanded' ? host : mx}`, { tlsa: ee311(cert), ad: true });
+    dns.set(`_${port}._tcp.${tlsaAt === 'expanded' ? mx : host}`, { nxdomain: true, ad: true });
+    return { domain, mx, host };
+  }
+
+  it('a secure chain: TLSA at the expanded name first, which is then the SNI', async () => {
+    const cert = pki.leaf(['x.invalid']);
+    const p = await peer(cert);
+    const { domain, host } = aliased('cname', p.port, true, 'expanded', cert);
+    const { entry, log } = await run(domain, p.port, 'mandatory');
+    expect(entry).toMatchObject({ status: 'delivered', tls: { verified: true } });
+    expect(p.messages[0]?.servername).toBe(host);
+    expect(log).toContain(`usable TLSA record for ${host}:${p.port} (CNAME of mx.cname.dane.test)`);
+  });
+
+  it('no TLSA at the expanded name: the name as published', async () => {
+    const cert = pki.leaf(['x.invalid']);
+    const p = await peer(cert);
+    const { domain, mx, host } = aliased('cname-orig', p.port, true, 'original', cert);
+    const { entry } = await run(domain, p.port, 'mandatory');
+    expect(entry).toMatchObject({ status: 'delivered', tls: { verified: true } });
+    expect(p.messages[0]?.servername).toBe(mx);
+    expect(dns.queries).toEqual(expect.arrayContaining([`TLSA _${p.port}._tcp.${host}`, `TLSA _${p.port}._tcp.${mx}`]));
+  });
+
+  it('a chain with an insecure link is insecure: no TLSA query, mandatory defers', async () => {
+    const cert = pki.leaf(['x.invalid']);
+    const p = await peer(cert, 'disabled');
+    const { domain, mx, host } = aliased('cname-insecure', p.port, false, 'expanded', cert);
+    const { entry } = await run(domain, p.port, 'mandatory');
+    expect(entry.reason).toMatch(/non DNSSEC destination/);
+    expect(dns.queries.filter((q) => q.startsWith('TLSA') && (q.endsWith(host) || q.endsWith(mx)))).toEqual([]);
+    expect((await run(domain, p.port, 'opportunistic', 'preferred')).entry.status).toBe('delivered');
+  });
+});
+
 describe('several hosts, the resolver, sessions (D19-D22)', () => {
   it('D19: first MX with a TLSA lookup error is skipped, the second (DANE) carries the mail', async () => {
     const cert = pki.leaf(['mx2.twomx.dane.test']);
