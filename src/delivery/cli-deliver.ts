@@ -160,6 +160,8 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    const daneWarning = dane?.validationWarning();
+    if (daneWarning) log.write(daneWarning, 'Warning');
     logError = await log.close().then(
       () => null,
       (err: Error) => err,

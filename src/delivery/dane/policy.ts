@@ -38,6 +38,10 @@ export class DaneResolver {
   private readonly cache = new Map<string, CacheEntry>();
   /** Every TLSA query sent, as `TLSA name` (tests check that insecure hosts get none). */
   readonly tlsaQueries: string[] = [];
+  /** Hosts evaluated, and answers (not lookup errors) received / with AD, for validationWarning(). */
+  private hostsEvaluated = 0;
+  private answers = 0;
+  private secureAnswers = 0;
 
   constructor(opts: DaneResolverOptions) {
     this.dns = opts.dns;
@@ -54,6 +58,7 @@ export class DaneResolver {
    * connection to an address of `family` on `port`. `mode` is the row's DANE setting, not 'no'.
    */
   async forHost(mode: Exclude<DaneMode, 'no'>, domain: string, mxHost: string, family: 4 | 6, port: number): Promise<HostDane> {
+    this.hostsEvaluated++;
     const mandatory = mode === 'mandatory';
     const refuse = (reason: string, resultType: DaneResultType): HostDane => ({ action: 'defer', reason, resultType });
     const noDane = (why: string): HostDane =>
@@ -108,6 +113,19 @@ export class DaneResolver {
     };
   }
 
+  /**
+   * After a run: a warning when DANE rows were served but the resolver never vouched for an answer, the
+   * sign of a resolver that does not validate (Postfix probes for this and logs "DNSSEC validation may be
+   * unavailable"); null when all is well or DANE was never asked.
+   */
+  validationWarning(): string | null {
+    if (this.hostsEvaluated === 0) return null;
+    if (!this.dns.trustsAd) return `DANE: the resolver ${this.resolver.server} is not on loopback; its DNSSEC answers are not trusted, so DANE did not apply in this run`;
+    if (this.answers > 0 && this.secureAnswers === 0)
+      return `DANE: the resolver ${this.resolver.server} gave no DNSSEC-validated (AD) answer in this run: DNSSEC validation may be unavailable, so DANE did not apply`;
+    return null;
+  }
+
   /** Answers cached for their TTL (secure and insecure alike); lookup errors are never kept (reference §2.2). */
   private query(name: string, type: 'MX' | 'A' | 'AAAA' | 'TLSA'): Promise<SecureAnswer> {
     const key = `${type} ${name.toLowerCase()}`;
@@ -116,6 +134,8 @@ export class DaneResolver {
     const entry: CacheEntry = { expires: Number.POSITIVE_INFINITY, value: this.dns.query(name, type) };
     this.cache.set(key, entry);
     void entry.value.then((answer) => {
+      if (answer.result !== 'failure') this.answers++;
+      if (answer.security === 'secure') this.secureAnswers++;
       if (answer.result === 'failure') this.cache.delete(key);
       else entry.expires = this.now() + Math.max(1, Math.min(answer.ttl, 3600)) * 1000;
     });

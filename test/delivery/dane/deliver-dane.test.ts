@@ -374,6 +374,18 @@ describe('several hosts, the resolver, sessions (D19-D22)', () => {
     expect(mandatory.entry.reason).toMatch(/^4\.7\.5 DANE is mandatory, but the resolver 192\.0\.2\.53:53 is not on loopback/);
   });
 
+  it('D21: a resolver that never sets AD: DANE does not apply, and the run ends with a warning saying so', async () => {
+    const p = await peer(pki.leaf(['x.invalid']), 'disabled');
+    const { domain } = zone('novalidation', p.port, { mxSecure: false, hostSecure: false });
+    const insecure = await run(domain, p.port, 'opportunistic', 'preferred');
+    expect(insecure.entry.status).toBe('delivered');
+    expect(insecure.resolver.validationWarning()).toMatch(/gave no DNSSEC-validated \(AD\) answer in this run: DNSSEC validation may be unavailable/);
+    const cert = pki.leaf(['mx.validated.dane.test']);
+    const q = await peer(cert);
+    const validated = zone('validated', q.port, { tlsa: ee311(cert) });
+    expect((await run(validated.domain, q.port, 'opportunistic')).resolver.validationWarning()).toBeNull();
+  });
+
   it('mandatory without any DANE resolver in the run defers; opportunistic goes on', async () => {
     const p = await peer(pki.leaf(['x.invalid']), 'disabled');
     const { domain } = zone('noresolver2', p.port, {});
