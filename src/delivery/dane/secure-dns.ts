@@ -96,7 +96,10 @@ export class SecureDns {
   private udp(query: packet.Packet, name: string, type: string): Promise<packet.Packet | null> {
     return new Promise((resolve, reject) => {
       const socket = dgram.createSocket(net.isIP(this.host) === 6 ? 'udp6' : 'udp4');
+      let finished = false;
       const done = (value: packet.Packet | null, error?: Error): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         socket.close();
         if (error) reject(error);
@@ -120,7 +123,10 @@ export class SecureDns {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: this.host, port: this.port });
       let buffer = Buffer.alloc(0);
+      let finished = false;
       const finish = (error: Error | null, value?: packet.Packet): void => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         socket.destroy();
         if (error) reject(error);
