@@ -1,7 +1,6 @@
 // `bin/destconfig deliver` with DANE rows, spawned as a user runs it (the bundle loads the DNS client on
 // demand): the committed row's DANE setting, the --dns-server as the validating resolver (the in-process
 // server sets AD), the JSON report, the exit status and the mail log.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +12,7 @@ import { blankEntry, emptyTable, type DaneMode } from '../../../src/table/types.
 import { danePki } from '../../helpers/dane-pki.js';
 import { startDnsServer, type TestDnsServer } from '../../helpers/dns-server.js';
 import { startSmtpPeer, type SmtpPeer } from '../../helpers/smtp-peer.js';
+import { runTool } from '../../interop/helpers/tools.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/destconfig', import.meta.url));
 const pki = danePki();
@@ -37,24 +37,12 @@ afterAll(async () => {
   await Promise.all([dns.close(), peer.close(), rm(work, { recursive: true, force: true })]);
 });
 
-function destconfig(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 async function deliverTo(domain: string, dane: DaneMode) {
   const home = await mkdtemp(path.join(work, 'home-'));
   const t = emptyTable();
   t.entries.set(domain, { ...blankEntry(domain), dane, tls: 'preferred' });
   await commitTable(home, t, { baseRevision: 0, comment: 'dane test' });
-  const run = await destconfig(['--home', home, 'deliver', '--dns-server', dns.address, '--port', String(peer.port), '--from', 'a@sender.test', '--to', `b@${domain}`, '--json', path.join(work, 'm.eml')]);
+  const run = await runTool(process.execPath, [BIN, '--home', home, 'deliver', '--dns-server', dns.address, '--port', String(peer.port), '--from', 'a@sender.test', '--to', `b@${domain}`, '--json', path.join(work, 'm.eml')]);
   return { ...run, report: JSON.parse(run.stdout) as DeliveryReport, mailLog: await readFile(path.join(home, 'mail.log'), 'utf8') };
 }
 
