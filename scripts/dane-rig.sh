@@ -95,6 +95,8 @@ make_zones() { # base smtp_port
     for c in ee ee512 eecert big ta taspki tanexthop tabadname eebadname expiredee expiredta nomatch unusable notlsa tlsabogus; do
       echo "$c IN MX 10 mx-$c"; echo "mx-$c IN A 127.0.0.1"
     done
+    # Two MX hosts: the first's TLSA lookup fails (bogus child), the second is DANE-EE.
+    echo "twomx IN MX 10 mx-tlsabogus"; echo "twomx IN MX 20 mx-ee"
     echo "$t.mx-ee IN TLSA 3 1 1 $EE_311"
     echo "$t.mx-ee512 IN TLSA 3 1 2 $EE_312"
     echo "$t.mx-eecert IN TLSA 3 0 1 $EE_301"

@@ -59,6 +59,8 @@ const CASES: Record<string, { opportunistic: Expect; mandatory: Expect }> = {
   'tlsabogus.secure.dane.test': { opportunistic: deferred(/^4\.7\.5 TLSA lookup error for mx-tlsabogus\.secure\.dane\.test:\d+: SERVFAIL/), mandatory: deferred(/TLSA lookup error/) },
   'insecure.dane.test': { opportunistic: { status: 'delivered', negotiated: true }, mandatory: deferred(/non DNSSEC destination/) },
   'tosecure.insecure.dane.test': { opportunistic: dane(/^Trusted TLSA 3 1 1 /), mandatory: deferred(/MX records of tosecure\.insecure\.dane\.test are not DNSSEC-signed/) },
+  // D19: the first MX is skipped (TLSA lookup error), the second carries the mail under DANE.
+  'twomx.secure.dane.test': { opportunistic: dane(VERIFIED), mandatory: dane(VERIFIED) },
   'bogus.dane.test': { opportunistic: deferred(/^4\.4\.3 DNS lookup of MX for bogus\.dane\.test failed: SERVFAIL/), mandatory: deferred(/^4\.4\.3 /) },
 };
 
@@ -152,6 +154,7 @@ describe.skipIf(missing.length > 0)('DANE against unbound validating signed zone
     expect(received.find((m) => m.to.includes('bob@ee.secure.dane.test'))).toMatchObject({ secure: true, servername: 'mx-ee.secure.dane.test' });
     expect(mailLog).toMatch(/DANE SUCCESS for mx-ee\.secure\.dane\.test: Verified TLSA 3 1 1 /);
     expect(mailLog).not.toContain('DNSSEC validation may be unavailable');
+    expect(report.recipients.find((e) => e.address === 'bob@twomx.secure.dane.test')).toMatchObject({ mxHost: 'mx-ee.secure.dane.test', attempts: 1 });
     expect(mailLog).toMatch(/DANE SUCCESS for mx-ee\.secure\.dane\.test: Trusted TLSA 3 1 1 /);
     // The insecure host got no TLSA query (its TLSA, of another key, would have failed the delivery).
     const queries = readFileSync(join(rig.base, 'unbound', 'unbound.log'), 'utf8');
