@@ -197,7 +197,8 @@ start() {
     const t=setTimeout(()=>process.exit(1),500);
     s.on("message",m=>{clearTimeout(t);process.exit((m[3]&0x20)&&((m[3]&0x0f)===0)?0:1)});
     s.send(q,Number(process.argv[1]),"127.0.0.1");' "$dns_port" 2>/dev/null; do
-    i=$((i + 1)); [ $i -gt 50 ] && die "rig not ready: no validated answer for SOA secure.dane.test (see $BASE/unbound/unbound.log)"
+    kill -0 "$(cat "$BASE/unbound/unbound.pid")" 2>/dev/null || die "unbound exited: $(tail -3 "$BASE/unbound/unbound.out" | tr '\n' ' ')"
+    i=$((i + 1)); [ $i -gt 50 ] && { stop; die "rig not ready: no validated answer for SOA secure.dane.test (see $BASE/unbound/unbound.log)"; }
     sleep 0.2
   done
   cat > "$BASE/rig.env" <<ENV

@@ -71,11 +71,12 @@ function table(mode: 'opportunistic' | 'mandatory'): string {
 
 describe.skipIf(missing.length > 0)('DANE against unbound validating signed zones (scripts/dane-rig.sh)', () => {
   let rig: Rig;
-  let server: SMTPServer;
+  let base: string | undefined;
+  let server: SMTPServer | undefined;
   const received: { to: string[]; servername?: string; secure: boolean }[] = [];
 
   beforeAll(async () => {
-    const base = mkdtempSync(join(tmpdir(), 'destconfig-dane-'));
+    base = mkdtempSync(join(tmpdir(), 'destconfig-dane-'));
     await run(RIG, ['start'], { env: { ...process.env, BASE: base }, timeout: 60_000 });
     const env = Object.fromEntries(readFileSync(join(base, 'rig.env'), 'utf8').trim().split('\n').map((l) => l.split('=') as [string, string]));
     rig = { base, dnsServer: env.DANE_DNS_SERVER as string, smtpPort: Number(env.DANE_SMTP_PORT), pki: env.DANE_PKI as string };
@@ -90,7 +91,7 @@ describe.skipIf(missing.length > 0)('DANE against unbound validating signed zone
       ['mx-expiredee.secure.dane.test', pem('expired')],
       ['mx-expiredta.secure.dane.test', pem('expired')],
     ]);
-    server = new SMTPServer({
+    const smtp = new SMTPServer({
       ...pem('mx'),
       sniOptions: sni,
       authOptional: true,
@@ -106,17 +107,19 @@ describe.skipIf(missing.length > 0)('DANE against unbound validating signed zone
       },
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(rig.smtpPort, '127.0.0.1', () => resolve());
+      smtp.once('error', reject);
+      smtp.listen(rig.smtpPort, '127.0.0.1', () => resolve());
     });
-    expect((server.server.address() as AddressInfo).port).toBe(rig.smtpPort);
+    server = smtp;
+    expect((smtp.server.address() as AddressInfo).port).toBe(rig.smtpPort);
   });
 
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (rig) {
-      await run(RIG, ['stop'], { env: { ...process.env, BASE: rig.base } });
-      if (!process.env.PEERS_KEEP) rmSync(rig.base, { recursive: true, force: true });
+    // Stopped by the pid file of this run's folder, also when the start failed half-way.
+    if (base) {
+      await run(RIG, ['stop'], { env: { ...process.env, BASE: base } });
+      if (!process.env.PEERS_KEEP) rmSync(base, { recursive: true, force: true });
     }
   });
 
