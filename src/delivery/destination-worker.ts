@@ -150,9 +150,12 @@ async function sendAndReserve(
     next = { job: nextJob, on: conn, message: built instanceof Promise ? await built : built, started: false };
     held.ahead = next;
   }
+  // A full connection closes after this job (runWorker never gives it another): QUIT may go out with the
+  // job's final dot. Not under a recipient limit, where a job that admits nobody hands its place back.
+  const last = pipelines && next === null && conn.assigned >= maxMessages;
   conn.sending = true;
   try {
-    const result = await sendJob(run, group, job, conn, prebuilt, next?.message);
+    const result = await sendJob(run, group, job, conn, prebuilt, next?.message, last);
     if (!result) conn.assigned--;
     else if (next && result.nextStarted) next.started = true;
   } finally {
