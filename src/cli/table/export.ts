@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit.js';
-import { writeFileAtomic } from '../../format/atomic.js';
+import { writeFileAtomic } from '../../store/write.js';
 import { ioReason } from '../../format/read.js';
 import { formatTable } from '../../format/write.js';
 import { homeOf, loadCommitted, out } from './io.js';
