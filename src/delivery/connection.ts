@@ -233,7 +233,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     this.sent++;
     const { commandMs, dataMs } = this.timeouts;
     const { data, size } = payload;
-    const envelope = this.capabilities.has('PIPELINING')
+    const pipelining = this.capabilities.has('PIPELINING');
+    const envelope = pipelining
       ? await this.pipelinedEnvelope(message, recipients, size, reset, envelopeSent, ledger, progress)
       : await this.lockstepEnvelope(message, recipients, size, reset, progress);
     const { mailReply, rcptReplies } = envelope;
@@ -286,10 +287,12 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     // closes the connection after this message (RFC 2920 §3.1: QUIT may end a group; Postfix sends "."
     // and QUIT together when it will not reuse the connection), which saves QUIT its own write and round
     // trip. Nothing follows a DATA payload without PIPELINING.
-    const quit = !ahead && last && this.capabilities.has('PIPELINING');
+    // The last message of a connection is the first to take this path, late in a run: it reads only
+    // locals and makes the same calls as every other message, so optimized code meets no operation it
+    // has no feedback for (which would deoptimize `transaction` once per run).
+    const quit = last && ahead === null && pipelining;
     const trailer = ahead ? ahead.envelope : quit ? 'QUIT\r\n' : '';
-    // One buffer, one write: the trailer goes into the room the encoder keeps after the data. The same
-    // write call serves every case (optimized code never meets a branch it has not seen).
+    // One buffer, one write: the trailer goes into the room the encoder keeps after the data.
     const combined = trailer ? (this.encoders[payload.slot] as DataEncoder).appendText(data, trailer) : data;
     if (combined) this.transport.write(combined, this.written[payload.slot]);
     else this.transport.writeParts([data, trailer], this.written[payload.slot]);
@@ -297,7 +300,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       this.ahead = ahead;
       ledger.result.nextStarted = true;
     }
-    if (quit) this.quitSent = true;
+    this.quitSent = quit;
     const finalReply = await this.transport.readReply(dataMs, (progress.stage = 'the reply to the final dot'));
     ledger.result.finalReply = finalReply;
     const status = statusOf(finalReply);

@@ -152,7 +152,10 @@ async function sendAndReserve(
   }
   // A full connection closes after this job (runWorker never gives it another): QUIT may go out with the
   // job's final dot. Not under a recipient limit, where a job that admits nobody hands its place back.
-  const last = pipelines && next === null && conn.assigned >= maxMessages;
+  // (Both tests run for every job: the last one's path meets nothing optimized code has not seen.)
+  const full = conn.assigned >= maxMessages;
+  const nothingNext = next === null;
+  const last = pipelines && full && nothingNext;
   conn.sending = true;
   try {
     const result = await sendJob(run, group, job, conn, prebuilt, next?.message, last);
