@@ -18,6 +18,7 @@ import { MailLog } from './maillog.js';
 import { readCaFile } from './ca-file.js';
 import { exitStatus, reportJson, reportText } from './report.js';
 import { connect } from './session.js';
+import { tableUsesDane } from './dane/hook.js';
 import { runTlsVerify } from './tlsverify.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
 import { loadState, saveState, stateFile } from './state.js';
@@ -126,6 +127,8 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   const state = await loadState(opts.home);
   const windows = new RecipientWindows(Date.now, state.recipientWindows);
 
+  // DANE rows need the DNSSEC-aware client (docs/dane.md); loaded only then.
+  const dane = tableUsesDane(table) ? (await import('./dane/setup.js')).createDaneResolver(servers, Math.min(timeouts.commandMs, 5000)) : undefined;
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGTERM', onSignal);
@@ -152,10 +155,13 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
       firstDcid: state.dcid,
       windows,
       signal: abort.signal,
+      ...(dane ? { dane } : {}),
     });
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    const daneWarning = dane?.validationWarning();
+    if (daneWarning) log.write(daneWarning, 'Warning');
     logError = await log.close().then(
       () => null,
       (err: Error) => err,
