@@ -240,9 +240,11 @@ export interface DeliveryConnection {
    * Sends one message (RSET first when it is not the first on this connection, unless its envelope
    * already went out behind the previous message's data). `next`, when given, is the message the caller
    * will send next on this connection: with PIPELINING its MAIL/RCPT/DATA may be written together with
-   * this message's data (result.nextStarted). Never throws for SMTP replies.
+   * this message's data (result.nextStarted). `last`: the caller closes the connection after this message;
+   * with PIPELINING and no `next`, QUIT may then follow the final dot in the same write (close() reads its
+   * reply). Never throws for SMTP replies.
    */
-  send(message: OutboundMessage, next?: OutboundMessage): Promise<MessageResult>;
+  send(message: OutboundMessage, next?: OutboundMessage, last?: boolean): Promise<MessageResult>;
   /** QUIT and close (no QUIT after a 421 or on a failed connection; a send() in progress is aborted). */
   close(): Promise<void>;
   /** Abort at once (no QUIT): used on shutdown before the final dot. */
