@@ -73,6 +73,9 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
   }
   transport.onTerminated = () => emit({ type: 'closed', dcid });
   emit({ type: 'connected', dcid, localAddress: transport.localAddress, ip: target.ip, port: target.port });
+  // DANE governs the connection from here on, also when it fails before STARTTLS (EHLO refused): its
+  // failure is then logged and reported as DANE's (docs/dane.md).
+  if (policy.dane) tlsInfo.dane = { level: policy.dane.level, trust: policy.dane.trust };
 
   let stage: Stage = 'greeting';
   const host = target.mxHost || target.ip;
@@ -161,7 +164,6 @@ async function startTls(
 ): Promise<boolean> {
   const { policy, timeouts, dcid, target } = options;
   const required = requiresTls(policy);
-  if (policy.dane) tlsInfo.dane = { level: policy.dane.level, trust: policy.dane.trust };
   tlsInfo.offered = capabilities.has('STARTTLS');
   if (!tlsInfo.offered) {
     if (required) throw new StepFailure('tls', `TLS is required, but was not offered by host ${host}`);

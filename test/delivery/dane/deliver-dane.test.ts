@@ -16,7 +16,7 @@ import type { IssuedCert } from '../../helpers/test-ca.js';
 import { blankEntry, emptyTable, type DaneMode, type DestTable, type TlsMode } from '../../../src/table/types.js';
 import { startDnsServer, type TestDnsServer, type ZoneName } from '../../helpers/dns-server.js';
 import { startSmtpPeer, type SmtpPeer } from '../../helpers/smtp-peer.js';
-import { startScriptedSmtpServer } from '../../helpers/hostile-server.js';
+import { startHostileServer, startScriptedSmtpServer } from '../../helpers/hostile-server.js';
 import { danePki } from '../../helpers/dane-pki.js';
 
 const pki = danePki();
@@ -192,6 +192,31 @@ describe('DANE failures defer, never downgrade (D6, D9, D10, D17, D18)', () => {
     expect(entry.status).toBe('deferred');
     expect(entry.reason).toMatch(/^4\.7\.5 TLS is required, but host .* refused to start TLS/);
     expect(server.accepted).toHaveLength(0);
+  });
+  it('D17: usable TLSA and EHLO refused: deferred, no HELO and MAIL in the clear, the DANE failure logged and reported', async () => {
+    const cert = pki.leaf(['mx.noehlo.dane.test']);
+    const seen: string[] = [];
+    const server = await startHostileServer(async (conn) => {
+      conn.write('220 mx.noehlo.dane.test ESMTP\r\n');
+      for (let line = await conn.readLine(); line !== null; line = await conn.readLine()) {
+        seen.push(line);
+        const verb = line.split(' ')[0]?.toUpperCase();
+        if (verb === 'QUIT') {
+          conn.write('221 bye\r\n');
+          return;
+        }
+        conn.write(verb === 'EHLO' ? '502 5.5.2 EHLO not implemented\r\n' : verb === 'DATA' ? '354 go\r\n' : '250 ok\r\n');
+      }
+    });
+    closers.push(() => server.close());
+    const { domain, mx } = zone('noehlo', server.port, { tlsa: ee311(cert) });
+    const { entry, log } = await run(domain, server.port, 'opportunistic', 'preferred');
+    expect(entry.status).toBe('deferred');
+    expect(entry.reason).toMatch(/^4\.7\.4 TLS is required, but the server refused EHLO/);
+    expect(seen.filter((l) => /^(HELO|MAIL)/i.test(l))).toEqual([]);
+    // docs/dane.md: one DANE line per DANE connection, and tls.dane whenever DANE governed the connection.
+    expect(log).toMatch(new RegExp(`DCID \\d+ DANE FAILED for ${mx}: TLS is required, but the server refused EHLO: 502 5\\.5\\.2 EHLO not implemented \\[starttls-not-supported\\]`));
+    expect(entry.tls.dane).toMatch(/^failed: /);
   });
 });
 
