@@ -102,7 +102,10 @@ export async function runWorker(
             break;
           }
           // Every address failed: the destination is deferred, this message and every one still queued.
-          if (opened.failure?.tlsPolicy && tlsRequired(group.row.tls.value) && run.o.table.globals.alertOnRequiredTlsFailure)
+          // The alert is for destinations that require TLS: the Required family and DANE Mandatory
+          // (reference destconfig-reference.md §7.2), never Preferred.
+          const requiresTls = tlsRequired(group.row.tls.value) || group.row.dane.value === 'mandatory';
+          if (opened.failure?.tlsPolicy && requiresTls && run.o.table.globals.alertOnRequiredTlsFailure)
             run.o.alerts?.requiredTlsFailed(group.destination, opened.reason);
           settleJob(run.o.log, job, 'deferred', opened.failure, opened.reason);
           for (const rest of group.queue.splice(0)) settleJob(run.o.log, rest, 'deferred', opened.failure, opened.reason);

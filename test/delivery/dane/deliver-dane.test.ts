@@ -220,6 +220,28 @@ describe('DANE failures defer, never downgrade (D6, D9, D10, D17, D18)', () => {
   });
 });
 
+describe('the SETUP alert (reference destconfig-reference §7.2: the Required family and DANE Mandatory)', () => {
+  async function alertsFor(dane: DaneMode, tls: TlsMode, name: string): Promise<string[]> {
+    const p = await peer(pki.leaf([`mx.${name}.dane.test`]));
+    const { domain } = zone(name, p.port, { tlsa: [{ usage: 3, selector: 1, matchingType: 1, certificate: pki.data(pki.other.cert, 1, 1) }] });
+    const t = table(domain, dane, tls);
+    t.globals.alertOnRequiredTlsFailure = true;
+    const raised: string[] = [];
+    const { entry } = await run(domain, p.port, dane, tls, { table: t, alerts: { requiredTlsFailed: (d) => void raised.push(d), flush: async () => undefined } });
+    expect(entry.status).toBe('deferred');
+    expect(p.mailFroms).toHaveLength(0);
+    return raised;
+  }
+
+  it('DANE Mandatory under a Preferred row: a DANE failure raises the alert naming the domain', async () => {
+    expect(await alertsFor('mandatory', 'preferred', 'alert-mandatory')).toEqual(['alert-mandatory.dane.test']);
+  });
+
+  it('DANE Opportunistic under a Preferred row raises none (never for Preferred)', async () => {
+    expect(await alertsFor('opportunistic', 'preferred', 'alert-opportunistic')).toEqual([]);
+  });
+});
+
 describe('no usable secure TLSA (D11-D16)', () => {
   const unusable: Tlsa = [
     { usage: 1, selector: 1, matchingType: 1, certificate: Buffer.alloc(32, 1) },
