@@ -174,7 +174,7 @@ async function startTls(
   // Nothing may follow STARTTLS until its reply, even with PIPELINING (RFC 2920 §3.1, RFC 3207 §4).
   tlsInfo.attempted = true;
   transport.write('STARTTLS\r\n');
-  const reply = await transport.readReply(timeouts.commandMs, 'the reply to STARTTLS');
+  const reply = await transport.readStartTlsReply(timeouts.commandMs);
   options.onEvent?.({ type: 'starttls', dcid, reply });
   if (reply.code !== 220) {
     if (required) throw new StepFailure('tls', `TLS is required, but host ${host} refused to start TLS: ${formatReply(reply)}`, reply);

@@ -52,6 +52,10 @@ export class SmtpTransport {
   private waiter: Waiter | null = null;
   private failure: TransportError | null = null;
   private encrypted = false;
+  /** Set while the reply to STARTTLS is awaited: bytes after it are injection, not replies (RFC 3207 §4.2). */
+  private awaitingStartTls = false;
+  /** Bytes that were no reply arrived behind the reply to STARTTLS: nothing more is parsed or sent. */
+  private injected = false;
   /** A 421 the server sent: it is closing the channel, so nothing more will come (RFC 5321 §3.8). */
   private closingReply: SmtpReply | null = null;
   /** Called once when the connection fails or is closed, whatever the cause. */
@@ -130,6 +134,10 @@ export class SmtpTransport {
       this.failClosing();
       return;
     }
+    if (this.injected) {
+      this.fail(new TransportError('protocol', 'protocol violation: data received after the reply to STARTTLS'));
+      return;
+    }
     if (this.parser.queued > 0) {
       this.fail(new TransportError('protocol', 'protocol violation: reply received before any command asked for it'));
       return;
@@ -149,6 +157,28 @@ export class SmtpTransport {
     this.socket.cork();
     parts.forEach((part, i) => this.socket.write(part, i === parts.length - 1 ? onWritten : undefined));
     this.socket.uncork();
+  }
+
+  /**
+   * Reads the reply to STARTTLS. Bytes arriving behind it that do not parse as a reply are not reported
+   * as a malformed reply (which would hide the reply itself): the reply is returned and the bytes count
+   * as data received after it, which startTls() and every later write refuse (Poddebniak et al. 2021).
+   */
+  async readStartTlsReply(timeoutMs: number): Promise<SmtpReply> {
+    this.awaitingStartTls = true;
+    let reply: SmtpReply;
+    try {
+      reply = await this.readReply(timeoutMs, 'the reply to STARTTLS');
+    } finally {
+      this.awaitingStartTls = false;
+    }
+    // Behind a refusal (454) the bytes are simply a broken reply: the connection ends here.
+    if (this.injected && reply.code !== 220) {
+      const error = new TransportError('protocol', 'protocol violation: data received after the reply to STARTTLS');
+      this.fail(error);
+      throw error;
+    }
+    return reply;
   }
 
   /** Reads the next complete reply; rejects with a TransportError on timeout, close or a protocol violation. */
@@ -226,7 +256,7 @@ export class SmtpTransport {
     onSession?: (session: Buffer, socket: tls.TLSSocket) => void,
   ): Promise<tls.TLSSocket> {
     if (this.failure) throw this.failure;
-    if (this.parser.pendingBytes > 0 || this.parser.queued > 0) {
+    if (this.injected || this.parser.pendingBytes > 0 || this.parser.queued > 0) {
       const error = new TransportError(
         'protocol',
         'protocol violation: data received after the 220 reply to STARTTLS, before the TLS handshake',
@@ -335,15 +365,29 @@ export class SmtpTransport {
   }
 
   private receive(chunk: Buffer): void {
-    if (this.failure) return;
+    if (this.failure || this.injected) return;
     try {
       this.parser.push(chunk);
     } catch (error) {
-      const message = error instanceof SmtpProtocolError ? error.message : String(error);
-      this.fail(new TransportError('protocol', `protocol violation: ${message}`));
-      this.socket.destroy();
-      return;
+      // The reply to STARTTLS, then bytes that are no reply: the reply still goes to its reader; the
+      // bytes are never parsed further and are refused when the session acts next (startTls, write).
+      if (this.awaitingStartTls && this.parser.queued > 0) this.injected = true;
+      else {
+        this.failParse(error);
+        return;
+      }
     }
+    this.deliver();
+  }
+
+  private failParse(error: unknown): void {
+    const message = error instanceof SmtpProtocolError ? error.message : String(error);
+    this.fail(new TransportError('protocol', `protocol violation: ${message}`));
+    this.socket.destroy();
+  }
+
+  /** Hands complete replies to the pending read. */
+  private deliver(): void {
     const waiter = this.waiter;
     if (!waiter || this.parser.queued === 0) return;
     this.waiter = null;

@@ -290,6 +290,24 @@ describe('STARTTLS hygiene', () => {
     expect(server.connections[0]?.clearText).toBe('EHLO client.sender.test\r\nSTARTTLS\r\n');
   });
 
+  it('reports bytes that are no reply, sent with the 220, as data after the 220 (never parsed as replies)', async () => {
+    const server = await answerStartTls('220 go ahead\r\ninjected-garbage\r\n');
+    const result = (await attempt(server.port, 'required')) as ConnectFailure;
+    expect(result).toMatchObject({
+      ok: false,
+      stage: 'protocol',
+      reason: 'protocol violation: data received after the 220 reply to STARTTLS, before the TLS handshake',
+    });
+    expect(server.connections[0]?.clearText).toBe('EHLO client.sender.test\r\nSTARTTLS\r\n');
+  });
+
+  it('after a 454 to STARTTLS followed by bytes that are no reply, sends nothing more (Preferred)', async () => {
+    const server = await answerStartTls('454 4.7.0 not now\r\ninjected-garbage\r\n');
+    const result = (await attempt(server.port, 'preferred')) as ConnectFailure;
+    expect(result).toMatchObject({ ok: false, stage: 'protocol' });
+    expect(server.connections[0]?.clearText).toBe('EHLO client.sender.test\r\nSTARTTLS\r\n');
+  });
+
   it('uses only the capabilities of the EHLO after TLS', async () => {
     const server = await startScriptedSmtpServer({
       starttls: 'offered',
