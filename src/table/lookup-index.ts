@@ -71,14 +71,15 @@ export function buildLookupIndex(entries: ReadonlyMap<string, DestEntry>): Looku
   const mask = size - 1;
   // Filled with 0 (an empty slot's key and cached value), not built by push: a fill is one allocation.
   const slots: unknown[] = new Array<unknown>(size * SLOT).fill(0);
-  for (const [key, entry] of entries) {
+  // forEach, not for-of: no [key, entry] pair allocated per entry.
+  entries.forEach((entry, key) => {
     const h = backwardHash(key, 0, key.length);
     let slot = h & mask;
     while (slots[SLOT * slot + KEY] !== 0) slot = (slot + 1) & mask;
     slots[SLOT * slot] = slotHash(h);
     slots[SLOT * slot + KEY] = key;
     slots[SLOT * slot + ENTRY] = entry;
-  }
+  });
   return { mask, slots, callerState: null };
 }
 

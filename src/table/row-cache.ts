@@ -4,9 +4,9 @@
 //
 // A cached row is returned only while it is still exactly what effectiveRow() would build:
 // - the entries map: every change through the map drops the whole index (entry-map.ts), rows with it;
-// - the Default row: its values are copied when the rows are built and compared on every lookup (a dozen
-//   comparisons of one object that stays in cache), so a Default row replaced (the shell's DEFAULT,
-//   SETUP, IMPORT and rollback replace it) or changed in place drops every cached row;
+// - the Default row: its values are copied when the rows are built and compared on every lookup (ten
+//   comparisons with one object that stays in cache), so a Default row replaced (the shell's DEFAULT,
+//   SETUP, IMPORT and rollback replace it) or changed in place (tests do) drops every cached row;
 // - an entry changed in place (nothing in the product does: entries are replaced, see
 //   shell/destconfig/draft.ts; but a caller could): each hit compares the entry's fields with its row
 //   before returning it, and builds the row again when they differ.
@@ -21,11 +21,13 @@ import { DEFAULT, type DefaultRow, type DestEntry, type Inherit } from './types.
 type Leaves = Map<unknown, Effective<unknown>>[];
 
 interface RowCacheState {
-  /** The Default row object the rows were built from, and a copy of its values then. */
+  /**
+   * The Default row object the rows were built from, and a copy of its values then. Its recipient limit
+   * is compared as an object: the rows hold that same object (as effectiveRow's do), so a limit changed
+   * inside it shows through them as it would through a fresh row.
+   */
   defaults: DefaultRow;
   seen: DefaultRow;
-  seenLimit: number;
-  seenMinutes: number;
   /** The Default row's effective row: the answer when no entry governs, and the inherited fields' objects. */
   defaultRow: EffectiveRow;
   leaves: Leaves;
@@ -33,14 +35,12 @@ interface RowCacheState {
 
 function sameDefaults(state: RowCacheState, d: DefaultRow): boolean {
   const seen = state.seen;
-  const limit = d.recipientLimit;
   return (
     state.defaults === d &&
     seen.ipSortPref === d.ipSortPref &&
     seen.maxConcurrency === d.maxConcurrency &&
     seen.maxMessagesPerConnection === d.maxMessagesPerConnection &&
-    seen.recipientLimit === limit &&
-    (limit === null || (limit.limit === state.seenLimit && limit.minutes === state.seenMinutes)) &&
+    seen.recipientLimit === d.recipientLimit &&
     seen.limitType === d.limitType &&
     seen.limitApply === d.limitApply &&
     seen.tls === d.tls &&
@@ -56,8 +56,6 @@ function newState(d: DefaultRow): RowCacheState {
   return {
     defaults: d,
     seen: { ...d },
-    seenLimit: d.recipientLimit?.limit ?? 0,
-    seenMinutes: d.recipientLimit?.minutes ?? 0,
     defaultRow: Object.freeze(defaultRow),
     leaves: Array.from({ length: 10 }, () => new Map()),
   };
