@@ -68,7 +68,8 @@ function findInMap(entries: Map<string, DestEntry>, dest: string): DestEntry | n
 /**
  * Lookup by recipient address or domain. Null when the input has no valid destination. Once the table has
  * its lookup index, the row returned is the entry's cached row (row-cache.ts): frozen, shared by every
- * lookup that entry governs; treat every row as read-only.
+ * lookup that entry governs, and the entry itself is frozen from then on (replace entries through the
+ * map, as the product does; never change one in place). Treat every row as read-only.
  */
 export function lookup(table: DestTable, recipientOrDomain: string): EffectiveRow | null {
   const index = indexOf(table.entries);
