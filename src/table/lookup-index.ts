@@ -13,20 +13,15 @@
 // (compared only when the hash matches) and the answer are read at once from addresses the slot holds.
 // An earlier layout (hashes in a typed array, keys and entries in a second array) cost one more dependent
 // cache miss per hit.
+import { CODE_0, CODE_9, CODE_a, CODE_DOT, CODE_HYPHEN, CODE_z } from './domain.js';
 import type { DestEntry } from './types.js';
 
 /** Most candidate keys a destination can have: a 255-character name has at most 127 dots. */
 const MAX_CANDIDATES = 128;
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
-const CODE_DOT = 0x2e;
 const CODE_BRACKET = 0x5b;
 const CODE_AT = 0x40;
-const CODE_HYPHEN = 0x2d;
-const CODE_a = 0x61;
-const CODE_z = 0x7a;
-const CODE_0 = 0x30;
-const CODE_9 = 0x39;
 
 export interface LookupIndex {
   /** Slot count minus one (the slot count is a power of two). */
