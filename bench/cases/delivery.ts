@@ -31,12 +31,12 @@ export async function runClient(client: ClientName, workload: Workload, target: 
 export async function withSink<T>(
   kind: SinkKind,
   domains: number,
-  fn: (target: SinkStarted, stats: () => Promise<SinkStats & { dnsQueries: number }>) => Promise<T>,
+  fn: (target: SinkStarted, stats: () => Promise<SinkStats & { dnsQueries: number; cpuMs: number }>) => Promise<T>,
 ): Promise<T> {
   const sink = startWorker('sink');
   try {
     const target = await sink.request<SinkStarted>({ op: 'start', kind, domains } satisfies SinkRequest);
-    return await fn(target, () => sink.request<SinkStats & { dnsQueries: number }>({ op: 'stats' } satisfies SinkRequest));
+    return await fn(target, () => sink.request<SinkStats & { dnsQueries: number; cpuMs: number }>({ op: 'stats' } satisfies SinkRequest));
   } finally {
     await sink.request({ op: 'stop' } satisfies SinkRequest).catch(() => {});
     await sink.stop();
@@ -50,6 +50,8 @@ interface ClientFigures {
   msgsPerSec: Summary;
   cpuMsPerMsg: Summary;
   maxRssMb: Summary;
+  /** The sink's own CPU per message while it served this client (it shares the machine's cores). */
+  sinkCpuMsPerMsg: Summary;
   failedRuns: string[];
 }
 
@@ -62,6 +64,7 @@ function figures(runs: ClientRun[], failures: string[], workload: Workload): Cli
     msgsPerSec: roundSummary(summarize(ok.map((r) => (r.delivered / r.elapsedMs) * 1000)), 0),
     cpuMsPerMsg: roundSummary(summarize(ok.map((r) => r.cpuMs / r.delivered)), 3),
     maxRssMb: roundSummary(summarize(ok.map((r) => r.maxRssMb)), 1),
+    sinkCpuMsPerMsg: roundSummary(summarize(ok.map((r) => (r.sink?.cpuMs ?? NaN) / r.delivered)), 3),
     failedRuns: failures,
   };
 }
@@ -89,6 +92,7 @@ export async function benchDelivery(report: Report, opts: { rounds: number; work
               tlsConnections: after.tlsConnections - before.tlsConnections,
               tlsResumed: after.tlsResumed - before.tlsResumed,
               dnsQueries: after.dnsQueries - before.dnsQueries,
+              cpuMs: after.cpuMs - before.cpuMs,
             };
             runs[client].push(run);
           } catch (err) {
@@ -109,6 +113,7 @@ export async function benchDelivery(report: Report, opts: { rounds: number; work
       }
       report.row(label, `${name} msgs/s`, fmtSummary(f.msgsPerSec, 0));
       report.row(label, `${name} CPU ms/msg`, fmtSummary(f.cpuMsPerMsg, 3));
+      report.row(label, `${name}: sink's own CPU ms/msg`, fmtSummary(f.sinkCpuMsPerMsg, 3));
       const saw = f.sinkSaw[0];
       if (saw) report.row(label, `${name} connections (TLS resumed), DNS queries`, `${saw.connections} (${saw.tlsResumed}), ${saw.dnsQueries}`);
     }

@@ -19,7 +19,7 @@ export interface ClientRun extends ClientOutcome {
   /** Resident set before sending (messages built, client loaded), to separate the client's own growth. */
   baseRssMb: number;
   /** Filled in by the bench from the sink's counters. */
-  sink?: { messages: number; connections: number; tlsConnections: number; tlsResumed: number; dnsQueries: number };
+  sink?: { messages: number; connections: number; tlsConnections: number; tlsResumed: number; dnsQueries: number; cpuMs: number };
 }
 
 async function loadClient(name: ClientRequest['client']): Promise<DeliveryClient> {

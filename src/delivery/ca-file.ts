@@ -3,6 +3,7 @@
 // (tls-context.ts), like the `ca` option, skips a block OpenSSL cannot read without a word, and a delivery
 // under a Verify mode would then fail verification for a reason the operator could not see.
 import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -18,4 +19,22 @@ export function parseCaPem(file: string, text: string): string[] {
     }
   });
   return certs;
+}
+
+/**
+ * Reads and checks a --ca-file for `deliver` and `tlsverify` alike; throws an Error whose message names
+ * the option and the file (the commands report it with status 2, before any lookup or connection).
+ */
+export async function readCaFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read --ca-file ${file}: ${(err as Error).message}`);
+  }
+  try {
+    return parseCaPem(file, text);
+  } catch (err) {
+    throw new Error(`--ca-file ${(err as Error).message}`);
+  }
 }

@@ -15,9 +15,10 @@ import { deliver, type InputMessage } from './deliver.js';
 import { MxResolver, createResolver, parseDnsServer } from './dns.js';
 import { InputError, readBatch, readSingle } from './input.js';
 import { MailLog } from './maillog.js';
-import { parseCaPem } from './ca-file.js';
+import { readCaFile } from './ca-file.js';
 import { exitStatus, reportJson, reportText } from './report.js';
 import { connect } from './session.js';
+import { tableUsesDane } from './dane/hook.js';
 import { runTlsVerify } from './tlsverify.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
 import { loadState, saveState, stateFile } from './state.js';
@@ -41,18 +42,13 @@ export function dnsServers(raw: string[] = []): string[] {
   return raw.map((s) => parseDnsServer(s) ?? usage(`--dns-server must be an IP address with an optional port (HOST[:PORT], [IPv6]:PORT), not ${JSON.stringify(s)}`));
 }
 
-export async function readCaFile(file: string | undefined): Promise<string[] | undefined> {
+/** The --ca-file's certificates, or undefined without the option; a file that cannot be used is status 2. */
+export async function caFileCerts(file: string | undefined): Promise<string[] | undefined> {
   if (!file) return undefined;
-  let pem: string;
   try {
-    pem = await readFile(file, 'utf8');
+    return await readCaFile(file);
   } catch (err) {
-    usage(`cannot read --ca-file ${file}: ${(err as Error).message}`);
-  }
-  try {
-    return parseCaPem(file, pem);
-  } catch (err) {
-    usage(`--ca-file ${(err as Error).message}`);
+    usage((err as Error).message);
   }
 }
 
@@ -99,7 +95,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   const to = opts.to ?? [];
   for (const s of sources) if (!isIP(s)) usage(`--source must be a local IP address, not ${JSON.stringify(s)}`);
   const helo = heloName(opts.helo);
-  const extraCa = await readCaFile(opts.caFile);
+  const extraCa = await caFileCerts(opts.caFile);
   if (opts.batch && (opts.message || opts.from !== undefined || to.length > 0))
     usage('--batch takes its envelopes from NAME.json files; give no --from, --to or message file with it');
 
@@ -131,6 +127,8 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   const state = await loadState(opts.home);
   const windows = new RecipientWindows(Date.now, state.recipientWindows);
 
+  // DANE rows need the DNSSEC-aware client (docs/dane.md); loaded only then.
+  const dane = tableUsesDane(table) ? (await import('./dane/setup.js')).createDaneResolver(servers, Math.min(timeouts.commandMs, 5000)) : undefined;
   const abort = new AbortController();
   const onSignal = (): void => abort.abort();
   process.once('SIGTERM', onSignal);
@@ -157,10 +155,13 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
       firstDcid: state.dcid,
       windows,
       signal: abort.signal,
+      ...(dane ? { dane } : {}),
     });
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    const daneWarning = dane?.validationWarning();
+    if (daneWarning) log.write(daneWarning, 'Warning');
     logError = await log.close().then(
       () => null,
       (err: Error) => err,

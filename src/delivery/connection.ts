@@ -111,6 +111,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private turn = 0;
   /** The envelope already sent for the next message (RFC 2920 across transactions). */
   private ahead: Ahead | null = null;
+  /** QUIT went out behind the last message's final dot: the connection carries nothing more. */
+  private quitSent = false;
   private readonly timeouts: Timeouts;
   /** SIZE limit of the server (0 = none announced). */
   private readonly maxSize: number;
@@ -141,10 +143,10 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   }
 
   get usable(): boolean {
-    return this.transport.usable && !this.busy;
+    return this.transport.usable && !this.busy && !this.quitSent;
   }
 
-  async send(message: OutboundMessage, next?: OutboundMessage): Promise<MessageResult> {
+  async send(message: OutboundMessage, next?: OutboundMessage, last = false): Promise<MessageResult> {
     if (this.busy) throw new Error('send() called while another message is in progress on this connection');
     const ledger = new Ledger(message);
     const ahead = this.ahead;
@@ -178,7 +180,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     this.busy = true;
     const progress = { stage: 'the reply to MAIL FROM' };
     try {
-      await this.transaction(message, recipients, payload, ahead !== null, next, ledger, progress);
+      await this.transaction(message, recipients, payload, ahead !== null, next, last, ledger, progress);
     } catch (error) {
       if (!(error instanceof TransportError)) throw error;
       // Lost before a reply decided it: deferred, never delivered (the server may or may not have the
@@ -222,6 +224,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     payload: { data: Buffer; slot: number; size: number },
     envelopeSent: boolean,
     next: OutboundMessage | undefined,
+    last: boolean,
     ledger: Ledger,
     progress: { stage: string },
   ): Promise<void> {
@@ -230,7 +233,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     this.sent++;
     const { commandMs, dataMs } = this.timeouts;
     const { data, size } = payload;
-    const envelope = this.capabilities.has('PIPELINING')
+    const pipelining = this.capabilities.has('PIPELINING');
+    const envelope = pipelining
       ? await this.pipelinedEnvelope(message, recipients, size, reset, envelopeSent, ledger, progress)
       : await this.lockstepEnvelope(message, recipients, size, reset, progress);
     const { mailReply, rcptReplies } = envelope;
@@ -279,14 +283,24 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
 
     this.inFlight[payload.slot] = true;
     const ahead = this.prepareAhead(next);
+    // What follows the final dot in the same write: the next message's envelope, or QUIT when the caller
+    // closes the connection after this message (RFC 2920 §3.1: QUIT may end a group; Postfix sends "."
+    // and QUIT together when it will not reuse the connection), which saves QUIT its own write and round
+    // trip. Nothing follows a DATA payload without PIPELINING.
+    // The last message of a connection is the first to take this path, late in a run: it reads only
+    // locals and makes the same calls as every other message, so optimized code meets no operation it
+    // has no feedback for (which would deoptimize `transaction` once per run).
+    const quit = last && ahead === null && pipelining;
+    const trailer = ahead ? ahead.envelope : quit ? 'QUIT\r\n' : '';
+    // One buffer, one write: the trailer goes into the room the encoder keeps after the data.
+    const combined = trailer ? (this.encoders[payload.slot] as DataEncoder).appendText(data, trailer) : data;
+    if (combined) this.transport.write(combined, this.written[payload.slot]);
+    else this.transport.writeParts([data, trailer], this.written[payload.slot]);
     if (ahead) {
-      // One buffer, one write: the envelope goes into the room the encoder keeps after the data.
-      const combined = (this.encoders[payload.slot] as DataEncoder).appendText(data, ahead.envelope);
-      if (combined) this.transport.write(combined, this.written[payload.slot]);
-      else this.transport.writeParts([data, ahead.envelope], this.written[payload.slot]);
       this.ahead = ahead;
       ledger.result.nextStarted = true;
-    } else this.transport.write(data, this.written[payload.slot]);
+    }
+    this.quitSent = quit;
     const finalReply = await this.transport.readReply(dataMs, (progress.stage = 'the reply to the final dot'));
     ledger.result.finalReply = finalReply;
     const status = statusOf(finalReply);
@@ -370,7 +384,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       this.destroy();
       return;
     }
-    await this.transport.quit(this.timeouts.commandMs);
+    await this.transport.quit(this.timeouts.commandMs, this.quitSent);
   }
 
   destroy(): void {

@@ -7,6 +7,7 @@ import type { MxResolver } from './dns.js';
 import type { RecipientWindows } from './limits.js';
 import type { MailLogSink } from './maillog.js';
 import type { AlertSink } from './alerts.js';
+import type { DaneResolver } from './dane/policy.js';
 
 /** One message to deliver, as read from the command line or a batch folder. */
 export interface InputMessage {
@@ -44,6 +45,8 @@ export interface DeliverOptions {
   signal?: AbortSignal;
   /** After an abort, how long open transactions may run before their connections are cut. */
   shutdownGraceMs?: number;
+  /** DNSSEC/TLSA lookups for rows whose DANE setting is not No (docs/dane.md); without it Mandatory defers. */
+  dane?: DaneResolver;
 }
 
 export interface DeliverResult {

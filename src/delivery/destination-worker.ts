@@ -150,9 +150,15 @@ async function sendAndReserve(
     next = { job: nextJob, on: conn, message: built instanceof Promise ? await built : built, started: false };
     held.ahead = next;
   }
+  // A full connection closes after this job (runWorker never gives it another): QUIT may go out with the
+  // job's final dot. Not under a recipient limit, where a job that admits nobody hands its place back.
+  // (Both tests run for every job: the last one's path meets nothing optimized code has not seen.)
+  const full = conn.assigned >= maxMessages;
+  const nothingNext = next === null;
+  const last = pipelines && full && nothingNext;
   conn.sending = true;
   try {
-    const result = await sendJob(run, group, job, conn, prebuilt, next?.message);
+    const result = await sendJob(run, group, job, conn, prebuilt, next?.message, last);
     if (!result) conn.assigned--;
     else if (next && result.nextStarted) next.started = true;
   } finally {

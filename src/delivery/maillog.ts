@@ -5,6 +5,7 @@ import { createWriteStream, openSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { makeFoldersSync } from '../store/folders.js';
 import type { ConnectionEvent, SmtpReply } from './types.js';
+import { daneLines } from './dane/log.js';
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -70,9 +71,11 @@ export function logConnectionEvent(log: MailLogSink, ev: ConnectionEvent, host: 
       log.write(lines.tlsSuccess(ev.dcid, ev.tls.protocol ?? 'unknown', ev.tls.cipher ?? 'unknown', host));
       // Preferred - Verify delivers over an unverified session; the reason is worth a line of its own.
       if (ev.tls.verified === false && ev.tls.verifyError) log.write(`DCID ${ev.dcid} TLS certificate not verified: ${ev.tls.verifyError}`);
+      if (ev.tls.dane) log.write(daneLines.success(ev.dcid, host, ev.tls.dane));
       break;
     case 'tls-failed':
       log.write(lines.tlsFailed(ev.dcid, ev.reason));
+      if (ev.tls.dane) log.write(daneLines.failed(ev.dcid, host, ev.tls, ev.reason));
       break;
     case 'closed':
       log.write(lines.close(ev.dcid));

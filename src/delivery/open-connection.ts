@@ -11,6 +11,7 @@ import { lines, logConnectionEvent } from './maillog.js';
 import { NOT_ATTEMPTED, type Group, type Job } from './plan.js';
 import { decidingFailure, describeFailure, isTlsFailure, tlsRequired, type AttemptFailure } from './outcome.js';
 import { limitSettings, type DeliveryRun } from './run-context.js';
+import { daneForTarget } from './dane/hook.js';
 
 export interface OpenConn {
   connection: DeliveryConnection;
@@ -48,6 +49,11 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
   const failures: AttemptFailure[] = [];
   let attempts = 0;
   for (const target of route.targets) {
+    const dane = await daneForTarget(o.dane, o.log, row.dane.value, group.destination, target, o.port);
+    if (dane.skip) {
+      failures.push(dane.failure);
+      continue;
+    }
     const source = pickSource(run, group, target.ip);
     const key = limitKey(group.destination, limitSettings(group), target.ip, source);
     const claims = [{ key, max: row.maxConcurrency.value }];
@@ -77,9 +83,10 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
       policy: {
         mode,
         referenceIds: isIpDestination(group.destination) ? [] : [group.destination, ...(target.mxHost ? [target.mxHost] : [])],
-        servername: target.mxHost,
+        servername: dane.policy?.baseDomain ?? target.mxHost,
         ...(o.extraCa ? { extraCa: o.extraCa } : {}),
         ...(o.clientCert ? { clientCert: o.clientCert } : {}),
+        ...(dane.policy ? { dane: dane.policy } : {}),
       },
       helo: o.helo,
       timeouts: o.timeouts,
@@ -99,7 +106,7 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
     run.slots.release(claims.map((c) => c.key));
     const tlsFailure = isTlsFailure(result);
     failures.push({ failure: result, mxHost: target.mxHost, ip: target.ip, tlsPolicy: tlsFailure });
-    if (tlsFailure && tlsRequired(mode)) {
+    if (tlsFailure && (tlsRequired(mode) || dane.policy)) {
       o.log.write(lines.tlsRequired(dcid, target.ip));
     } else if (!tlsFailure) {
       o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result.stage)));

@@ -1,6 +1,7 @@
 // How a failed connection attempt, or a run of them, becomes a recipient's outcome: the RFC 3463 code and
 // the words in the report and the mail log. Pure.
 import type { TlsMode } from '../table/types.js';
+import { reportDane } from './dane/log.js';
 import type { ConnectFailure, RecipientReport, SmtpReply, TlsInfo } from './types.js';
 
 /** The Required family: TLS must be negotiated or no message is sent on the connection (reference §7.2). */
@@ -71,5 +72,6 @@ export function reportTls(mode: TlsMode, tls: TlsInfo | undefined): RecipientRep
     verified: tls?.verified ?? null,
     verifyError: tls?.verifyError ?? null,
     matchedIdentity: tls?.matchedIdentity ?? null,
+    ...(tls?.dane ? { dane: reportDane(tls.dane) } : {}),
   };
 }

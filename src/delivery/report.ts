@@ -33,7 +33,7 @@ function tlsLine(r: RecipientReport): string {
       : t.verified === false
         ? `certificate not verified${t.verifyError ? `: ${t.verifyError}` : ''}`
         : 'certificate not checked';
-  return `TLS ${mode}: ${t.protocol ?? '?'} ${t.cipher ?? '?'}, ${cert}`;
+  return `TLS ${mode}: ${t.protocol ?? '?'} ${t.cipher ?? '?'}, ${cert}${t.dane ? `; DANE ${t.dane}` : ''}`;
 }
 
 /** Plain text, one block per recipient, grouped under its message. */

@@ -21,8 +21,9 @@ export function outbound(run: DeliveryRun, group: Group, job: Job, recipients: J
 }
 
 /**
- * Carries one job over the connection (`next`: the message the connection may start behind it).
- * Returns null when the recipient limit left nobody to send it to.
+ * Carries one job over the connection (`next`: the message the connection may start behind it; `last`:
+ * the connection closes after this job, so QUIT may follow its final dot). Returns null when the
+ * recipient limit left nobody to send it to.
  */
 export async function sendJob(
   run: DeliveryRun,
@@ -31,6 +32,7 @@ export async function sendJob(
   conn: OpenConn,
   prebuilt: OutboundMessage | null,
   next?: OutboundMessage,
+  last = false,
 ): Promise<MessageResult | null> {
   const log = run.o.log;
   let recipients = job.recipients;
@@ -54,7 +56,7 @@ export async function sendJob(
     if (e) e.attempts++;
   }
   log.write(lines.deliveryStart(conn.dcid, job.mid, rids));
-  const result = await conn.connection.send(message, next);
+  const result = await conn.connection.send(message, next, last);
   const tls = (conn.tlsReport ??= reportTls(group.row.tls.value, conn.connection.tls));
   const delivered: number[] = [];
   for (const r of result.recipients) {

@@ -8,7 +8,8 @@ import { SmtpDeliveryConnection } from './connection.js';
 import type { TLSSocket } from 'node:tls';
 import { formatReply } from './reply.js';
 import { defaultSessionCache, secureContextFor, sessionKey, sniName, tlsConnectOptions, type TlsSessionCache } from './tls-context.js';
-import { attemptsStartTls, mustEncrypt, mustVerify } from './tls-policy.js';
+import { mustVerify, requiresTls, triesStartTls } from './tls-policy.js';
+import { verifyDane } from './dane/verify.js';
 import { SmtpTransport, TransportError } from './transport.js';
 import type { ConnectFailure, ConnectOptions, Connector, OpenConnection, SmtpReply, TlsInfo } from './types.js';
 import { snapshotPeer, verifyPeer, type PeerSnapshot } from './verification.js';
@@ -85,7 +86,7 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
     stage = 'ehlo';
     let capabilities = await hello(transport, options, false);
 
-    if (attemptsStartTls(policy.mode)) {
+    if (triesStartTls(policy)) {
       stage = 'tls';
       const upgraded = await startTls(transport, options, capabilities, tlsInfo, cache, host);
       if (upgraded) {
@@ -136,7 +137,7 @@ async function hello(transport: SmtpTransport, options: ConnectOptions, secure: 
     return capabilities;
   }
   if (reply.code < 500 || secure) throw new StepFailure('ehlo', `EHLO refused: ${formatReply(reply)}`, reply);
-  if (mustEncrypt(options.policy.mode)) {
+  if (requiresTls(options.policy)) {
     throw new StepFailure('tls', `TLS is required, but the server refused EHLO: ${formatReply(reply)}`, reply);
   }
   transport.write(`HELO ${helo}\r\n`);
@@ -159,7 +160,8 @@ async function startTls(
   host: string,
 ): Promise<boolean> {
   const { policy, timeouts, dcid, target } = options;
-  const required = mustEncrypt(policy.mode);
+  const required = requiresTls(policy);
+  if (policy.dane) tlsInfo.dane = { level: policy.dane.level, trust: policy.dane.trust };
   tlsInfo.offered = capabilities.has('STARTTLS');
   if (!tlsInfo.offered) {
     if (required) throw new StepFailure('tls', `TLS is required, but was not offered by host ${host}`);
@@ -182,7 +184,10 @@ async function startTls(
 
   // After the 220 there is no way back to the clear: any failure abandons the connection.
   const key = sessionKey(target.ip, target.port, sniName(policy.servername) ?? '', secureContextFor(policy).id);
-  const cached = cache.get(key);
+  // A DANE-authenticated host is verified on every handshake: a resumed session shows no chain to match
+  // (Node 20), so DANE sessions are neither offered nor kept (reference §1.4).
+  const daneAuth = policy.dane?.level === 'dane' ? policy.dane : undefined;
+  const cached = daneAuth ? undefined : cache.get(key);
   // The peer facts are read once per connection; a resumed session shows none and keeps the cached ones.
   let peer: PeerSnapshot | undefined | null = null;
   const peerOf = (tlsSocket: TLSSocket): PeerSnapshot | undefined =>
@@ -190,7 +195,7 @@ async function startTls(
   let socket;
   try {
     socket = await transport.startTls(tlsConnectOptions(policy, cached?.session), timeouts.tlsMs, (session, tlsSocket) =>
-      cache.set(key, { session, peer: peerOf(tlsSocket) }),
+      daneAuth ? undefined : cache.set(key, { session, peer: peerOf(tlsSocket) }),
     );
   } catch (error) {
     cache.delete(key);
@@ -202,8 +207,13 @@ async function startTls(
   if (protocol) tlsInfo.protocol = protocol;
   const cipher = socket.getCipher();
   if (cipher?.name) tlsInfo.cipher = cipher.name;
-  Object.assign(tlsInfo, verifyPeer(peerOf(socket), policy));
-  if (mustVerify(policy.mode) && !tlsInfo.verified) {
+  if (daneAuth) {
+    Object.assign(tlsInfo, verifyDane(socket, daneAuth));
+    if (!tlsInfo.verified) throw new StepFailure('tls', `DANE verification failed: ${tlsInfo.dane?.error ?? 'no TLSA record matched'}`);
+  } else {
+    Object.assign(tlsInfo, verifyPeer(peerOf(socket), policy));
+  }
+  if (!daneAuth && mustVerify(policy.mode) && !tlsInfo.verified) {
     throw new StepFailure('tls', `certificate verification failed: ${tlsInfo.verifyError ?? 'unknown reason'}`);
   }
   options.onEvent?.({ type: 'tls-success', dcid, tls: tlsInfo });

@@ -5,7 +5,7 @@
 // end); this is bookkeeping for logs and limits, not a lock.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../format/atomic.js';
+import { writeFileAtomic } from '../store/write.js';
 import { makeFolders } from '../store/folders.js';
 import type { WindowSnapshot } from './limits.js';
 

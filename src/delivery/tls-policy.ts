@@ -3,6 +3,7 @@
 // read as what they demand: whether to try STARTTLS, whether TLS is mandatory, whether the certificate
 // must verify, and which identity profile decides a name match.
 import type { TlsMode } from '../table/types.js';
+import type { TlsPolicy } from './types.js';
 
 /** Identity profiles of reference §7.3: `verify` = SAN DNS names and CN; `hosted` = RFC 6125 (CN only without DNS SAN). */
 export type IdentityProfile = 'verify' | 'hosted';
@@ -29,4 +30,14 @@ export function mustVerify(mode: TlsMode): boolean {
  */
 export function identityProfile(mode: TlsMode): IdentityProfile {
   return mode === 'required_verify_hosted' ? 'hosted' : 'verify';
+}
+
+/** STARTTLS is sent when offered: by the mode, or because DANE applies to the host (docs/dane.md). */
+export function triesStartTls(policy: TlsPolicy): boolean {
+  return attemptsStartTls(policy.mode) || policy.dane !== undefined;
+}
+
+/** No MAIL FROM in the clear: by the mode, or because the host has secure TLSA records (RFC 7672 §2.2). */
+export function requiresTls(policy: TlsPolicy): boolean {
+  return mustEncrypt(policy.mode) || policy.dane !== undefined;
 }

@@ -3,14 +3,13 @@
 // protocol and cipher, the peer certificate, the chain result and the identity match under the Verify
 // profile, reference §7.3 / §12.1: "The CLI command tlsverify uses the 'Verify Algorithm'") and ends with a
 // verdict. Exit status 0 when TLS was negotiated and the certificate verified, 1 otherwise.
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { isIP } from 'node:net';
 import { normaliseHostname } from '../table/domain.js';
 import { MxResolver, createResolver, parseDnsServer } from './dns.js';
 import { orderTargets, type RouteTarget } from './route.js';
 import { connect } from './session.js';
-import { parseCaPem } from './ca-file.js';
+import { readCaFile } from './ca-file.js';
 import { DEFAULT_TIMEOUTS, type Connector, type ConnectionEvent, type TlsInfo } from './types.js';
 
 export interface TlsVerifyArgs {
@@ -67,17 +66,10 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   // The trust anchors before any lookup: a CA file that cannot be used ends the command (status 2) at once.
   let extraCa: string[] | undefined;
   if (args.caFile) {
-    let text: string;
     try {
-      text = await readFile(args.caFile, 'utf8');
+      extraCa = await readCaFile(args.caFile);
     } catch (err) {
-      printError(`Cannot read CA file ${args.caFile}: ${(err as Error).message}`);
-      return 2;
-    }
-    try {
-      extraCa = parseCaPem(args.caFile, text);
-    } catch (err) {
-      printError(`--ca-file ${(err as Error).message}`);
+      printError((err as Error).message);
       return 2;
     }
   }

@@ -57,8 +57,14 @@ export class SmtpTransport {
   /** Called once when the connection fails or is closed, whatever the cause. */
   onTerminated: (() => void) | null = null;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
-  private readonly onError = (error: Error): void => this.fail(new TransportError('closed', `connection error: ${error.message}`));
-  private readonly onClose = (): void => this.fail(new TransportError('closed', 'connection closed by the server'));
+  // An Error captures a stack trace when made (tens of microseconds): none is made for a transport that
+  // has already failed or been closed, as every connection's is by the time its socket closes.
+  private readonly onError = (error: Error): void => {
+    if (!this.failure) this.fail(new TransportError('closed', `connection error: ${error.message}`));
+  };
+  private readonly onClose = (): void => {
+    if (!this.failure) this.fail(new TransportError('closed', 'connection closed by the server'));
+  };
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -270,14 +276,17 @@ export class SmtpTransport {
     return secured;
   }
 
-  /** Polite end: QUIT, wait briefly for the reply, close. Never throws; destroys a failed connection. */
-  async quit(commandMs: number): Promise<void> {
+  /**
+   * Polite end: QUIT, wait briefly for the reply, close. Never throws; destroys a failed connection.
+   * `sent`: the QUIT already went out, pipelined behind the last message's final dot; only its reply is read.
+   */
+  async quit(commandMs: number, sent = false): Promise<void> {
     if (!this.usable) {
       this.destroy();
       return;
     }
     const waitMs = Math.min(commandMs, 10_000);
-    this.write('QUIT\r\n');
+    if (!sent) this.write('QUIT\r\n');
     try {
       await this.readReply(waitMs, 'the reply to QUIT');
     } catch {
@@ -290,12 +299,12 @@ export class SmtpTransport {
   /** Half-closes after pending writes (used after QUIT). */
   end(): void {
     this.socket.end();
-    this.fail(new TransportError('closed', 'connection closed'));
+    if (!this.failure) this.fail(new TransportError('closed', 'connection closed'));
   }
 
   /** Drops the connection at once. */
   destroy(): void {
-    this.fail(new TransportError('closed', 'connection closed'));
+    if (!this.failure) this.fail(new TransportError('closed', 'connection closed'));
     this.socket.destroy();
   }
 

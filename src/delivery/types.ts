@@ -26,6 +26,38 @@ export interface TlsPolicy {
   extraCa?: string[];
   /** Client certificate presented when the server asks (SETUP certificate). */
   clientCert?: { cert: string; key: string };
+  /** DANE for this MX host (the row's DANE setting and the host's DNSSEC-secure TLSA; docs/dane.md). */
+  dane?: DaneConnectPolicy;
+}
+
+/**
+ * What DANE (RFC 7672) demands of one connection. Either level makes STARTTLS mandatory whatever the row's
+ * TLS mode; 'dane' also replaces certificate verification by the TLSA match (WebPKI and the row's Verify
+ * rules do not apply), and the session is neither resumed nor cached.
+ */
+export interface DaneConnectPolicy {
+  /** 'dane': usable secure TLSA, the certificate must match; 'encrypt': secure TLSA, none usable. */
+  level: 'dane' | 'encrypt';
+  /** The usable TLSA records (empty for 'encrypt'). */
+  tlsa: { usage: number; selector: number; matchingType: number; data: Buffer }[];
+  /** Names a DANE-TA(2) leaf may carry: the TLSA base domain (MX host), then the next-hop domain. */
+  names: string[];
+  /** 'Verified' when the MX records were DNSSEC-secure too, 'Trusted' when only the host was (Postfix). */
+  trust: 'Verified' | 'Trusted';
+  /** The TLSA base domain, sent as SNI (RFC 7672 §8.1): the MX host, or its secure CNAME expansion. */
+  baseDomain?: string;
+}
+
+/** The DANE outcome of a connection, recorded in TlsInfo. */
+export interface DaneTlsInfo {
+  level: 'dane' | 'encrypt';
+  trust: 'Verified' | 'Trusted';
+  /** The TLSA record that matched ('3 1 1 <hex>'). */
+  record?: string;
+  /** Why no record matched. */
+  error?: string;
+  /** RFC 8460 §4.4 result type of the failure (for the log, and a later TLSRPT). */
+  resultType?: string;
 }
 
 /** Where to connect. */
@@ -106,6 +138,8 @@ export interface TlsInfo {
   peerCertificate?: PeerCertificateInfo;
   /** Why TLS could not be used (not offered, STARTTLS refused with reply, handshake error). */
   failure?: string;
+  /** Set when DANE governed the connection (TlsPolicy.dane). */
+  dane?: DaneTlsInfo;
 }
 
 /** One message to carry: envelope plus raw RFC 5322 content (any line endings; the session normalises). */
@@ -206,9 +240,11 @@ export interface DeliveryConnection {
    * Sends one message (RSET first when it is not the first on this connection, unless its envelope
    * already went out behind the previous message's data). `next`, when given, is the message the caller
    * will send next on this connection: with PIPELINING its MAIL/RCPT/DATA may be written together with
-   * this message's data (result.nextStarted). Never throws for SMTP replies.
+   * this message's data (result.nextStarted). `last`: the caller closes the connection after this message;
+   * with PIPELINING and no `next`, QUIT may then follow the final dot in the same write (close() reads its
+   * reply). Never throws for SMTP replies.
    */
-  send(message: OutboundMessage, next?: OutboundMessage): Promise<MessageResult>;
+  send(message: OutboundMessage, next?: OutboundMessage, last?: boolean): Promise<MessageResult>;
   /** QUIT and close (no QUIT after a 421 or on a failed connection; a send() in progress is aborted). */
   close(): Promise<void>;
   /** Abort at once (no QUIT): used on shutdown before the final dot. */
@@ -279,5 +315,7 @@ export interface RecipientReport {
     verified: boolean | null;
     verifyError: string | null;
     matchedIdentity: string | null;
+    /** Present when DANE governed the connection: 'Verified DANE-EE(3) 3 1 1 ...', 'encrypt (TLSA unusable)', or the failure. */
+    dane?: string;
   };
 }

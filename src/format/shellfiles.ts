@@ -5,7 +5,7 @@ import { lstatSync, readlinkSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { makeFolders } from '../store/folders.js';
 import type { DestTable } from '../table/types.js';
-import { writeFileAtomic } from './atomic.js';
+import { writeFileAtomic } from '../store/write.js';
 import { importTableFile } from './read.js';
 import { formatTable } from './write.js';
 

@@ -24,8 +24,8 @@ export const OPERATION_HELP: Readonly<Record<string, string>> = {
 export const TLS_HELP: Readonly<Record<TlsMode, string>> = {
   no: 'STARTTLS is never sent: mail to the domain goes in plain text.',
   preferred:
-    'STARTTLS is used when the server offers it; when it is not offered or is refused, delivery goes on in plain text. The certificate is not checked.',
-  required: 'TLS must be negotiated before any mail is sent; otherwise nothing is sent and the message waits in the queue for a retry. The certificate is not checked.',
+    'STARTTLS is used when the server offers it; when it is not offered or is refused, delivery goes on in plain text, but a handshake that fails after the server accepted STARTTLS ends that connection (no plain-text fallback). The certificate is not checked.',
+  required: 'TLS must be negotiated before any mail is sent; otherwise nothing is sent on that connection, the next MX host is tried, and then the message is deferred. The certificate is not checked.',
   preferred_verify:
     'Like Preferred, and the certificate is verified too; the result is logged, but mail is delivered whether or not the certificate verifies.',
   required_verify:

@@ -48,6 +48,7 @@ async function destconfig(s: Session, args: string[]): Promise<void> {
 export async function runShell(opts: ShellOptions): Promise<number> {
   // The prompt layer exists before the first await, so no piped line is lost while the table loads.
   const p = new Prompter({ ...opts, ...terminalExtras(opts) });
+  let stopOnClosedOutput = (): void => undefined;
   try {
     let loaded: LoadedTable;
     try {
@@ -59,6 +60,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
     }
     const s = new Session(p, { home: opts.home, hostname: opts.hostname, ui: opts.ui ?? 'esa' }, loaded.table, loaded.revision);
     if (p.interactive) p.print('Type "help" for the list of commands, "destconfig" to edit the table, "quit" to leave.');
+    stopOnClosedOutput = endOnClosedOutput(s, opts.output ?? process.stdout);
     return await mainLoop(s);
   } catch (err) {
     if (err instanceof ScriptInputError) {
@@ -68,8 +70,23 @@ export async function runShell(opts: ShellOptions): Promise<number> {
     }
     throw err;
   } finally {
+    stopOnClosedOutput();
     p.close();
   }
+}
+
+/**
+ * A reader that goes away (`| grep -q`, `| head`) ends the process at the next write: src/cli/main.ts then
+ * exits quietly with status 0. With changes pending, that status would hide their loss, so the session
+ * ends as quit does: the warning on stderr, nothing written, status 3 (issue 2). Returns the undo.
+ */
+function endOnClosedOutput(s: Session, out: NodeJS.WritableStream): () => void {
+  const onError = (err: NodeJS.ErrnoException): void => {
+    if (err.code === 'EPIPE' && s.hasChanges()) process.exit(leave(s));
+  };
+  // Before the command line's own handler, which exits at once.
+  out.prependListener('error', onError);
+  return () => out.off('error', onError);
 }
 
 async function mainLoop(s: Session): Promise<number> {

@@ -6,7 +6,7 @@ import { DEFAULT_STALE_LOCK_MS, TABLE_FILE, removeOrphans } from './files.js';
 import { withLock } from './lock.js';
 import { checkEntry, docToTable, entryText, fileTextPieces, profileNamesOf, tableHead, type TableMeta } from './schema.js';
 import { DocProblem } from './validate.js';
-import { ensureHome, writeFileAtomic } from './write.js';
+import { ensureHome, writeHomeFile } from './write.js';
 import type { CommitOptions, CommitResult } from './index.js';
 import { readTableFile, sentence } from './index.js';
 
@@ -37,7 +37,7 @@ export async function commitTableNow(home: string, table: DestTable, opts: Commi
       // only checked entries even if the table changed meanwhile (the temp file is then removed).
       const pieces = fileTextPieces(checked.head, checkedEntryLines(table, checked));
       try {
-        await writeFileAtomic(home, TABLE_FILE, pieces, () => lock.assertHeld());
+        await writeHomeFile(home, TABLE_FILE, pieces, () => lock.assertHeld());
       } catch (err) {
         if (err instanceof DocProblem) throw new InvalidTableError(sentence(err.message));
         throw err;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { TableFileError } from './errors.js';
 import { DEFAULT_STALE_LOCK_MS, SECRETS_FILE, readIfExists, removeOrphans, secretsPath } from './files.js';
 import { withLock, type LockOptions } from './lock.js';
-import { ensureHome, writeFileAtomic } from './write.js';
+import { ensureHome, writeHomeFile } from './write.js';
 
 export { secretsPath } from './files.js';
 
@@ -35,7 +35,7 @@ export async function ensureSecret(home: string, name: string, lockOptions: Lock
       if (found) return found;
       const secret = randomBytes(SECRET_BYTES);
       secrets.set(name, secret);
-      await writeFileAtomic(home, SECRETS_FILE, serializeSecrets(secrets), () => lock.assertHeld());
+      await writeHomeFile(home, SECRETS_FILE, serializeSecrets(secrets), () => lock.assertHeld());
       return secret;
     },
     lockOptions,

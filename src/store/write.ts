@@ -1,7 +1,9 @@
-// Crash-safe writes of the home folder, with Node core only (see docs/store.md for why).
+// Crash-safe file writes, with Node core only (see docs/store.md for why), for the home folder's files
+// and for every other file the tool replaces (exported tables, the delivery state).
 // A replaced file goes through a temp file in the same folder: write, fsync, rename over the target,
 // fsync the folder. rename(2) is atomic within one file system, so a reader (or a process restarted
-// after SIGKILL or power loss) sees either the whole old file or the whole new one, never a mix.
+// after SIGKILL or power loss) sees either the whole old file or the whole new one, never a mix; it also
+// replaces a symbolic link at the target rather than writing through it.
 import { randomBytes } from 'node:crypto';
 import { chmod, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,6 +13,7 @@ import { makeFolders } from './folders.js';
 /** Pieces of text are gathered to about this size before each write (one write per line would be slow). */
 const WRITE_CHUNK_CHARS = 1 << 20;
 
+/** The home folder's side files: files.ts's removeOrphans recognises (and cleans up) this pattern. */
 export function sideFileName(target: string, kind: 'tmp' | 'stale'): string {
   return `${target}.${process.pid}.${randomBytes(6).toString('hex')}.${kind}`;
 }
@@ -22,36 +25,52 @@ export async function ensureHome(home: string): Promise<void> {
   if (created !== undefined && path.resolve(created) === path.resolve(home)) await chmod(home, 0o700);
 }
 
+export interface AtomicWriteOptions {
+  /** Mode of the new file (default 0644), filtered by the umask as for any new file unless `exactMode`. */
+  mode?: number;
+  /** Give the file exactly `mode` whatever the umask (the home folder's private files). */
+  exactMode?: boolean;
+  /** The temp file's name in the target's folder (default `.NAME.PID.RANDOM.tmp`, hidden from listings). */
+  tempName?: string;
+  /** Runs after the data is durable and just before it replaces the target (the committer checks there that it still holds the lock). */
+  beforeRename?: () => Promise<void>;
+}
+
 /**
- * Writes `data` to `dir/name` atomically with mode 0600. `data` may be pieces of text, written in order
- * as they come, so a large file need not be built as one string first. `beforeRename` runs after the
- * data is durable and just before it replaces the target (the committer checks there that it still
- * holds the lock).
+ * Replaces `file` atomically with `data`. `data` may be pieces of text, written in order as they come, so
+ * a large file need not be built as one string first. On failure the target is untouched and no temp
+ * file is left behind.
  */
 export async function writeFileAtomic(
-  dir: string,
-  name: string,
-  data: string | Iterable<string>,
-  beforeRename?: () => Promise<void>,
+  file: string,
+  data: string | Uint8Array | Iterable<string>,
+  opts: AtomicWriteOptions = {},
 ): Promise<void> {
-  const tmp = path.join(dir, sideFileName(name, 'tmp'));
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, opts.tempName ?? `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const mode = opts.mode ?? 0o644;
   try {
-    const fh = await open(tmp, 'wx', 0o600);
+    const fh = await open(tmp, 'wx', mode);
     try {
-      await fh.chmod(0o600);
-      if (typeof data === 'string') await fh.writeFile(data, 'utf8');
+      if (opts.exactMode) await fh.chmod(mode);
+      if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
       else await writePieces(fh, data);
       await fh.sync();
     } finally {
       await fh.close();
     }
-    await beforeRename?.();
-    await rename(tmp, path.join(dir, name));
+    await opts.beforeRename?.();
+    await rename(tmp, file);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;
   }
   await fsyncDir(dir);
+}
+
+/** writeFileAtomic for a file of the home folder: private (0600 exactly), temp file named for removeOrphans. */
+export function writeHomeFile(home: string, name: string, data: string | Iterable<string>, beforeRename?: () => Promise<void>): Promise<void> {
+  return writeFileAtomic(path.join(home, name), data, { mode: 0o600, exactMode: true, tempName: sideFileName(name, 'tmp'), beforeRename });
 }
 
 /** Makes a rename in `dir` durable (without it a power loss may bring the old name back). */

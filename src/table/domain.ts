@@ -33,12 +33,26 @@ export function ipLiteral(ip: string): string {
 }
 
 function canonicalIPv6(ip: string): string {
+  // A zone index (fe80::1%eth0) is an interface name, case-sensitive on Linux: kept as typed.
+  const zoneAt = ip.indexOf('%');
+  const address = zoneAt < 0 ? ip : ip.slice(0, zoneAt);
+  const zone = zoneAt < 0 ? '' : ip.slice(zoneAt);
+  let text: string;
   try {
-    // The WHATWG URL parser serialises IPv6 hosts in RFC 5952 form.
-    return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+    // The WHATWG URL parser serialises IPv6 hosts in RFC 5952 form (lower case, longest zero run compressed).
+    text = new URL(`http://[${address}]/`).hostname.slice(1, -1);
   } catch {
-    return ip.toLowerCase(); // e.g. a zone index (fe80::1%eth0), which URLs do not carry
+    return address.toLowerCase() + zone;
   }
+  // RFC 5952 §5: an IPv4-mapped address is written with its IPv4 part as a dotted quad, which the URL
+  // serialiser does not do (::ffff:c000:207 -> ::ffff:192.0.2.7).
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
+  if (mapped) {
+    const hi = parseInt(mapped[1] as string, 16);
+    const lo = parseInt(mapped[2] as string, 16);
+    text = `::ffff:${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+  }
+  return text + zone;
 }
 
 /**

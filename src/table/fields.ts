@@ -102,8 +102,9 @@ export function identityProfile(mode: TlsMode): 'verify' | 'hosted' {
 export function validateBounceProfileName(name: string): Parsed<string> {
   const s = name.trim();
   if (!/^[A-Za-z_]/.test(s)) return { ok: false, error: 'The bounce profile name must start with a letter or an underscore.' };
-  if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/.test(s)) {
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(s)) {
     return { ok: false, error: `Invalid profile name: ${JSON.stringify(s)}. Valid characters are letters, digits, "_", "-" and ".".` };
   }
+  if (s.length > 64) return { ok: false, error: `Invalid profile name: it is ${s.length} characters long; the most is 64.` };
   return { ok: true, value: s };
 }

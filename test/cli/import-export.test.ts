@@ -1,5 +1,6 @@
 // End-to-end: `destconfig import` and `destconfig export` on the built bundle with a temporary --home.
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commitTable, loadTable } from '../../src/store/index.js';
@@ -147,6 +148,25 @@ describe('destconfig export', () => {
     expect(r).toMatchObject({ status: 0, stderr: '', stdout: `Exported 2 destination entries to ${path.join(out, 't.ini')}.\n` });
     expect(withoutTime(readFileSync(path.join(out, 't.ini'), 'utf8'))).toBe(withoutTime(golden('reference-example.ini')));
     expect(readdirSync(out)).toEqual(['t.ini']);
+  });
+
+  it('writes through a named pipe or device (/dev/null, /dev/stdout) instead of renaming a file over it', async () => {
+    // An atomic rename over /dev/null, run as root, would replace the device with a regular file. A FIFO in a
+    // temporary folder shows the same thing safely: it must still be a FIFO, and its reader gets the table.
+    const fifo = path.join(home, 'pipe.ini');
+    execFileSync('mkfifo', [fifo]);
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let read = '';
+    reader.stdout.on('data', (b: Buffer) => (read += b.toString()));
+    const done = new Promise((resolve) => reader.on('close', resolve));
+    const r = destconfig(['--home', home, 'export', fifo]);
+    const stillFifo = lstatSync(fifo).isFIFO();
+    if (!stillFifo) reader.kill(); // nothing will ever write to the pipe it opened
+    await done;
+    expect(stillFifo).toBe(true);
+    expect(r).toMatchObject({ status: 0, stderr: '', stdout: `Exported 0 destination entries to ${fifo}.\n` });
+    expect(withoutTime(read)).toBe(withoutTime(golden('minimal.ini')));
+    expect(readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('fails with exit 1 naming the file when it cannot write', () => {

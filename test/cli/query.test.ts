@@ -148,6 +148,22 @@ describe('--help, --version and usage errors', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('destconfig --help says that no command opens the shell, which options are the shell\'s, and every exit status', () => {
+    const r = destconfig(['--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('Usage: destconfig [options] [command]');
+    expect(r.stdout).toMatch(/With no command, destconfig opens the ESA-style shell \(ESA> \)/);
+    for (const option of ['--hostname <name>', '--lenient', '--ui <mode>']) expect(r.stdout).toMatch(new RegExp(`^ +${option} +shell: `, 'm'));
+    expect(r.stdout).toMatch(/^ +--home <dir> +table home folder/m);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('Exit status: 0 success, 2 bad input or usage, 1 any other failure; the shell: 3 when it ends with uncommitted changes');
+  });
+
+  it.each(['deliver', 'tlsverify'])('%s --help lists --home, which names the table it reads', (command) => {
+    const r = destconfig([command, '--help']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^ +--home <dir> +table home folder/m);
+  });
+
   it.each([['--version'], ['-V'], ['list', '--version']])('%j prints the version', (...args) => {
     const r = destconfig(args);
     expect(r).toMatchObject({ status: 0, stdout: `${version}\n` });

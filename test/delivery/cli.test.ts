@@ -260,6 +260,7 @@ describe('destconfig deliver', () => {
       [['--from', 'a@sender.test', '--to', 'b@example.test', '--port', '99999', path.join(work, 'm.eml')], /--port must be a whole number from 1 to 65535/],
       [['--from', 'a@sender.test', '--to', 'b@example.test', path.join(work, 'missing.eml')], /cannot read message .*missing\.eml/],
       [['--batch', path.join(work, 'nope')], /cannot read batch folder/],
+      [['--from', 'a@sender.test', '--to', 'b@example.test', '--ca-file', path.join(work, 'missing.pem'), path.join(work, 'm.eml')], /cannot read --ca-file .*missing\.pem: ENOENT/],
       [['--from', 'a@sender.test', '--to', 'b@example.test', '--ca-file', path.join(work, 'm.eml'), path.join(work, 'm.eml')], /--ca-file .*m\.eml holds no PEM certificate/],
       [['--from', 'a@sender.test', '--to', 'b@example.test', '--ca-file', path.join(work, 'broken.pem'), path.join(work, 'm.eml')], /--ca-file .*broken\.pem: certificate 1 is not a valid PEM certificate/],
     ];
@@ -373,7 +374,7 @@ describe('destconfig tlsverify', () => {
     const cases: [string[], RegExp][] = [
       [['bad domain'], /^destconfig: Invalid domain "bad domain"/],
       [['example.test', 'bad:host:x'], /^destconfig: Invalid host "bad:host:x"/],
-      [['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'missing.pem')], /^destconfig: Cannot read CA file .*missing\.pem/],
+      [['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'missing.pem')], /^destconfig: cannot read --ca-file .*missing\.pem: ENOENT/],
       // A file that is not PEM, or a PEM block that is no certificate: refused, not skipped.
       [['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'm.eml')], /^destconfig: --ca-file .*m\.eml holds no PEM certificate/],
       [['example.test', '127.0.0.1:25', '--ca-file', path.join(work, 'broken.pem')], /^destconfig: --ca-file .*broken\.pem: certificate 1 is not a valid PEM certificate/],

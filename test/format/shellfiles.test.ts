@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readTableFile, resolveConfigPath, writeTableFile } from '../../src/format/shellfiles.js';
-import { writeFileAtomic } from '../../src/format/atomic.js';
 import { blankEntry, emptyTable } from '../../src/table/types.js';
 
 let home: string;
@@ -85,22 +84,5 @@ describe('writeTableFile and readTableFile', () => {
   it('reports a missing file as one error naming it', async () => {
     const file = path.join(folder, 'nope.txt');
     expect(await readTableFile(file)).toEqual({ ok: false, errors: [`${file}: cannot read: no such file.`] });
-  });
-
-  it('replaces a file atomically and leaves no temporary file behind', async () => {
-    mkdirSync(folder);
-    const file = path.join(folder, 't.txt');
-    writeFileSync(file, 'old');
-    await writeFileAtomic(file, 'new');
-    expect(readFileSync(file, 'utf8')).toBe('new');
-    expect(readdirSync(folder)).toEqual(['t.txt']);
-  });
-
-  it('keeps the old content and cleans up when the write fails', async () => {
-    mkdirSync(path.join(folder, 'dir.txt'), { recursive: true });
-    writeFileSync(path.join(folder, 'dir.txt', 'keep'), 'k');
-    await expect(writeFileAtomic(path.join(folder, 'dir.txt'), 'new')).rejects.toThrow();
-    expect(readdirSync(folder)).toEqual(['dir.txt']);
-    expect(readFileSync(path.join(folder, 'dir.txt', 'keep'), 'utf8')).toBe('k');
   });
 });

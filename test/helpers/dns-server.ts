@@ -5,7 +5,7 @@
 // no data (ENODATA in Node), which is what a real authoritative server says for a name that exists without
 // that type; a name not listed answers NXDOMAIN.
 import dgram from 'node:dgram';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import packet from 'dns-packet';
 
 export interface ZoneName {
@@ -20,6 +20,16 @@ export interface ZoneName {
   /** Never answer (the client times out). */
   silent?: boolean;
   ttl?: number;
+  /** TLSA records (DANE tests); the owner is the `_PORT._tcp.host` name itself. */
+  tlsa?: { usage: number; selector: number; matchingType: number; certificate: Buffer }[];
+  /** Set the AD bit on every answer for this name (a validating resolver's "secure"), NXDOMAIN included. */
+  ad?: boolean;
+  /** Extended DNS Error (RFC 8914) added to a SERVFAIL, as unbound gives for bogus data. */
+  ede?: { code: number; text: string };
+  /** Answer over UDP with TC=1 and no records; the full answer only over TCP (startDnsServer's `tcp` option). */
+  truncate?: boolean;
+  /** An alias: the answer is this CNAME followed by the target's records (AD only when both names have `ad`). */
+  cname?: string;
 }
 
 /** The records of a (lower-case, no trailing dot) name; undefined when the name does not exist (NXDOMAIN). */
@@ -31,7 +41,7 @@ export interface TestDnsServer {
   port: number;
   /** Replaces or adds the records of a name (lower-case, no trailing dot); it takes precedence over a zone function. */
   set(name: string, records: ZoneName): void;
-  /** Every question received so far, as `TYPE name` (its length counts the queries). */
+  /** Every question received so far, as `TYPE name` (its length counts the queries); TCP ones as `TCP TYPE name`. */
   queries: string[];
   close(): Promise<void>;
 }
@@ -47,44 +57,63 @@ const RCODE = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3 } as const;
  */
 const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
-export async function startDnsServer(zone: Record<string, ZoneName> | ZoneFunction = {}): Promise<TestDnsServer> {
+export interface DnsServerOptions {
+  /** Also answer over TCP on the same port (for answers that `truncate` over UDP). */
+  tcp?: boolean;
+}
+
+export async function startDnsServer(zone: Record<string, ZoneName> | ZoneFunction = {}, options: DnsServerOptions = {}): Promise<TestDnsServer> {
   const names = new Map<string, ZoneName>(typeof zone === 'function' ? [] : Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v]));
   const lookup = (name: string): ZoneName | undefined => names.get(name) ?? (typeof zone === 'function' ? zone(name) : undefined);
   const queries: string[] = [];
   const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
 
-  socket.on('message', (msg, rinfo) => {
+  /** The reply to a query (null: no reply), over UDP or TCP. */
+  const answer = (msg: Buffer, overTcp: boolean): Buffer | null => {
     let query: packet.Packet;
     try {
       query = packet.decode(msg);
     } catch {
-      return;
+      return null;
     }
     const question = query.questions?.[0];
-    if (!question) return;
+    if (!question) return null;
     const name = question.name.toLowerCase().replace(/\.$/, '');
-    queries.push(`${question.type} ${name}`);
+    queries.push(`${overTcp ? 'TCP ' : ''}${question.type} ${name}`);
     const rec = lookup(name);
-    if (rec?.silent) return;
+    if (rec?.silent) return null;
     const ttl = rec?.ttl ?? 300;
     let rcode: number = RCODE.NOERROR;
     const answers: packet.Answer[] = [];
-    if (rec?.nxdomain) rcode = RCODE.NXDOMAIN;
-    else if (rec?.servfail) rcode = RCODE.SERVFAIL;
-    else if (rec) {
+    // One CNAME is followed, as a recursive resolver returns the chain in one answer.
+    const alias = rec?.cname?.toLowerCase();
+    const target = alias ? lookup(alias) : rec;
+    const owner = alias ?? name;
+    if (alias) answers.push({ type: 'CNAME', name, ttl, class: 'IN', data: alias });
+    if (target?.nxdomain) rcode = RCODE.NXDOMAIN;
+    else if (target?.servfail || rec?.servfail) rcode = RCODE.SERVFAIL;
+    else if (target) {
       if (question.type === 'MX')
-        for (const mx of rec.mx ?? []) answers.push({ type: 'MX', name, ttl, class: 'IN', data: { preference: mx.preference, exchange: mx.exchange === '.' ? '' : mx.exchange } });
-      if (question.type === 'A') for (const ip of rec.a ?? []) answers.push({ type: 'A', name, ttl, class: 'IN', data: ip });
-      if (question.type === 'AAAA') for (const ip of rec.aaaa ?? []) answers.push({ type: 'AAAA', name, ttl, class: 'IN', data: ip });
+        for (const mx of target.mx ?? []) answers.push({ type: 'MX', name: owner, ttl, class: 'IN', data: { preference: mx.preference, exchange: mx.exchange === '.' ? '' : mx.exchange } });
+      if (question.type === 'A') for (const ip of target.a ?? []) answers.push({ type: 'A', name: owner, ttl, class: 'IN', data: ip });
+      if (question.type === 'AAAA') for (const ip of target.aaaa ?? []) answers.push({ type: 'AAAA', name: owner, ttl, class: 'IN', data: ip });
+      if (question.type === 'TLSA') for (const data of target.tlsa ?? []) answers.push({ type: 'TLSA', name: owner, ttl, class: 'IN', data });
     } else rcode = RCODE.NXDOMAIN;
-    const reply = packet.encode({
-      id: query.id,
-      type: 'response',
-      flags: AA | packet.RECURSION_DESIRED | rcode,
-      questions: query.questions,
-      answers,
-    });
-    socket.send(reply, rinfo.port, rinfo.address);
+    const truncated = rec?.truncate === true && !overTcp;
+    let flags = AA | packet.RECURSION_DESIRED | rcode;
+    if (rec?.ad && (!alias || target?.ad) && rcode !== RCODE.SERVFAIL) flags |= packet.AUTHENTIC_DATA;
+    if (truncated) flags |= packet.TRUNCATED_RESPONSE;
+    const additionals: packet.Answer[] = [];
+    if (rec?.servfail && rec.ede) {
+      const data = Buffer.concat([Buffer.from([rec.ede.code >> 8, rec.ede.code & 0xff]), Buffer.from(rec.ede.text)]);
+      additionals.push({ type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, options: [{ code: 15, data }] } as unknown as packet.Answer);
+    }
+    return packet.encode({ id: query.id, type: 'response', flags, questions: query.questions, answers: truncated ? [] : answers, additionals });
+  };
+
+  socket.on('message', (msg, rinfo) => {
+    const reply = answer(msg, false);
+    if (reply) socket.send(reply, rinfo.port, rinfo.address);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -95,6 +124,32 @@ export async function startDnsServer(zone: Record<string, ZoneName> | ZoneFuncti
     });
   });
   const port = (socket.address() as AddressInfo).port;
+  let tcpServer: net.Server | null = null;
+  if (options.tcp) {
+    const server = net.createServer((conn) => {
+      let buffer = Buffer.alloc(0);
+      conn.on('error', () => undefined);
+      conn.on('data', (chunk: Buffer) => {
+        buffer = Buffer.concat([buffer, chunk]);
+        while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
+          const length = buffer.readUInt16BE(0);
+          const reply = answer(buffer.subarray(2, 2 + length), true);
+          buffer = buffer.subarray(2 + length);
+          // Written in two pieces: clients must reassemble a reply split across segments.
+          if (reply) {
+            const framed = Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 0xff]), reply]);
+            conn.write(framed.subarray(0, 3));
+            setTimeout(() => conn.write(framed.subarray(3)), 5);
+          }
+        }
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    tcpServer = server;
+  }
   return {
     address: `127.0.0.1:${port}`,
     port,
@@ -102,7 +157,10 @@ export async function startDnsServer(zone: Record<string, ZoneName> | ZoneFuncti
     set(name, records) {
       names.set(name.toLowerCase(), records);
     },
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: async () => {
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      if (tcpServer) await new Promise<void>((resolve) => tcpServer?.close(() => resolve()));
+    },
   };
 }
 

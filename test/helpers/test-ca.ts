@@ -44,7 +44,7 @@ export interface TestPki {
   client: IssuedCert;
 }
 
-function keyPair(): KeyPair {
+export function keyPair(): KeyPair {
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },

@@ -69,6 +69,37 @@ describe('commit, clearchanges and exit statuses', () => {
     expect(committedDoc(home)).toBeNull();
   });
 
+  it('a reader that goes away (| grep -q) with pending changes ends the session with status 3, not 0', async () => {
+    // Issue 2: a session that ends with uncommitted changes says so by its status. `... | grep -q X` closes
+    // the pipe at the first match; the shell's next write fails (EPIPE), the session cannot go on, and a
+    // script with `set -o pipefail` must not read 0 while its changes were lost.
+    for (const [lines, expected] of [[['destconfig', ...NEW_SEED, ''], 3], [['destconfig', 'list', ''], 0]] as const) {
+      const home = tempHome();
+      const child = spawn(process.execPath, [BIN, '--home', home], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let out = '';
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+      child.stdin.on('error', () => undefined);
+      const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+      child.stdin.write(script(...lines));
+      await new Promise<void>((resolve) => {
+        const onData = (b: Buffer) => {
+          out += b.toString();
+          if (out.endsWith('ESA> ')) {
+            child.stdout.off('data', onData);
+            resolve();
+          }
+        };
+        child.stdout.on('data', onData);
+      });
+      child.stdout.destroy(); // the reader goes away
+      child.stdin.write(script('help'));
+      expect(await closed).toBe(expected);
+      if (expected === 3) expect(err).toContain('were not committed');
+      expect(committedDoc(home)).toBeNull();
+    }
+  });
+
   it('exit and end of input without changes exit 0', async () => {
     expect((await runShell(script('exit'), ['--home', tempHome()])).code).toBe(0);
     expect((await runShell('', ['--home', tempHome()])).code).toBe(0);

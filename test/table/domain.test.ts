@@ -20,3 +20,18 @@ describe('normaliseDestination messages', () => {
     });
   });
 });
+
+describe('normaliseDestination IPv6 text form (RFC 5952)', () => {
+  it('writes an IPv4-mapped address with a dotted quad however it was typed (RFC 5952 §5)', () => {
+    for (const typed of ['::ffff:192.0.2.7', '[::FFFF:192.0.2.7]', '::ffff:c000:207', '[IPv6:0:0:0:0:0:ffff:c000:0207]']) {
+      expect(normaliseDestination(typed)).toEqual({ ok: true, value: '[::ffff:192.0.2.7]' });
+    }
+    // Not mapped: other addresses with an embedded IPv4 part keep the plain hexadecimal form.
+    expect(normaliseDestination('64:ff9b::192.0.2.7')).toEqual({ ok: true, value: '[64:ff9b::c000:207]' });
+  });
+
+  it('lower-cases and compresses the address but keeps a zone index as typed (interface names are case-sensitive)', () => {
+    expect(normaliseDestination('[FE80:0:0::1%ETH0]')).toEqual({ ok: true, value: '[fe80::1%ETH0]' });
+    expect(normaliseDestination('fe80::1%eth0')).toEqual({ ok: true, value: '[fe80::1%eth0]' });
+  });
+});

@@ -36,6 +36,7 @@ export interface TlsVerifyCliOptions extends GlobalOptions {
 export function registerDelivery(program: Command): void {
   program
     .command('deliver')
+    .configureHelp({ showGlobalOptions: true })
     .description('deliver a message (file or stdin) or a batch folder under the destination-controls table')
     .argument('[message]', 'RFC 5322 message file, or - for stdin (default: stdin)')
     .option('--from <sender>', 'envelope sender (MAIL FROM); "" for the null sender')
@@ -65,6 +66,7 @@ export function registerDelivery(program: Command): void {
 
   program
     .command('tlsverify')
+    .configureHelp({ showGlobalOptions: true })
     .description("check outbound TLS to a domain's mail exchanger (or HOST[:PORT]) under the Verify profile")
     .argument('<domain>', 'domain to verify against (its MX hosts are used unless HOST is given)')
     .argument('[host]', 'HOST[:PORT] to connect to instead of the MX hosts')

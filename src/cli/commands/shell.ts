@@ -9,6 +9,14 @@ interface ShellCliOptions extends GlobalOptions {
   ui: string;
 }
 
+/** The root --help: what running it with no command does, and every exit status (README "Exit statuses"). */
+const SHELL_HELP = `
+With no command, destconfig opens the ESA-style shell (ESA> ): destconfig, commit, clearchanges,
+tlsverify, help, quit. Changes are pending until commit; piped input runs the same dialogue.
+
+Exit status: 0 success, 2 bad input or usage, 1 any other failure; the shell: 3 when it ends with
+uncommitted changes (nothing written); deliver: 75 deferred, 69 bounced.`;
+
 /**
  * Registers the shell as the program's own action. Call after every subcommand is registered: the root
  * then accepts stray operands (subcommands keep their own strict setting, copied when they were created)
@@ -16,9 +24,10 @@ interface ShellCliOptions extends GlobalOptions {
  */
 export function registerShell(program: Command): void {
   program
-    .option('--hostname <name>', 'host name shown in the prompt (NAME> )', 'ESA')
-    .option('--lenient', 'piped input: re-ask after an invalid answer instead of stopping with status 2')
-    .option('--ui <mode>', 'dialogue style: "esa" (default) or "form" (TTY only)', 'esa')
+    .option('--hostname <name>', 'shell: host name shown in the prompt (NAME> )', 'ESA')
+    .option('--lenient', 'shell: with piped input, re-ask after an invalid answer instead of stopping with status 2')
+    .option('--ui <mode>', 'shell: dialogue style, "esa" (default) or "form" (TTY only)', 'esa')
+    .addHelpText('after', SHELL_HELP)
     .allowExcessArguments(true)
     .action(async () => {
       // The shell takes no operands: a stray word is a mistyped command (`destconfig lsit`).

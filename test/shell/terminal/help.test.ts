@@ -23,6 +23,14 @@ describe('help text', () => {
     expect(doc).toContain(TLS_DEFAULT_HELP);
   });
 
+  it('says what delivery does (README "TLS modes"): Required defers, it has no queue; Preferred keeps no plain-text fallback after a failed handshake', () => {
+    // deliver is a one-shot client: a Required destination whose TLS fails tries the next MX host, then the
+    // message is deferred (exit 75); nothing waits in a queue for a retry.
+    expect(TLS_HELP.required).toContain('the next MX host is tried, and then the message is deferred');
+    expect(TLS_HELP.required).not.toMatch(/queue|retry/);
+    expect(TLS_HELP.preferred).toContain('no plain-text fallback');
+  });
+
   it('wraps at 78 columns without losing a word', () => {
     for (const text of [...Object.values(OPERATION_HELP), ...Object.values(TLS_HELP)]) {
       const lines = wrap(text, '      ');
