@@ -117,12 +117,13 @@ export function plainDomainStart(recipientOrDomain: string): number {
   return isPlainHostname(recipientOrDomain, start) ? start : -1;
 }
 
-const CODE_a = 0x61;
-const CODE_z = 0x7a;
-const CODE_0 = 0x30;
-const CODE_9 = 0x39;
-const CODE_HYPHEN = 0x2d;
-const CODE_DOT = 0x2e;
+/** Character codes of the host-name checks (also lookup-index.ts's one-pass recipient check). */
+export const CODE_a = 0x61;
+export const CODE_z = 0x7a;
+export const CODE_0 = 0x30;
+export const CODE_9 = 0x39;
+export const CODE_HYPHEN = 0x2d;
+export const CODE_DOT = 0x2e;
 
 /**
  * True when `s` from `start` to its end is a host name that normaliseHostname would return unchanged and

@@ -4,8 +4,12 @@
 // the Default row. IP-literal recipients match only their bracketed entry.
 import { plainDomainStart, recipientDestination, isIpDestination } from './domain.js';
 import { EntryMap } from './entry-map.js';
-import { buildLookupIndex, findInIndex, type LookupIndex } from './lookup-index.js';
-import { DEFAULT, type DefaultRow, type DestEntry, type DestTable } from './types.js';
+import { buildLookupIndex, entryOf, findItem, findRecipientItem, NO_ITEM, NOT_PLAIN, TOO_DEEP, type LookupIndex } from './lookup-index.js';
+import type { DestEntry, DestTable } from './types.js';
+import { effectiveRow, type EffectiveRow } from './effective.js';
+import { cachedRow } from './row-cache.js';
+
+export { effectiveRow, type Effective, type EffectiveRow, type Source } from './effective.js';
 
 /** Candidate keys for a normalised destination, most specific first. */
 export function candidateKeys(dest: string): string[] {
@@ -39,17 +43,12 @@ function indexOf(entries: Map<string, DestEntry>): LookupIndex | null {
 
 /** The governing entry for a normalised destination, or null when the Default row governs. */
 export function findEntry(table: DestTable, dest: string): DestEntry | null {
-  return findEntryAt(table, dest, 0);
-}
-
-/** findEntry for the destination s[start..] (the domain part of an address, without slicing it out). */
-function findEntryAt(table: DestTable, s: string, start: number): DestEntry | null {
   const index = indexOf(table.entries);
   if (index) {
-    const found = findInIndex(index, s, start);
-    if (found !== undefined) return found;
+    const item = findItem(index, dest, 0);
+    if (item !== TOO_DEEP) return item === NO_ITEM ? null : entryOf(index, item);
   }
-  return findInMap(table.entries, start === 0 ? s : s.slice(start));
+  return findInMap(table.entries, dest);
 }
 
 function findInMap(entries: Map<string, DestEntry>, dest: string): DestEntry | null {
@@ -66,74 +65,28 @@ function findInMap(entries: Map<string, DestEntry>, dest: string): DestEntry | n
   return null;
 }
 
-export type Source = 'entry' | 'default';
-
-export interface Effective<T> {
-  value: T;
-  /** 'entry' when the governing entry sets the field; 'default' when inherited from the Default row. */
-  source: Source;
-}
-
-export interface EffectiveRow {
-  /** The key of the governing entry, or null when the Default row governs. */
-  matched: string | null;
-  ipSortPref: Effective<DefaultRow['ipSortPref']>;
-  maxConcurrency: Effective<number>;
-  maxMessagesPerConnection: Effective<number>;
-  recipientLimit: Effective<DefaultRow['recipientLimit']>;
-  limitType: Effective<DefaultRow['limitType']>;
-  limitApply: Effective<DefaultRow['limitApply']>;
-  tls: Effective<DefaultRow['tls']>;
-  dane: Effective<DefaultRow['dane']>;
-  bounceVerification: Effective<boolean>;
-  bounceProfile: Effective<string>;
-}
-
-function pick<T>(own: T | typeof DEFAULT, inherited: T): Effective<T> {
-  return own === DEFAULT ? { value: inherited, source: 'default' } : { value: own, source: 'entry' };
-}
-
-/** Effective values of an entry (or of the Default row when `entry` is null). */
-export function effectiveRow(defaults: DefaultRow, entry: DestEntry | null): EffectiveRow {
-  const e = entry;
-  const d = defaults;
-  if (!e) {
-    const dflt = <T>(value: T): Effective<T> => ({ value, source: 'default' });
-    return {
-      matched: null,
-      ipSortPref: dflt(d.ipSortPref),
-      maxConcurrency: dflt(d.maxConcurrency),
-      maxMessagesPerConnection: dflt(d.maxMessagesPerConnection),
-      recipientLimit: dflt(d.recipientLimit),
-      limitType: dflt(d.limitType),
-      limitApply: dflt(d.limitApply),
-      tls: dflt(d.tls),
-      dane: dflt(d.dane),
-      bounceVerification: dflt(d.bounceVerification),
-      bounceProfile: dflt(d.bounceProfile),
-    };
-  }
-  return {
-    matched: e.destination,
-    ipSortPref: pick(e.ipSortPref, d.ipSortPref),
-    maxConcurrency: pick(e.maxConcurrency, d.maxConcurrency),
-    maxMessagesPerConnection: pick(e.maxMessagesPerConnection, d.maxMessagesPerConnection),
-    recipientLimit: pick<DefaultRow['recipientLimit']>(e.recipientLimit, d.recipientLimit),
-    limitType: pick(e.limitType, d.limitType),
-    limitApply: pick(e.limitApply, d.limitApply),
-    tls: pick(e.tls, d.tls),
-    dane: pick(e.dane, d.dane),
-    bounceVerification: pick(e.bounceVerification, d.bounceVerification),
-    bounceProfile: pick(e.bounceProfile, d.bounceProfile),
-  };
-}
-
-/** Lookup by recipient address or domain. Null when the input has no valid destination. */
+/**
+ * Lookup by recipient address or domain. Null when the input has no valid destination. Once the table has
+ * its lookup index, the row returned is the entry's cached row (row-cache.ts): frozen, shared by every
+ * lookup that entry governs, and the entry itself is frozen from then on (replace entries through the
+ * map, as the product does; never change one in place). Treat every row as read-only.
+ */
 export function lookup(table: DestTable, recipientOrDomain: string): EffectiveRow | null {
+  const index = indexOf(table.entries);
+  if (index) {
+    // A domain part already in normal form is searched in place, in the pass that checks it.
+    let item = findRecipientItem(index, recipientOrDomain);
+    if (item === NOT_PLAIN) {
+      const dest = recipientDestination(recipientOrDomain);
+      if (dest === null) return null;
+      item = findItem(index, dest, 0);
+    }
+    if (item !== TOO_DEEP) return cachedRow(index, table.defaults, item);
+  }
   // A domain part already in normal form (recipientDestination's fast path) is searched in place.
   const start = plainDomainStart(recipientOrDomain);
-  if (start >= 0) return effectiveRow(table.defaults, findEntryAt(table, recipientOrDomain, start));
+  if (start >= 0) return effectiveRow(table.defaults, findInMap(table.entries, recipientOrDomain.slice(start)));
   const dest = recipientDestination(recipientOrDomain);
   if (dest === null) return null;
-  return effectiveRow(table.defaults, findEntryAt(table, dest, 0));
+  return effectiveRow(table.defaults, findInMap(table.entries, dest));
 }

@@ -119,4 +119,42 @@ describe('lookup index', () => {
     const deep = `${'a.'.repeat(200)}p3.example`;
     expect(findEntry(t, deep)?.destination).toBe('.p3.example');
   });
+
+  it('checks, places and hashes a recipient’s domain in one pass as the two-pass path does (near-plain and odd input)', () => {
+    // Characters that reach every branch of findRecipientItem's check: plain ones, and each that must send
+    // the recipient to the full normalisation (upper case, `_`, non-ASCII, space, brackets, a second `@`).
+    const char = fc.constantFrom(...'abmx09-.', '-', '.', '@', 'A', '_', 'ü', ' ', '[', ']', ':');
+    const odd = fc.array(char, { maxLength: 24 }).map((cs) => cs.join(''));
+    const nearPlain = fc
+      .tuple(fc.constantFrom('', 'u@', 'a@b@', '@'), fc.array(fc.oneof(label, fc.constantFrom('', '-a', 'a-', '0', '12', 'default', 'all', 'A', 'x'.repeat(63), 'x'.repeat(64))), { minLength: 1, maxLength: 4 }))
+      .map(([local, ls]) => `${local}${ls.join('.')}`);
+    const special = fc.constantFrom('u@default', 'u@all', 'u@a.default', 'u@1.2.3.4', 'u@bücher.example', 'u@B.Example', `u@${'a.'.repeat(130)}example`, `u@${'x'.repeat(250)}.org`, 'u@a.', 'u@.a', '');
+    fc.assert(
+      fc.property(fc.uniqueArray(key, { minLength: 1, maxLength: 20 }), fc.array(fc.oneof(odd, nearPlain, special, query), { minLength: 1, maxLength: 40 }), (keys, queries) => {
+        const t = emptyTable();
+        keys.forEach((k, i) => t.entries.set(k, entryFor(k, i + 1)));
+        t.entries.set('xn--bcher-kva.example', entryFor('xn--bcher-kva.example', 99));
+        for (let i = 0; i < 100; i++) lookup(t, `warm${i}@example.org`);
+        expect((t.entries as EntryMap).index).not.toBeNull();
+        for (const q of queries) expect(lookup(t, q), q).toEqual(lookup({ ...t, entries: new Map(t.entries) }, q));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('finds long keys and non-ASCII recipients (IDN, compared as their A-label keys)', () => {
+    const t = emptyTable();
+    const long = `${'l'.repeat(60)}.${'m'.repeat(60)}.${'n'.repeat(60)}.example`;
+    t.entries.set(long, entryFor(long, 1));
+    t.entries.set(`.${long}`, entryFor(`.${long}`, 2));
+    t.entries.set('xn--bcher-kva.example', entryFor('xn--bcher-kva.example', 3));
+    for (let i = 0; i < 100; i++) lookup(t, `warm${i}@example.org`);
+    expect((t.entries as EntryMap).index).not.toBeNull();
+    expect(lookup(t, `u@${long}`)?.matched).toBe(long);
+    expect(lookup(t, `u@a.${long}`)?.matched).toBe(`.${long}`);
+    expect(lookup(t, `u@${long.slice(1)}`)?.matched).toBeNull();
+    expect(lookup(t, 'u@bücher.example')?.matched).toBe('xn--bcher-kva.example');
+    expect(lookup(t, 'u@BÜCHER.example')?.matched).toBe('xn--bcher-kva.example');
+    expect(lookup(t, 'u@xn--bcher-kva.example')?.matched).toBe('xn--bcher-kva.example');
+  });
 });
