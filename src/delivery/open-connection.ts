@@ -78,6 +78,7 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
       if (heldClose) logConnectionEvent(o.log, heldClose, host);
       heldClose = null;
     };
+    const setUp = run.shutdown.setUp();
     const result = await o.connector({
       target: { ip: target.ip, port: o.port, mxHost: target.mxHost, ...(source ? { localAddress: source } : {}) },
       policy: {
@@ -91,11 +92,13 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
       helo: o.helo,
       timeouts: o.timeouts,
       dcid,
+      signal: setUp.signal,
       onEvent: (ev) => {
         if (ev.type === 'closed' && settingUp) heldClose = ev;
         else logConnectionEvent(o.log, ev, host);
       },
     });
+    setUp.done();
     if (result.ok) {
       flushClose();
       // The attempts that failed before this one count for the job (sendJob counts this one).
@@ -104,6 +107,11 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
       return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key, assigned: 0, sending: false, tlsReport: null } };
     }
     run.slots.release(claims.map((c) => c.key));
+    if (run.stopping) {
+      // Set-up abandoned by SIGTERM (or failed meanwhile): not an attempt at the recipients, no error to log.
+      flushClose();
+      return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+    }
     const tlsFailure = isTlsFailure(result);
     failures.push({ failure: result, mxHost: target.mxHost, ip: target.ip, tlsPolicy: tlsFailure });
     if (tlsFailure && (tlsRequired(mode) || dane.policy)) {

@@ -72,6 +72,12 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
     return { ok: false, stage: failure.kind === 'timeout' ? 'timeout' : 'connect', reason: failure.message, tls: tlsInfo };
   }
   transport.onTerminated = () => emit({ type: 'closed', dcid });
+  // SIGTERM while the connection is being set up: nothing is in progress that must end normally, so the
+  // connection is dropped now instead of when the greeting or a reply times out (docs/delivery.md). The
+  // signal is one per set-up (shutdown.ts), so this listener is its only one.
+  const abandon = (): void => transport.destroy();
+  options.signal?.addEventListener('abort', abandon, { once: true });
+  if (options.signal?.aborted) abandon();
   emit({ type: 'connected', dcid, localAddress: transport.localAddress, ip: target.ip, port: target.port });
   // DANE governs the connection from here on, also when it fails before STARTTLS (EHLO refused): its
   // failure is then logged and reported as DANE's (docs/dane.md).
@@ -109,6 +115,9 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
     if (failure.stage === 'protocol') transport.destroy();
     else await transport.quit(timeouts.commandMs);
     return failure;
+  } finally {
+    // Once set up, the connection's transactions end normally after SIGTERM (shutdown.ts cuts them later).
+    options.signal?.removeEventListener('abort', abandon);
   }
 }
 

@@ -11,6 +11,8 @@ export class Shutdown {
   stopping = false;
   /** Connections open now: the ones the grace timer cuts. */
   private readonly open = new Set<DeliveryConnection>();
+  /** Connections being set up: abandoned at once on abort, no transaction having started on them. */
+  private readonly settingUp = new Set<AbortController>();
 
   constructor(
     private readonly log: MailLogSink,
@@ -24,6 +26,17 @@ export class Shutdown {
 
   closed(connection: DeliveryConnection): void {
     this.open.delete(connection);
+  }
+
+  /**
+   * A signal for one connection's set-up, aborted by SIGTERM; `done` once the set-up ended. (One
+   * controller per set-up rather than one listener each on the run's signal, which would gather hundreds.)
+   */
+  setUp(): { signal: AbortSignal; done: () => void } {
+    const controller = new AbortController();
+    if (this.stopping) controller.abort();
+    else this.settingUp.add(controller);
+    return { signal: controller.signal, done: () => void this.settingUp.delete(controller) };
   }
 
   /** Runs `body` with the signal watched; an abort during it interrupts the run. */
@@ -43,6 +56,8 @@ export class Shutdown {
     this.stopping = true;
     this.log.write(lines.interrupted('SIGTERM'));
     this.slots.cancelWaiting();
+    for (const setUp of this.settingUp) setUp.abort();
+    this.settingUp.clear();
     const timer = setTimeout(() => {
       for (const c of this.open) c.destroy();
     }, this.graceMs);

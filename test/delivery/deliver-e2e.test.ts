@@ -139,6 +139,30 @@ describe('routing', () => {
   });
 });
 
+describe('SIGTERM during a connection set-up', () => {
+  it('abandons a connection still waiting for the greeting at once: no transaction had started (docs/delivery.md "Shutdown")', async () => {
+    const silent = await startHostileServer(async (conn) => {
+      await conn.readLine(); // never greets
+    });
+    try {
+      const abort = new AbortController();
+      // A greeting time-out far beyond the test's own time-out: only the abort can end this run in time.
+      const running = run([message(['bob@example.test'])], emptyTable(), silent.port, {
+        timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 600_000, commandMs: 600_000, tlsMs: 600_000 },
+        signal: abort.signal,
+      });
+      await expect.poll(() => silent.connections.length, { timeout: 10_000 }).toBe(1);
+      abort.abort();
+      const { report, log } = await running;
+      expect(report.recipients[0]).toMatchObject({ status: 'deferred', attempts: 0 });
+      expect(report.recipients[0]?.reason).toMatch(/^4\.3\.0 Delivery interrupted \(SIGTERM\)/);
+      expect(log.lines.some((l) => l.includes('Connection Error'))).toBe(false);
+    } finally {
+      await silent.close();
+    }
+  }, 20_000);
+});
+
 describe('hostile servers', () => {
   it('a silent server times out (4.4.2) and the destination is deferred; nothing is reported delivered', async () => {
     const silent = await startHostileServer(async (conn) => {
