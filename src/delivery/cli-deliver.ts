@@ -6,7 +6,7 @@ import os from 'node:os';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { CliError, EXIT } from '../cli/exit.js';
-import type { DeliverCliOptions, TlsVerifyCliOptions } from '../cli/commands/delivery.js';
+import type { DaneVerifyCliOptions, DeliverCliOptions, TlsVerifyCliOptions } from '../cli/commands/delivery.js';
 import { TableFileError, loadTable } from '../store/index.js';
 import type { DestTable } from '../table/types.js';
 import { TlsAlerts } from './alerts.js';
@@ -197,5 +197,24 @@ export async function runTlsVerifyCommand(opts: TlsVerifyCliOptions & { home: st
     ...(opts.caFile ? { caFile: opts.caFile } : {}),
     ...(opts.helo ? { helo: opts.helo } : {}),
     timeoutMs: seconds('--connect-timeout', opts.connectTimeout),
+  });
+}
+
+export async function runDaneVerifyCommand(opts: DaneVerifyCliOptions & { home: string; domain: string; host?: string }): Promise<number> {
+  // Options first (status 2 before any lookup); the DANE modules are loaded only for this command.
+  const servers = dnsServers(opts.dnsServer);
+  const port = positiveInt('--port', opts.port, 65535);
+  const timeoutMs = seconds('--connect-timeout', opts.connectTimeout);
+  const { runDaneVerify } = await import('./daneverify.js');
+  return runDaneVerify({
+    domain: opts.domain,
+    ...(opts.host ? { host: opts.host } : {}),
+    print: (line) => process.stdout.write(line + '\n'),
+    printError: (line) => process.stderr.write(`destconfig: ${line}\n`),
+    printWarning: (line) => process.stderr.write(`destconfig: ${line}\n`),
+    dnsServers: servers,
+    port,
+    ...(opts.helo ? { helo: opts.helo } : {}),
+    timeoutMs,
   });
 }

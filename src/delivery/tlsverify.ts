@@ -4,10 +4,11 @@
 // profile, reference §7.3 / §12.1: "The CLI command tlsverify uses the 'Verify Algorithm'") and ends with a
 // verdict. Exit status 0 when TLS was negotiated and the certificate verified, 1 otherwise.
 import os from 'node:os';
-import { isIP } from 'node:net';
 import { normaliseHostname } from '../table/domain.js';
 import { MxResolver, createResolver, parseDnsServer } from './dns.js';
-import { orderTargets, type RouteTarget } from './route.js';
+import { findTargets } from './verify-targets.js';
+
+export { parseHostPort } from './verify-targets.js';
 import { connect } from './session.js';
 import { readCaFile } from './ca-file.js';
 import { DEFAULT_TIMEOUTS, type Connector, type ConnectionEvent, type TlsInfo } from './types.js';
@@ -27,27 +28,6 @@ export interface TlsVerifyArgs {
   timeoutMs?: number;
   /** Injected in tests; the real connection layer otherwise. */
   connector?: Connector;
-}
-
-/** Parses `HOST[:PORT]` (`[IPv6]:PORT` for IPv6 with a port); null when invalid. */
-export function parseHostPort(raw: string, defaultPort: number): { host: string; port: number } | null {
-  const s = raw.trim();
-  let host = s;
-  let port = defaultPort;
-  const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  if (bracket) {
-    host = bracket[1] ?? '';
-    if (bracket[2]) port = Number(bracket[2]);
-  } else if (isIP(s) !== 6) {
-    const m = /^([^:]+)(?::(\d+))?$/.exec(s);
-    if (!m) return null;
-    host = m[1] ?? '';
-    if (m[2]) port = Number(m[2]);
-  }
-  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
-  if (isIP(host)) return { host, port };
-  const name = normaliseHostname(host);
-  return name ? { host: name, port } : null;
 }
 
 export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
@@ -75,41 +55,9 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   }
 
   // Where to connect: the given host, or every address of every MX in order (IPv6 first, as the Default row).
-  let targets: (RouteTarget & { port: number })[] = [];
-  if (args.host) {
-    const hp = parseHostPort(args.host, defaultPort);
-    if (!hp) {
-      printError(`Invalid host ${JSON.stringify(args.host)}: expected HOST[:PORT].`);
-      return 2;
-    }
-    if (isIP(hp.host)) targets = [{ ip: hp.host, family: isIP(hp.host) as 4 | 6, mxHost: '', preference: 0, port: hp.port }];
-    else {
-      // A host given on the command line is used as it is: its own addresses, not its MX.
-      const h = await mx.hostAddresses(hp.host);
-      const addresses = [h];
-      if (h.lookupFailed) print(`  ${h.lookupFailed}`);
-      targets = orderTargets(addresses, 'PREFER_V6').targets.map((t) => ({ ...t, mxHost: hp.host, port: hp.port }));
-      if (targets.length === 0) {
-        print(`TLS verification of '${domain}' FAILED: no address for ${hp.host}.`);
-        return 1;
-      }
-    }
-  } else {
-    print(`Looking up MX records for ${domain}`);
-    const r = await mx.resolve(domain);
-    if (!r.ok) {
-      print(`  ${r.reason}`);
-      print(`TLS verification of '${domain}' FAILED: no mail exchanger to connect to.`);
-      return 1;
-    }
-    for (const h of r.hosts) print(`  ${r.implicit ? 'no MX records; using the domain itself' : `MX ${h.preference} ${h.host}`}: ${[...h.v6, ...h.v4].join(', ') || h.lookupFailed || h.noAddress || 'no address'}`);
-    targets = orderTargets(r.hosts, 'PREFER_V6').targets.map((t) => ({ ...t, port: defaultPort }));
-    if (targets.length === 0) {
-      print(`TLS verification of '${domain}' FAILED: no address for any mail exchanger.`);
-      return 1;
-    }
-  }
-
+  const fail = (reason: string): void => print(`TLS verification of '${domain}' FAILED: ${reason}.`);
+  const targets = await findTargets({ domain, ...(args.host ? { host: args.host } : {}), defaultPort, mx, print, printError, fail });
+  if (typeof targets === 'number') return targets;
 
   const connector = args.connector ?? connect;
   const step = Math.max(1000, timeoutMs);
@@ -154,7 +102,7 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   return 1;
 }
 
-function printEvent(ev: ConnectionEvent, print: (line: string) => void): void {
+export function printEvent(ev: ConnectionEvent, print: (line: string) => void): void {
   switch (ev.type) {
     case 'connected':
       print(`  Connected from ${ev.localAddress}`);
@@ -180,14 +128,8 @@ function printEvent(ev: ConnectionEvent, print: (line: string) => void): void {
 }
 
 function printCertificate(tls: TlsInfo, referenceIds: string[], print: (line: string) => void): void {
-  const c = tls.peerCertificate;
-  if (!c) return;
-  print('  Peer certificate:');
-  print(`    subject: ${c.subject}`);
-  print(`    names: ${c.subjectAltNames.length ? c.subjectAltNames.join(', ') : '(no subjectAltName)'}${c.commonName ? `; CN ${c.commonName}` : ''}`);
-  print(`    issuer: ${c.issuer}`);
-  print(`    valid from ${c.validFrom} to ${c.validTo}`);
-  print(`    SHA-256 fingerprint: ${c.fingerprint256}`);
+  if (!tls.peerCertificate) return;
+  printPeerCertificate(tls.peerCertificate, print);
   // The connection layer checks the chain (and validity) first, then the identity: a verifyError other
   // than the identity one is a chain error.
   const chainError = tls.verifyError && tls.verifyError !== IDENTITY_ERROR ? tls.verifyError : null;
@@ -197,6 +139,16 @@ function printCertificate(tls: TlsInfo, referenceIds: string[], print: (line: st
       ? `  Identity (Verify profile): ${tls.matchedIdentity} matches (reference identities: ${referenceIds.join(', ')})`
       : `  Identity (Verify profile): no presented name matches ${referenceIds.join(' or ')}`,
   );
+}
+
+/** The facts of the server's certificate (also daneverify's). */
+export function printPeerCertificate(c: NonNullable<TlsInfo['peerCertificate']>, print: (line: string) => void): void {
+  print('  Peer certificate:');
+  print(`    subject: ${c.subject}`);
+  print(`    names: ${c.subjectAltNames.length ? c.subjectAltNames.join(', ') : '(no subjectAltName)'}${c.commonName ? `; CN ${c.commonName}` : ''}`);
+  print(`    issuer: ${c.issuer}`);
+  print(`    valid from ${c.validFrom} to ${c.validTo}`);
+  print(`    SHA-256 fingerprint: ${c.fingerprint256}`);
 }
 
 /** The words verification.ts uses when the chain is fine but no name matched. */

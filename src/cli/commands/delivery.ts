@@ -1,4 +1,4 @@
-// Delivery commands: deliver, tlsverify (issue 4). Owned by the delivery work. Only the options are declared
+// Delivery commands: deliver, tlsverify (issue 4), daneverify (docs/dane.md). Owned by the delivery work. Only the options are declared
 // here; the delivery stack is loaded with import() when one of these commands runs, so the shell, `list`
 // and `--version` never parse it.
 import type { Command } from 'commander';
@@ -32,6 +32,8 @@ export interface TlsVerifyCliOptions extends GlobalOptions {
   helo?: string;
   connectTimeout: string;
 }
+
+export type DaneVerifyCliOptions = Omit<TlsVerifyCliOptions, 'caFile'>;
 
 export function registerDelivery(program: Command): void {
   program
@@ -80,5 +82,22 @@ export function registerDelivery(program: Command): void {
       const opts = cmd.optsWithGlobals<TlsVerifyCliOptions>();
       const { runTlsVerifyCommand } = await import('../../delivery/cli-deliver.js');
       process.exitCode = await runTlsVerifyCommand({ ...opts, home: resolveHome(opts.home), domain, host });
+    });
+
+  program
+    .command('daneverify')
+    .configureHelp({ showGlobalOptions: true })
+    .description("check DANE (DNSSEC-signed TLSA records matching the certificate) for a domain's mail exchangers (or HOST[:PORT])")
+    .argument('<domain>', 'domain to check (its MX hosts are used unless HOST is given)')
+    .argument('[host]', 'HOST[:PORT] to check instead of the MX hosts (a name: TLSA is looked up at _PORT._tcp.HOST)')
+    .option('--dns-server <host[:port]>', 'DNS server to ask; the first one must be a DNSSEC-validating resolver on loopback for its AD bit to count (repeatable; default: the system resolver)', collect)
+    .option('--port <n>', 'SMTP port (also the TLSA name _PORT._tcp.HOST)', '25')
+    .option('--helo <name>', 'name sent in EHLO (default: this host name)')
+    .option('--connect-timeout <s>', 'seconds to wait for each step', '30')
+    .addHelpText('after', '\nEnds with "DANE SUCCESS for DOMAIN" or "DANE FAILED for DOMAIN: reason".\nExit status: 0 a mail exchanger was DANE-authenticated; 1 none was; 2 usage.')
+    .action(async (domain: string, host: string | undefined, _opts: unknown, cmd: Command) => {
+      const opts = cmd.optsWithGlobals<DaneVerifyCliOptions>();
+      const { runDaneVerifyCommand } = await import('../../delivery/cli-deliver.js');
+      process.exitCode = await runDaneVerifyCommand({ ...opts, home: resolveHome(opts.home), domain, host });
     });
 }

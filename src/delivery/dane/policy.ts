@@ -25,6 +25,18 @@ export type HostDane =
 export interface DaneResolverOptions {
   dns: SecureDns;
   now?: () => number;
+  /** Told each answer as it arrives (not cached ones): `daneverify` shows the lookups behind a level. */
+  onAnswer?: (name: string, type: DaneQueryType, answer: SecureAnswer) => void;
+}
+
+export type DaneQueryType = 'MX' | 'A' | 'AAAA' | 'TLSA';
+
+/** The TLSA records of an answer, usable or not. */
+export function tlsaRecords(answer: SecureAnswer): TlsaRecord[] {
+  return answer.answers.map((a) => {
+    const d = (a as { data: { usage: number; selector: number; matchingType: number; certificate: Buffer } }).data;
+    return { usage: d.usage, selector: d.selector, matchingType: d.matchingType, data: d.certificate };
+  });
 }
 
 interface CacheEntry {
@@ -35,6 +47,7 @@ interface CacheEntry {
 export class DaneResolver {
   private readonly dns: SecureDns;
   private readonly now: () => number;
+  private readonly onAnswer: DaneResolverOptions['onAnswer'];
   private readonly cache = new Map<string, CacheEntry>();
   /** Every TLSA query sent, as `TLSA name` (tests check that insecure hosts get none). */
   readonly tlsaQueries: string[] = [];
@@ -46,6 +59,7 @@ export class DaneResolver {
   constructor(opts: DaneResolverOptions) {
     this.dns = opts.dns;
     this.now = opts.now ?? Date.now;
+    this.onAnswer = opts.onAnswer;
   }
 
   /** The resolver whose AD bits decide, as `host:port`, and whether they are believed. */
@@ -93,10 +107,7 @@ export class DaneResolver {
     if (!tlsa || tlsa.security !== 'secure') return noDane(`the TLSA records of ${base} are not DNSSEC-signed and are ignored`);
     if (tlsa.result !== 'answer') return noDane(`no TLSA records found for ${bases.join(' or ')}:${port}`);
 
-    const records: TlsaRecord[] = tlsa.answers.map((a) => {
-      const d = (a as { data: { usage: number; selector: number; matchingType: number; certificate: Buffer } }).data;
-      return { usage: d.usage, selector: d.selector, matchingType: d.matchingType, data: d.certificate };
-    });
+    const records = tlsaRecords(tlsa);
     const usable = records.filter(isUsable);
     const trust = mxSecure ? 'Verified' : 'Trusted';
     if (usable.length === 0) {
@@ -127,13 +138,14 @@ export class DaneResolver {
   }
 
   /** Answers cached for their TTL (secure and insecure alike); lookup errors are never kept (reference §2.2). */
-  private query(name: string, type: 'MX' | 'A' | 'AAAA' | 'TLSA'): Promise<SecureAnswer> {
+  private query(name: string, type: DaneQueryType): Promise<SecureAnswer> {
     const key = `${type} ${name.toLowerCase()}`;
     const hit = this.cache.get(key);
     if (hit && hit.expires > this.now()) return hit.value;
     const entry: CacheEntry = { expires: Number.POSITIVE_INFINITY, value: this.dns.query(name, type) };
     this.cache.set(key, entry);
     void entry.value.then((answer) => {
+      this.onAnswer?.(name, type, answer);
       if (answer.result !== 'failure') this.answers++;
       if (answer.security === 'secure') this.secureAnswers++;
       if (answer.result === 'failure') this.cache.delete(key);
