@@ -76,8 +76,8 @@ describe('destconfig daneverify', () => {
   it('DANE-TA through an intermediate, beside an unusable PKIX-EE record: success, the unusable record shown as such', async () => {
     const run = await daneverify(['ta.test', '--dns-server', dns.address, '--port', String(ta.port)]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/    1 1 1 [0-9a-f]{16}\.\.\.  PKIX-EE\(1\) SPKI\(1\) SHA2-256\(1\): unusable for SMTP/);
-    expect(run.stdout).toMatch(/    2 0 1 [0-9a-f]{16}\.\.\.  DANE-TA\(2\) Cert\(0\) SHA2-256\(1\): usable/);
+    expect(run.stdout).toMatch(/ {4}1 1 1 [0-9a-f]{16}\.\.\. {2}PKIX-EE\(1\) SPKI\(1\) SHA2-256\(1\): unusable for SMTP/);
+    expect(run.stdout).toMatch(/ {4}2 0 1 [0-9a-f]{16}\.\.\. {2}DANE-TA\(2\) Cert\(0\) SHA2-256\(1\): usable/);
     expect(run.stdout).toContain('TLSA match: DANE-TA(2) 2 0 1 ');
     expect(run.stdout).toContain('the certificate names mx.ta.test');
     expect(run.stdout).toMatch(/DANE SUCCESS for ta\.test\n$/);
