@@ -30,12 +30,35 @@ describe('main prompt', () => {
   });
 
   it('tlsverify asks for the domain and host when not given, hands over to the delivery layer, and the session goes on', async () => {
-    const r = await runShell(script('tlsverify', 'bad..domain', '', 'help', 'quit'), ['--home', tempHome()]);
+    const r = await runShell(script('tlsverify', 'example.test', '127.0.0.1:1', 'help', 'quit'), ['--home', tempHome()]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('Enter the TLS domain to verify against:\n[]> bad..domain\n');
-    expect(r.stdout).toContain('Press Return if you do not want to specify one.\n[]> \n');
+    expect(r.stdout).toContain('Enter the TLS domain to verify against:\n[]> example.test\n');
+    expect(r.stdout).toContain('Press Return if you do not want to specify one.\n[]> 127.0.0.1:1\n');
+    expect(r.stdout).toContain("TLS verification of 'example.test' FAILED: no mail exchanger could be reached.");
     expect(r.stdout).toContain('ESA> help\n');
   });
+
+  for (const verb of ['tlsverify', 'daneverify']) {
+    it(`${verb} with an invalid domain or host in a piped session: the run ends at that line with status 2`, async () => {
+      for (const [lines, line, message] of [
+        [[`${verb} bad..domain`], 1, 'Invalid domain "bad..domain".'],
+        [[verb, 'bad..domain'], 2, 'Invalid domain "bad..domain".'],
+        [[`${verb} example.test bad..host:25`], 1, 'Invalid host "bad..host:25": expected HOST[:PORT].'],
+      ] as const) {
+        const r = await runShell(script('help', ...lines, 'help', 'quit'), ['--home', tempHome()]);
+        expect(r.code, lines.join(' / ')).toBe(2);
+        expect(r.stderr).toContain(`destconfig: line ${line + 1}: ${message}\n`);
+        expect(r.stdout.match(/ESA> help\n/g)).toHaveLength(1);
+      }
+    });
+
+    it(`${verb} with an invalid domain interactively (--lenient): the message, and the session goes on`, async () => {
+      const r = await runShell(script(`${verb} bad..domain`, 'quit'), ['--home', tempHome(), '--lenient']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('Invalid domain "bad..domain".\n');
+      expect(r.stdout).toContain('ESA> quit');
+    });
+  }
 
   it('uses $DESTCONFIG_HOME when --home is not given', async () => {
     const home = tempHome();
