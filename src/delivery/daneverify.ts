@@ -17,7 +17,7 @@ import type { SecureAnswer } from './dane/secure-dns.js';
 import { formatTlsa, isUsable, short, usageName } from './dane/tlsa.js';
 import { connect } from './session.js';
 import { printEvent, printPeerCertificate } from './tlsverify.js';
-import { findTargets, type VerifyTarget } from './verify-targets.js';
+import { badVerifyArgument, findTargets, type VerifyTarget } from './verify-targets.js';
 import { DEFAULT_TIMEOUTS, type ConnectionEvent, type Connector } from './types.js';
 
 export interface DaneVerifyArgs {
@@ -48,9 +48,10 @@ export async function runDaneVerify(args: DaneVerifyArgs): Promise<number> {
   const printError = args.printError ?? print;
   const warn = (line: string): void => (args.printWarning ?? print)(`Warning: ${line}`);
   const step = args.detail === false ? (): void => undefined : print;
+  const bad = badVerifyArgument(args.domain, args.host);
   const domain = normaliseHostname(args.domain);
-  if (!domain) {
-    printError(`Invalid domain ${JSON.stringify(args.domain)}.`);
+  if (bad || !domain) {
+    printError(bad ?? `Invalid domain ${JSON.stringify(args.domain)}.`);
     return 2;
   }
   const timeoutMs = args.timeoutMs ?? 30_000;

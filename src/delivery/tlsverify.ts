@@ -6,7 +6,7 @@
 import os from 'node:os';
 import { normaliseHostname } from '../table/domain.js';
 import { MxResolver, createResolver, parseDnsServer } from './dns.js';
-import { findTargets } from './verify-targets.js';
+import { badVerifyArgument, findTargets } from './verify-targets.js';
 
 export { parseHostPort } from './verify-targets.js';
 import { connect } from './session.js';
@@ -33,9 +33,10 @@ export interface TlsVerifyArgs {
 export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   const { print } = args;
   const printError = args.printError ?? print;
+  const bad = badVerifyArgument(args.domain, args.host);
   const domain = normaliseHostname(args.domain);
-  if (!domain) {
-    printError(`Invalid domain ${JSON.stringify(args.domain)}.`);
+  if (bad || !domain) {
+    printError(bad ?? `Invalid domain ${JSON.stringify(args.domain)}.`);
     return 2;
   }
   const defaultPort = args.port ?? 25;

@@ -29,6 +29,13 @@ export function parseHostPort(raw: string, defaultPort: number): { host: string;
   return name ? { host: name, port } : null;
 }
 
+/** What is wrong with a DOMAIN or HOST[:PORT] argument (the message of status 2), or null when both are fine. */
+export function badVerifyArgument(domain: string, host: string | undefined): string | null {
+  if (!normaliseHostname(domain)) return `Invalid domain ${JSON.stringify(domain)}.`;
+  if (host && !parseHostPort(host, 25)) return `Invalid host ${JSON.stringify(host)}: expected HOST[:PORT].`;
+  return null;
+}
+
 export interface FindTargetsArgs {
   domain: string;
   host?: string;

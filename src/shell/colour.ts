@@ -17,7 +17,7 @@ export interface Palette {
   menuItem: Style;
   /** LIST's text: its two header lines stand out. */
   listHeader: Style;
-  /** A line of tlsverify's output: its verdict (succeeded / FAILED) in green or red, other lines as they are. */
+  /** A line of tlsverify's or daneverify's output: its verdict (succeeded / FAILED) in green or red, other lines as they are. */
   verdict: Style;
   /** A help section title. */
   heading: Style;
@@ -27,9 +27,9 @@ const same: Style = (text) => text;
 
 export const PLAIN: Palette = { error: same, menuItem: same, listHeader: same, verdict: same, heading: same };
 
-/** The verdict lines of tlsverify (src/delivery/tlsverify.ts): the last line of every run is one of these. */
-const TLS_SUCCEEDED = /^TLS connection to '.*\bsucceeded\b/;
-const TLS_FAILED = /^TLS verification of '.*\bFAILED\b/;
+/** The verdict lines of tlsverify and daneverify (src/delivery/tlsverify.ts, daneverify.ts): the last line of every run is one of these. */
+const TLS_SUCCEEDED = /^TLS connection to '.*\bsucceeded\b|^DANE SUCCESS for /;
+const TLS_FAILED = /^TLS verification of '.*\bFAILED\b|^DANE FAILED for /;
 
 function colours(c: ChalkInstance): Palette {
   return {

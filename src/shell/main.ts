@@ -1,5 +1,5 @@
 // The AsyncOS-style main prompt (`ESA> `, or `NAME> ` with --hostname): destconfig, commit, clearchanges,
-// tlsverify, help, quit/exit. Returns the exit status: 0, 3 when the session ends with uncommitted changes
+// tlsverify, daneverify, help, quit/exit. Returns the exit status: 0, 3 when the session ends with uncommitted changes
 // (nothing is written), 2 after an invalid answer in a piped session (reference: issue 2).
 import { EXIT } from '../cli/exit.js';
 import { loadTable, type LoadedTable } from '../store/index.js';
@@ -10,6 +10,7 @@ import { Prompter, type PromptOptions } from './prompt.js';
 import { Session } from './session.js';
 import { suggest } from './suggest.js';
 import { tlsVerify } from './tlsverify.js';
+import { daneVerify } from './daneverify.js';
 import { mainHelp } from './help.js';
 import { terminalExtras } from './terminal.js';
 
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, { help: string; run: Command }> = {
   commit: { help: 'Commit the changes made in this session.', run: (s) => commit(s) },
   clearchanges: { help: 'Discard the changes made since the last commit.', run: (s) => clearChanges(s) },
   tlsverify: { help: 'Check TLS to a domain: tlsverify DOMAIN [HOST[:PORT]].', run: (s, a) => tlsVerify(s, a) },
+  daneverify: { help: 'Check DANE (DNSSEC-signed TLSA matching the certificate) for a domain: daneverify DOMAIN [HOST[:PORT]].', run: (s, a) => daneVerify(s, a) },
   help: { help: 'Explain the commands, the destconfig operations and the TLS modes (help TOPIC: one of them).', run: async (s, a) => mainHelp(s.p, a, COMMANDS, ALIASES) },
   quit: { help: 'Leave the shell (uncommitted changes are not saved).', run: async () => 'quit' },
   exit: { help: 'Same as quit.', run: async () => 'quit' },
