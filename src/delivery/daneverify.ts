@@ -61,7 +61,7 @@ export async function runDaneVerify(args: DaneVerifyArgs): Promise<number> {
   const dane = createDaneResolver(servers, dnsTimeoutMs, (name, type, answer) => showAnswer(name, type, answer, step));
   const { server, trusted } = dane.resolver;
   step(`DNSSEC status from the resolver ${server}${trusted ? '' : ' (not on loopback: its AD bits are not trusted)'}`);
-  if (!trusted) warn(`the resolver ${server} is not on loopback, so its DNSSEC answers are not trusted and no host can be DANE-authenticated; use a local validating resolver (--dns-server 127.0.0.1).`);
+  if (!trusted) warn(`the resolver ${server} is not on loopback, so its DNSSEC answers are not trusted and no host can be DANE-authenticated; a local validating resolver is needed (first in /etc/resolv.conf, or destconfig daneverify --dns-server 127.0.0.1).`);
 
   const fail = (reason: string): void => print(`DANE FAILED for ${domain}: ${reason}`);
   const targets = await findTargets({ domain, ...(args.host ? { host: args.host } : {}), defaultPort: args.port ?? 25, mx, print: step, printError, fail });

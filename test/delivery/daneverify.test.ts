@@ -4,6 +4,7 @@
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDaneVerify } from '../../src/delivery/daneverify.js';
 import { danePki } from '../helpers/dane-pki.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
@@ -131,5 +132,14 @@ describe('destconfig daneverify', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: destconfig daneverify [options] <domain> [host]');
     expect(run.stdout).toContain('Exit status: 0 a mail exchanger was DANE-authenticated; 1 none was; 2 usage.');
+  });
+});
+
+describe('runDaneVerify without the detailed steps (the ESA> prompt answered N)', () => {
+  it('prints only the per-host result and the verdict', async () => {
+    const lines: string[] = [];
+    const status = await runDaneVerify({ domain: 'signed.test', dnsServers: [dns.address], port: ee.port, detail: false, print: (line) => lines.push(line) });
+    expect(status).toBe(0);
+    expect(lines).toEqual([expect.stringMatching(/^mx\.signed\.test \[127\.0\.0\.1\] port \d+: Verified TLS connection, DANE-EE TLSA 3 1 1 /), 'DANE SUCCESS for signed.test']);
   });
 });
