@@ -12,7 +12,7 @@ interface ShellCliOptions extends GlobalOptions {
 /** The root --help: what running it with no command does, and every exit status (README "Exit statuses"). */
 const SHELL_HELP = `
 With no command, destconfig opens the ESA-style shell (ESA> ): destconfig, commit, clearchanges,
-tlsverify, help, quit. Changes are pending until commit; piped input runs the same dialogue.
+tlsverify, daneverify, help, quit. Changes are pending until commit; piped input runs the same dialogue.
 
 Exit status: 0 success, 2 bad input or usage, 1 any other failure; the shell: 3 when it ends with
 uncommitted changes (nothing written); deliver: 75 deferred, 69 bounced.`;
