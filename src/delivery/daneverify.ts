@@ -9,7 +9,6 @@
 // so the level is the Opportunistic one (which also accepts a secure host behind an unsigned MX RRset,
 // reported "Trusted" as Postfix does) and anything short of usable TLSA that matched is a failure.
 import os from 'node:os';
-import { normaliseHostname } from '../table/domain.js';
 import { MxResolver, createResolver, parseDnsServer } from './dns.js';
 import { createDaneResolver } from './dane/setup.js';
 import { tlsaRecords, type DaneQueryType } from './dane/policy.js';
@@ -17,7 +16,7 @@ import type { SecureAnswer } from './dane/secure-dns.js';
 import { formatTlsa, isUsable, short, usageName } from './dane/tlsa.js';
 import { connect } from './session.js';
 import { printEvent, printPeerCertificate } from './tlsverify.js';
-import { badVerifyArgument, findTargets, type VerifyTarget } from './verify-targets.js';
+import { checkVerifyArgs, findTargets, type VerifyTarget } from './verify-targets.js';
 import { DEFAULT_TIMEOUTS, type ConnectionEvent, type Connector } from './types.js';
 
 export interface DaneVerifyArgs {
@@ -48,12 +47,12 @@ export async function runDaneVerify(args: DaneVerifyArgs): Promise<number> {
   const printError = args.printError ?? print;
   const warn = (line: string): void => (args.printWarning ?? print)(`Warning: ${line}`);
   const step = args.detail === false ? (): void => undefined : print;
-  const bad = badVerifyArgument(args.domain, args.host);
-  const domain = normaliseHostname(args.domain);
-  if (bad || !domain) {
-    printError(bad ?? `Invalid domain ${JSON.stringify(args.domain)}.`);
+  const checked = checkVerifyArgs(args.domain, args.host);
+  if ('error' in checked) {
+    printError(checked.error);
     return 2;
   }
+  const { domain } = checked;
   const timeoutMs = args.timeoutMs ?? 30_000;
   const dnsTimeoutMs = Math.min(timeoutMs, 5000);
   const servers = (args.dnsServers ?? []).map((s) => parseDnsServer(s) ?? s);

@@ -4,9 +4,8 @@
 // profile, reference §7.3 / §12.1: "The CLI command tlsverify uses the 'Verify Algorithm'") and ends with a
 // verdict. Exit status 0 when TLS was negotiated and the certificate verified, 1 otherwise.
 import os from 'node:os';
-import { normaliseHostname } from '../table/domain.js';
 import { MxResolver, createResolver, parseDnsServer } from './dns.js';
-import { badVerifyArgument, findTargets } from './verify-targets.js';
+import { checkVerifyArgs, findTargets } from './verify-targets.js';
 
 export { parseHostPort } from './verify-targets.js';
 import { connect } from './session.js';
@@ -33,12 +32,12 @@ export interface TlsVerifyArgs {
 export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   const { print } = args;
   const printError = args.printError ?? print;
-  const bad = badVerifyArgument(args.domain, args.host);
-  const domain = normaliseHostname(args.domain);
-  if (bad || !domain) {
-    printError(bad ?? `Invalid domain ${JSON.stringify(args.domain)}.`);
+  const checked = checkVerifyArgs(args.domain, args.host);
+  if ('error' in checked) {
+    printError(checked.error);
     return 2;
   }
+  const { domain } = checked;
   const defaultPort = args.port ?? 25;
   const timeoutMs = args.timeoutMs ?? 30_000;
   const servers = (args.dnsServers ?? []).map((s) => parseDnsServer(s) ?? s);

@@ -29,11 +29,12 @@ export function parseHostPort(raw: string, defaultPort: number): { host: string;
   return name ? { host: name, port } : null;
 }
 
-/** What is wrong with a DOMAIN or HOST[:PORT] argument (the message of status 2), or null when both are fine. */
-export function badVerifyArgument(domain: string, host: string | undefined): string | null {
-  if (!normaliseHostname(domain)) return `Invalid domain ${JSON.stringify(domain)}.`;
-  if (host && !parseHostPort(host, 25)) return `Invalid host ${JSON.stringify(host)}: expected HOST[:PORT].`;
-  return null;
+/** The normalised DOMAIN, or what is wrong with it or with HOST[:PORT] (the message of status 2). */
+export function checkVerifyArgs(domain: string, host: string | undefined): { domain: string } | { error: string } {
+  const name = normaliseHostname(domain);
+  if (!name) return { error: `Invalid domain ${JSON.stringify(domain)}.` };
+  if (host && !parseHostPort(host, 25)) return { error: `Invalid host ${JSON.stringify(host)}: expected HOST[:PORT].` };
+  return { domain: name };
 }
 
 export interface FindTargetsArgs {

@@ -14,18 +14,18 @@ export function checkArgCount(p: Prompter, args: readonly string[], usage: strin
 
 /** The domain, asked until valid (a piped run ends at an invalid one). */
 export async function askVerifyDomain(p: Prompter, question: string): Promise<string> {
-  const { badVerifyArgument } = await import('../delivery/verify-targets.js');
+  const { checkVerifyArgs } = await import('../delivery/verify-targets.js');
   return askText(p, question, (a) => {
     if (!a.trim()) return { ok: false, error: 'You must enter a domain.' };
-    const bad = badVerifyArgument(a.trim(), undefined);
-    return bad ? { ok: false, error: bad } : { ok: true, value: a.trim() };
+    const checked = checkVerifyArgs(a.trim(), undefined);
+    return 'error' in checked ? { ok: false, error: checked.error } : { ok: true, value: a.trim() };
   });
 }
 
 /** Checks the arguments given on the command line; false (after Prompter.reject) when one is bad. */
 export async function checkVerifyArgs(p: Prompter, domain: string, host: string | undefined): Promise<boolean> {
-  const { badVerifyArgument } = await import('../delivery/verify-targets.js');
-  const bad = badVerifyArgument(domain, host);
-  if (bad) p.reject(bad);
-  return bad === null;
+  const { checkVerifyArgs } = await import('../delivery/verify-targets.js');
+  const checked = checkVerifyArgs(domain, host);
+  if ('error' in checked) p.reject(checked.error);
+  return !('error' in checked);
 }
