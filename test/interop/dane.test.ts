@@ -172,4 +172,19 @@ describe.skipIf(missing.length > 0)('DANE against unbound validating signed zone
     const delivered = received.slice(before);
     expect(delivered.every((m) => m.secure)).toBe(true);
   });
+
+  it('daneverify through the validating resolver: SUCCESS for a matching TLSA, FAILED for a mismatch and a bogus TLSA RRset', async () => {
+    const verify = (domain: string) => runTool(DESTCONFIG, ['daneverify', domain, '--dns-server', rig.dnsServer, '--port', String(rig.smtpPort)], { timeoutMs: 50_000 });
+    const ok = await verify('ee.secure.dane.test');
+    expect(ok.code, ok.output).toBe(0);
+    expect(ok.stdout).toContain('MX ee.secure.dane.test: 1 record, DNSSEC secure (AD)');
+    expect(ok.stdout).toMatch(/DANE SUCCESS for ee\.secure\.dane\.test\n$/);
+    expect(ok.stderr).toBe('');
+    const nomatch = await verify('nomatch.secure.dane.test');
+    expect(nomatch.code, nomatch.output).toBe(1);
+    expect(nomatch.stdout).toMatch(/DANE FAILED for nomatch\.secure\.dane\.test: .*DANE verification failed/);
+    const bogus = await verify('tlsabogus.secure.dane.test');
+    expect(bogus.code, bogus.output).toBe(1);
+    expect(bogus.stdout).toMatch(/DANE FAILED for tlsabogus\.secure\.dane\.test: .*TLSA lookup error .*SERVFAIL/);
+  });
 });
