@@ -35,7 +35,7 @@ describe('daneverify at the ESA> prompt', () => {
     expect(r.stdout).not.toContain('DANE FAILED');
   });
 
-  it('is offered by help and Tab completion like tlsverify', async () => {
+  it('is listed by help, has its own help entry and is suggested for a near-miss, like tlsverify', async () => {
     const r = await runShell(script('help', 'daneverfy', 'quit'), ['--home', tempHome()]);
     expect(r.stdout).toMatch(/daneverify\s+.*Check DANE/);
     expect(r.stdout).toContain('Unknown command: daneverfy. Did you mean "daneverify"?');
