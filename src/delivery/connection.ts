@@ -4,9 +4,10 @@
 // With PIPELINING and the caller naming the next message, that message's MAIL/RCPT/DATA go out in the
 // same write as this message's data and final dot (RFC 2920 §3.1 restricts only DATA, EHLO, QUIT...
 // to the end of a group; its own example sends "." and QUIT together), so a message costs one write and
-// one round trip. No RSET is needed there: the final dot ends the transaction whatever its reply
-// (RFC 5321 §4.1.1.4 clears the buffers). Nothing is reported delivered unless the server answered 2xx
-// to that message's own final dot.
+// one round trip. RSET leads that group too: the final dot already ends the transaction whatever its
+// reply (RFC 5321 §4.1.1.4), but issue 4 asks for RSET between messages, and pipelined it costs only a
+// reply to read. Nothing is reported delivered unless the server answered 2xx to that message's own
+// final dot.
 import { isAscii } from 'node:buffer';
 import { DataEncoder, encodedMessageSize } from './message-data.js';
 import type { SmtpTransport } from './transport.js';
@@ -213,7 +214,9 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     if (next.recipients.some((r) => CONTROL.test(r.address) || r.address.length === 0)) return null;
     const payload = this.encode(next);
     if (this.maxSize > 0 && payload.size > this.maxSize) return null;
-    const envelope = `${this.mailCommand(next, payload.size)}${rcptCommands(next.recipients)}DATA\r\n`;
+    // RSET first, as before every later transaction on a connection (issue 4: connections are reused with
+    // RSET between messages); pipelined, it costs no round trip (RFC 2920 §3.1 allows RSET anywhere in a group).
+    const envelope = `RSET\r\n${this.mailCommand(next, payload.size)}${rcptCommands(next.recipients)}DATA\r\n`;
     return { message: next, data: payload.data, slot: payload.slot, size: payload.size, envelope };
   }
 
@@ -228,7 +231,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     ledger: Ledger,
     progress: { stage: string },
   ): Promise<void> {
-    const reset = this.transactionStarted && !envelopeSent;
+    // RSET before every transaction but the first; one sent ahead carried its RSET with it (prepareAhead).
+    const reset = this.transactionStarted;
     this.transactionStarted = true;
     this.sent++;
     const { commandMs, dataMs } = this.timeouts;

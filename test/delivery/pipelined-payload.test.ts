@@ -82,7 +82,7 @@ describe('payload and next envelope in one write', () => {
       if (!next) break;
       const size = Buffer.byteLength(expectedPayload(BODIES[i + 1] as string)) - 3;
       const params = ` SIZE=${size}${i + 1 === 3 ? ' SMTPUTF8' : ''}`;
-      const envelope = `MAIL FROM:<${next.from}>${params}\r\n${next.recipients.map((r) => `RCPT TO:<${r.address}>\r\n`).join('')}DATA\r\n`;
+      const envelope = `RSET\r\nMAIL FROM:<${next.from}>${params}\r\n${next.recipients.map((r) => `RCPT TO:<${r.address}>\r\n`).join('')}DATA\r\n`;
       expect(wire.slice(at, at + Buffer.byteLength(envelope))).toBe(Buffer.from(envelope, 'utf8').toString('latin1'));
       at += Buffer.byteLength(envelope);
     }

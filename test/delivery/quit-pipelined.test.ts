@@ -92,7 +92,7 @@ describe('QUIT pipelined behind the last final dot', () => {
     expect(last.finalReply).toMatchObject({ code: 250, text: 'Ok: queued' });
     expect(connection.usable).toBe(false); // nothing more may go out after QUIT
     await connection.close();
-    expect(server.afterDot[0]?.map((l) => l?.split(' ')[0] ?? null)).toEqual(['MAIL', 'QUIT']);
+    expect(server.afterDot[0]?.map((l) => l?.split(' ')[0] ?? null)).toEqual(['RSET', 'QUIT']);
     expect(server.quits).toEqual([1]);
   });
 
@@ -130,8 +130,8 @@ describe('QUIT pipelined behind the last final dot', () => {
     expect(report.summary.delivered).toBe(5);
     // First connection: 3 messages, full, QUIT behind the third dot. Second: 2 of 3, QUIT on its own.
     expect(server.afterDot.map((seen) => seen.map((l) => l?.split(' ')[0] ?? null))).toEqual([
-      ['MAIL', 'MAIL', 'QUIT'],
-      ['MAIL', null],
+      ['RSET', 'RSET', 'QUIT'],
+      ['RSET', null],
     ]);
     expect(server.quits).toEqual([1, 1]);
   });

@@ -102,7 +102,7 @@ describe('PIPELINING and RSET', () => {
     expect(result.finalReply).toEqual({ code: 250, enhanced: '2.0.0', text: 'queued' });
   });
 
-  it('sends the envelope of the next message behind the final dot, before its reply, and needs no RSET', async () => {
+  it('sends RSET and the envelope of the next message behind the final dot, before its reply', async () => {
     // The server answers the first dot only once it holds the second message's whole envelope: a client
     // that waited for the reply before sending MAIL would stall here.
     const seen: string[] = [];
@@ -117,7 +117,7 @@ describe('PIPELINING and RSET', () => {
         if (line === null) return;
         seen.push(line);
       }
-      conn.write('250 2.0.0 first queued\r\n250 ok\r\n250 ok\r\n354 go\r\n');
+      conn.write('250 2.0.0 first queued\r\n250 reset\r\n250 ok\r\n250 ok\r\n354 go\r\n');
       await conn.readData();
       conn.write('250 2.0.0 second queued\r\n');
       await conn.readLine();
@@ -131,7 +131,7 @@ describe('PIPELINING and RSET', () => {
     expect(first.finalReply?.text).toBe('first queued');
     const result = await connection.send(second);
     await connection.close();
-    expect(seen).toEqual(['MAIL FROM:<alice@sender.test>', 'RCPT TO:<d@example.test>']);
+    expect(seen).toEqual(['RSET', 'MAIL FROM:<alice@sender.test>', 'RCPT TO:<d@example.test>']);
     expect(result.recipients.map((r) => r.status)).toEqual(['delivered']);
     expect(result.finalReply?.text).toBe('second queued');
   });
@@ -146,7 +146,7 @@ describe('PIPELINING and RSET', () => {
     const wireText = (): string => server.connections[0]?.clearText ?? '';
     for (let i = 0; i < 500 && wireText().split('DATA\r\n').length < 3; i++) await new Promise((r) => setTimeout(r, 10));
     const wire = wireText();
-    expect(wire.endsWith('Subject: t\r\n\r\nbody\r\n.\r\nMAIL FROM:<alice@sender.test>\r\nRCPT TO:<d@example.test>\r\nDATA\r\n')).toBe(true);
+    expect(wire.endsWith('Subject: t\r\n\r\nbody\r\n.\r\nRSET\r\nMAIL FROM:<alice@sender.test>\r\nRCPT TO:<d@example.test>\r\nDATA\r\n')).toBe(true);
     expect(wire).not.toContain('QUIT');
   });
 
