@@ -16,13 +16,14 @@ export function isTlsFailure(f: ConnectFailure): boolean {
 
 /**
  * RFC 3463 code for a failed attempt. TLS under a Required mode: 4.7.4 when STARTTLS was not offered, 4.7.5
- * otherwise (Postfix's choice: "TLS is required, but was not offered" / "Cannot start TLS"). A 5xx greeting
+ * otherwise (Postfix's choice: "TLS is required, but was not offered" / "Cannot start TLS"). Every DANE
+ * deferral is 4.7.5, STARTTLS not offered included (reference dane-mta-sts-tlsrpt.md §1.5). A 5xx greeting
  * is permanent for that host only, so the destination is still deferred after the other hosts fail.
  */
 export function failureCode(f: ConnectFailure): string {
   switch (f.stage) {
     case 'tls':
-      return f.tls?.offered === false ? '4.7.4' : '4.7.5';
+      return f.tls?.offered === false && f.tls.dane === undefined ? '4.7.4' : '4.7.5';
     case 'protocol':
       return f.tls?.attempted ? '4.7.5' : '4.5.0';
     case 'connect':

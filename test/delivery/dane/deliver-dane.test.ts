@@ -172,14 +172,14 @@ describe('DANE failures defer, never downgrade (D6, D9, D10, D17, D18)', () => {
     expect(log).toContain('TLS was required but could not be successfully negotiated');
   });
 
-  it('D17: usable TLSA and STARTTLS not offered: deferred 4.7.4, nothing sent in the clear', async () => {
+  it('D17: usable TLSA and STARTTLS not offered: deferred 4.7.5 (every DANE deferral is), nothing sent in the clear', async () => {
     const cert = pki.leaf(['mx.hidden.dane.test']);
     const p = await peer(cert, 'disabled');
     const { domain, mx } = zone('hidden', p.port, { tlsa: ee311(cert) });
     const { entry, log } = await run(domain, p.port, 'opportunistic', 'preferred');
     expect(log).toMatch(new RegExp(`DANE FAILED for ${mx}: TLS is required, but was not offered .* \\[starttls-not-supported\\]`));
     expect(entry).toMatchObject({ status: 'deferred' });
-    expect(entry.reason).toMatch(/^4\.7\.4 TLS is required, but was not offered/);
+    expect(entry.reason).toMatch(/^4\.7\.5 TLS is required, but was not offered/);
     expect(p.mailFroms).toHaveLength(0);
   });
 
@@ -212,7 +212,7 @@ describe('DANE failures defer, never downgrade (D6, D9, D10, D17, D18)', () => {
     const { domain, mx } = zone('noehlo', server.port, { tlsa: ee311(cert) });
     const { entry, log } = await run(domain, server.port, 'opportunistic', 'preferred');
     expect(entry.status).toBe('deferred');
-    expect(entry.reason).toMatch(/^4\.7\.4 TLS is required, but the server refused EHLO/);
+    expect(entry.reason).toMatch(/^4\.7\.5 TLS is required, but the server refused EHLO/);
     expect(seen.filter((l) => /^(HELO|MAIL)/i.test(l))).toEqual([]);
     // docs/dane.md: one DANE line per DANE connection, and tls.dane whenever DANE governed the connection.
     expect(log).toMatch(new RegExp(`DCID \\d+ DANE FAILED for ${mx}: TLS is required, but the server refused EHLO: 502 5\\.5\\.2 EHLO not implemented \\[starttls-not-supported\\]`));
@@ -261,7 +261,7 @@ describe('no usable secure TLSA (D11-D16)', () => {
     const z = zone('unusable-hidden', hidden.port, { tlsa: unusable });
     const second = await run(z.domain, hidden.port, 'opportunistic', 'preferred');
     expect(second.entry.status).toBe('deferred');
-    expect(second.entry.reason).toMatch(/^4\.7\.4 /);
+    expect(second.entry.reason).toMatch(/^4\.7\.5 /);
     expect(hidden.mailFroms).toHaveLength(0);
   });
 
