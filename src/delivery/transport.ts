@@ -61,14 +61,8 @@ export class SmtpTransport {
   /** Called once when the connection fails or is closed, whatever the cause. */
   onTerminated: (() => void) | null = null;
   private readonly onData = (chunk: Buffer): void => this.receive(chunk);
-  // An Error captures a stack trace when made (tens of microseconds): none is made for a transport that
-  // has already failed or been closed, as every connection's is by the time its socket closes.
-  private readonly onError = (error: Error): void => {
-    if (!this.failure) this.fail(new TransportError('closed', `connection error: ${error.message}`));
-  };
-  private readonly onClose = (): void => {
-    if (!this.failure) this.fail(new TransportError('closed', 'connection closed by the server'));
-  };
+  private readonly onError = (error: Error): void => this.failWith('closed', `connection error: ${error.message}`);
+  private readonly onClose = (): void => this.failWith('closed', 'connection closed by the server');
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -135,11 +129,11 @@ export class SmtpTransport {
       return;
     }
     if (this.injected) {
-      this.fail(new TransportError('protocol', 'protocol violation: data received after the reply to STARTTLS'));
+      this.failWith('protocol', 'protocol violation: data received after the reply to STARTTLS');
       return;
     }
     if (this.parser.queued > 0) {
-      this.fail(new TransportError('protocol', 'protocol violation: reply received before any command asked for it'));
+      this.failWith('protocol', 'protocol violation: reply received before any command asked for it');
       return;
     }
     this.socket.write(data, onWritten);
@@ -242,7 +236,7 @@ export class SmtpTransport {
     const waiter = this.waiter;
     if (!waiter || waiter.timeoutMs !== timeoutMs) return;
     const what = waiter.awaiting(waiter.replies.length);
-    this.fail(new TransportError('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${what}`));
+    this.failWith('timeout', `timed out after ${waiter.timeoutMs} ms waiting for ${what}`);
   }
 
   /**
@@ -329,12 +323,12 @@ export class SmtpTransport {
   /** Half-closes after pending writes (used after QUIT). */
   end(): void {
     this.socket.end();
-    if (!this.failure) this.fail(new TransportError('closed', 'connection closed'));
+    this.failWith('closed', 'connection closed');
   }
 
   /** Drops the connection at once. */
   destroy(): void {
-    if (!this.failure) this.fail(new TransportError('closed', 'connection closed'));
+    this.failWith('closed', 'connection closed');
     this.socket.destroy();
   }
 
@@ -382,7 +376,7 @@ export class SmtpTransport {
 
   private failParse(error: unknown): void {
     const message = error instanceof SmtpProtocolError ? error.message : String(error);
-    this.fail(new TransportError('protocol', `protocol violation: ${message}`));
+    this.failWith('protocol', `protocol violation: ${message}`);
     this.socket.destroy();
   }
 
@@ -418,7 +412,16 @@ export class SmtpTransport {
   /** After a 421 nothing more will come: any further read or write fails at once, naming the reply. */
   private failClosing(): void {
     const reply = this.closingReply as SmtpReply;
-    this.fail(new TransportError('closed', `the server is closing the connection: ${formatReply(reply)}`, reply));
+    this.failWith('closed', `the server is closing the connection: ${formatReply(reply)}`, reply);
+  }
+
+  /**
+   * fail() with an error made only when the transport has not failed yet: an Error captures a stack trace
+   * when made (tens of microseconds), and every connection's transport has failed or been closed by the
+   * time its socket closes.
+   */
+  private failWith(kind: TransportErrorKind, message: string, reply?: SmtpReply): void {
+    if (!this.failure) this.fail(new TransportError(kind, message, reply));
   }
 
   private fail(error: TransportError): void {
