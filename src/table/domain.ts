@@ -97,24 +97,14 @@ export function normaliseDestination(raw: string): Parsed<string> {
 export function recipientDestination(recipientOrDomain: string): string | null {
   // Fast path (the delivery client calls this once per recipient): a domain part already in normal form is
   // returned as it is, without the trim, regular expressions and IDN mapping below.
-  const start = plainDomainStart(recipientOrDomain);
-  if (start >= 0) return start > 0 ? recipientOrDomain.slice(start) : recipientOrDomain;
+  const start = recipientOrDomain.lastIndexOf('@') + 1;
+  if (isPlainHostname(recipientOrDomain, start)) return start > 0 ? recipientOrDomain.slice(start) : recipientOrDomain;
   const s = recipientOrDomain.trim();
   const at2 = s.lastIndexOf('@');
   const domain = at2 >= 0 ? s.slice(at2 + 1) : s;
   if (domain.startsWith('.')) return null;
   const r = normaliseDestination(domain);
   return r.ok ? r.value : null;
-}
-
-/**
- * Where the domain part of a recipient address (or a bare domain) starts, when that part is already in
- * normal form (isPlainHostname): recipientDestination's fast path, which lookup() uses without slicing the
- * domain out. -1 when the part needs the full normalisation.
- */
-export function plainDomainStart(recipientOrDomain: string): number {
-  const start = recipientOrDomain.lastIndexOf('@') + 1;
-  return isPlainHostname(recipientOrDomain, start) ? start : -1;
 }
 
 /** Character codes of the host-name checks (also lookup-index.ts's one-pass recipient check). */
@@ -148,10 +138,13 @@ export function isPlainHostname(s: string, start: number): boolean {
     } else if (c < CODE_0 || c > CODE_9) return false;
   }
   if (labelStart === end || end - labelStart > 63 || s.charCodeAt(end - 1) === CODE_HYPHEN) return false;
-  if (!letter) return false;
-  // The reserved words (normaliseDestination refuses them as destinations).
+  return letter && !isReservedWordAt(s, start, end);
+}
+
+/** True when s[start, end) is `default` or `all`: words of the dialogue, never destinations (normaliseDestination refuses them). */
+export function isReservedWordAt(s: string, start: number, end: number): boolean {
   const len = end - start;
-  return !((len === 7 && s.startsWith('default', start)) || (len === 3 && s.startsWith('all', start)));
+  return (len === 7 && s.startsWith('default', start)) || (len === 3 && s.startsWith('all', start));
 }
 
 /** True for `[...]` keys. */

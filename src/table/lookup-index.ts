@@ -13,7 +13,7 @@
 // (compared only when the hash matches) and the answer are read at once from addresses the slot holds.
 // An earlier layout (hashes in a typed array, keys and entries in a second array) cost one more dependent
 // cache miss per hit.
-import { CODE_0, CODE_9, CODE_a, CODE_DOT, CODE_HYPHEN, CODE_z } from './domain.js';
+import { CODE_0, CODE_9, CODE_a, CODE_DOT, CODE_HYPHEN, CODE_z, isReservedWordAt } from './domain.js';
 import type { DestEntry } from './types.js';
 
 /** Most candidate keys a destination can have: a 255-character name has at most 127 dots. */
@@ -147,7 +147,7 @@ function plainLabel(s: string, from: number, to: number): boolean {
  * characters, which checks that the part is a plain host name (isPlainHostname in domain.ts: what
  * lookup() may search without normalising it), finds where it starts (after the last `@`) and hashes
  * every candidate key at once. NOT_PLAIN when the part is not plain: the caller then normalises it
- * (recipientDestination) and calls findItem. Two passes (plainDomainStart, then findItem) cost a
+ * (recipientDestination) and calls findItem. Two passes (isPlainHostname, then findItem) cost a
  * lookup about a tenth more, mostly in reading the recipient's characters twice.
  */
 export function findRecipientItem(index: LookupIndex, s: string): number {
@@ -175,8 +175,7 @@ export function findRecipientItem(index: LookupIndex, s: string): number {
   const length = end - start;
   // The first label's check also refuses a leading dot, so every candidate found is a parent key.
   if (!letter || length > 253 || !plainLabel(s, start, labelEnd)) return NOT_PLAIN;
-  // The reserved words are not destinations (normaliseDestination refuses them).
-  if ((length === 7 && s.startsWith('default', start)) || (length === 3 && s.startsWith('all', start))) return NOT_PLAIN;
+  if (isReservedWordAt(s, start, end)) return NOT_PLAIN;
   return probeCandidates(index, s, start, h, candidates);
 }
 

@@ -2,7 +2,7 @@
 // Matching (reference §6, Postfix transport(5)-style): exact entry first, then `.parent` entries from the
 // nearest parent up (`.example.com` covers every subdomain of example.com, not example.com itself), then
 // the Default row. IP-literal recipients match only their bracketed entry.
-import { plainDomainStart, recipientDestination, isIpDestination } from './domain.js';
+import { recipientDestination, isIpDestination } from './domain.js';
 import { EntryMap } from './entry-map.js';
 import { buildLookupIndex, entryOf, findItem, findRecipientItem, NO_ITEM, NOT_PLAIN, TOO_DEEP, type LookupIndex } from './lookup-index.js';
 import type { DestEntry, DestTable } from './types.js';
@@ -83,9 +83,6 @@ export function lookup(table: DestTable, recipientOrDomain: string): EffectiveRo
     }
     if (item !== TOO_DEEP) return cachedRow(index, table.defaults, item);
   }
-  // A domain part already in normal form (recipientDestination's fast path) is searched in place.
-  const start = plainDomainStart(recipientOrDomain);
-  if (start >= 0) return effectiveRow(table.defaults, findInMap(table.entries, recipientOrDomain.slice(start)));
   const dest = recipientDestination(recipientOrDomain);
   if (dest === null) return null;
   return effectiveRow(table.defaults, findInMap(table.entries, dest));
