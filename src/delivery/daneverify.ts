@@ -13,7 +13,7 @@ import { MxResolver, createResolver, parseDnsServer } from './dns.js';
 import { createDaneResolver } from './dane/setup.js';
 import { tlsaRecords, type DaneQueryType } from './dane/policy.js';
 import type { SecureAnswer } from './dane/secure-dns.js';
-import { formatTlsa, isUsable, short, usageName } from './dane/tlsa.js';
+import { formatTlsa, isUsable, matchingName, selectorName, short, usageName } from './dane/tlsa.js';
 import { connect } from './session.js';
 import { printEvent, printPeerCertificate } from './tlsverify.js';
 import { checkVerifyArgs, findTargets, type VerifyTarget } from './verify-targets.js';
@@ -38,9 +38,6 @@ export interface DaneVerifyArgs {
   /** Injected in tests; the real connection layer otherwise. */
   connector?: Connector;
 }
-
-const SELECTOR_NAMES: Record<number, string> = { 0: 'Cert', 1: 'SPKI' };
-const MATCHING_NAMES: Record<number, string> = { 0: 'Full', 1: 'SHA2-256', 2: 'SHA2-512' };
 
 export async function runDaneVerify(args: DaneVerifyArgs): Promise<number> {
   const { print } = args;
@@ -77,9 +74,8 @@ export async function runDaneVerify(args: DaneVerifyArgs): Promise<number> {
     }
     failures.push(`${t.mxHost || t.ip}: ${outcome.summary}`);
   }
-  const validation = dane.validationWarning();
   // The not-on-loopback case was said up front.
-  if (validation && trusted) warn(validation.replace(/^DANE: /, '').replace(/in this run: DNSSEC validation may be unavailable, so DANE did not apply/, 'at all: it may not validate DNSSEC, so no host could be DANE-authenticated'));
+  if (trusted && dane.validatedNothing) warn(`the resolver ${server} gave no DNSSEC-validated (AD) answer at all: it may not validate DNSSEC, so no host could be DANE-authenticated`);
   fail(failures.length === 1 ? (failures[0] as string) : `no host was DANE-authenticated (${failures.join('; ')})`);
   return 1;
 }
@@ -140,7 +136,7 @@ function showAnswer(name: string, type: DaneQueryType, answer: SecureAnswer, ste
   step(`  ${what}: ${found}${via}, ${security}`);
   if (type !== 'TLSA') return;
   for (const r of tlsaRecords(answer)) {
-    const meaning = `${usageName(r.usage)}(${r.usage}) ${SELECTOR_NAMES[r.selector] ?? `selector ${r.selector}`}(${r.selector}) ${MATCHING_NAMES[r.matchingType] ?? `matching type ${r.matchingType}`}(${r.matchingType})`;
+    const meaning = `${usageName(r.usage)}(${r.usage}) ${selectorName(r.selector)}(${r.selector}) ${matchingName(r.matchingType)}(${r.matchingType})`;
     step(`    ${short(formatTlsa(r))}  ${meaning}: ${isUsable(r) ? 'usable' : 'unusable for SMTP (RFC 7672 §3)'}`);
   }
 }

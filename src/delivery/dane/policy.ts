@@ -132,9 +132,14 @@ export class DaneResolver {
   validationWarning(): string | null {
     if (this.hostsEvaluated === 0) return null;
     if (!this.dns.trustsAd) return `DANE: the resolver ${this.resolver.server} is not on loopback; its DNSSEC answers are not trusted, so DANE did not apply in this run`;
-    if (this.answers > 0 && this.secureAnswers === 0)
+    if (this.validatedNothing)
       return `DANE: the resolver ${this.resolver.server} gave no DNSSEC-validated (AD) answer in this run: DNSSEC validation may be unavailable, so DANE did not apply`;
     return null;
+  }
+
+  /** The resolver answered but never set AD: the sign of one that does not validate DNSSEC. */
+  get validatedNothing(): boolean {
+    return this.answers > 0 && this.secureAnswers === 0;
   }
 
   /** Answers cached for their TTL (secure and insecure alike); lookup errors are never kept (reference §2.2). */

@@ -34,6 +34,10 @@ export function formatTlsa(r: TlsaRecord): string {
 
 const USAGE_NAMES: Record<number, string> = { 0: 'PKIX-TA', 1: 'PKIX-EE', 2: 'DANE-TA', 3: 'DANE-EE' };
 export const usageName = (usage: number): string => USAGE_NAMES[usage] ?? `usage ${usage}`;
+const SELECTOR_NAMES: Record<number, string> = { 0: 'Cert', 1: 'SPKI' };
+export const selectorName = (selector: number): string => SELECTOR_NAMES[selector] ?? `selector ${selector}`;
+const MATCHING_NAMES: Record<number, string> = { 0: 'Full', 1: 'SHA2-256', 2: 'SHA2-512' };
+export const matchingName = (matchingType: number): string => MATCHING_NAMES[matchingType] ?? `matching type ${matchingType}`;
 
 /** The association data of a certificate under a selector and matching type (reference §1.3). */
 export function associationData(cert: X509Certificate, selector: number, matchingType: number): Buffer {
