@@ -56,9 +56,15 @@ export function secureContextFor(policy: TlsPolicy): { id: number; context: tls.
   return entry;
 }
 
-/** Bounded LRU of TLS sessions with an age limit. Time is injectable for tests. */
+/**
+ * Bounded LRU of TLS sessions with an age limit. Time is injectable for tests. It also knows which full
+ * handshakes are under way: a destination's connections open together, and a second connection to the
+ * same MX that reaches STARTTLS while the first is still in its handshake waits for that session
+ * (briefly) instead of doing a full handshake of its own.
+ */
 export class TlsSessionCache {
   private readonly sessions = new Map<string, { entry: CachedSession; storedAt: number }>();
+  private readonly handshakes = new Map<string, Promise<void>>();
   constructor(
     private readonly maxEntries = 256,
     private readonly maxAgeMs = 3_600_000,
@@ -86,6 +92,25 @@ export class TlsSessionCache {
 
   delete(key: string): void {
     this.sessions.delete(key);
+  }
+
+  /**
+   * A full handshake to `key` begins. Returns its end: call it when the session was stored or the
+   * connection's set-up ended either way (idempotent).
+   */
+  beginHandshake(key: string): () => void {
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    this.handshakes.set(key, ended);
+    return () => {
+      if (this.handshakes.get(key) === ended) this.handshakes.delete(key);
+      end();
+    };
+  }
+
+  /** The full handshake to `key` under way, if any (resolves when it ends; never rejects). */
+  handshakeUnderWay(key: string): Promise<void> | undefined {
+    return this.handshakes.get(key);
   }
 
   get size(): number {

@@ -140,4 +140,12 @@ describe('verification over real TLS', () => {
     expect(mismatch.result.ok).toBe(false);
     expect((mismatch.result as ConnectFailure).reason).toBe('certificate verification failed: hostname mismatch');
   });
+
+  it('lets a connection opened together with another to the same MX wait for its session and resume it', async () => {
+    const cache = new TlsSessionCache();
+    const both = await Promise.all([attempt('valid', 'required_verify', {}, cache), attempt('valid', 'required_verify', {}, cache)]);
+    const tls = both.map(({ result }) => (result as OpenConnection).connection.tls);
+    expect(tls.map((t) => t.verified)).toEqual([true, true]);
+    expect(tls.filter((t) => t.resumed)).toHaveLength(1);
+  });
 });
