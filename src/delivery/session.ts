@@ -5,7 +5,7 @@
 // to a connection that is not encrypted (and, for the Verify modes, verified): MAIL FROM is never
 // sent in the clear.
 import { SmtpDeliveryConnection } from './connection.js';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { formatReply } from './reply.js';
 import { defaultSessionCache, secureContextFor, sessionKey, sniName, tlsConnectOptions, type TlsSessionCache } from './tls-context.js';
 import { mustVerify, requiresTls, triesStartTls } from './tls-policy.js';
@@ -231,11 +231,13 @@ async function startTls(
   }
   // The peer facts are read once per connection; a resumed session shows none and keeps the cached ones.
   let peer: PeerSnapshot | undefined | null = null;
+  let presented: PeerCertificate | undefined;
   const peerOf = (tlsSocket: TLSSocket): PeerSnapshot | undefined =>
-    (peer ??= snapshotPeer(tlsSocket) ?? (tlsSocket.isSessionReused() ? cached?.peer : undefined));
+    (peer ??= snapshotPeer(tlsSocket, presented) ?? (tlsSocket.isSessionReused() ? cached?.peer : undefined));
+  const connectOptions = tlsConnectOptions(policy, cached?.session, (cert) => (presented = cert));
   let socket;
   try {
-    socket = await transport.startTls(tlsConnectOptions(policy, cached?.session), timeouts.tlsMs, (session, tlsSocket) => {
+    socket = await transport.startTls(connectOptions, timeouts.tlsMs, (session, tlsSocket) => {
       if (daneAuth) return;
       cache.set(key, { session, peer: peerOf(tlsSocket) });
       handshake.end?.();

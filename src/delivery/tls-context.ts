@@ -135,14 +135,23 @@ export function sessionKey(ip: string, port: number, servername: string, context
 /**
  * Options for tls.connect: verification is never left to Node (rejectUnauthorized false, identity
  * check disabled) so every mode gets the result recorded and the policy decides what it means.
+ * `onPeerCertificate` receives the certificate Node reads for its identity check (after a full
+ * handshake whose chain verified): reading it again would cost as much a second time.
  */
-export function tlsConnectOptions(policy: TlsPolicy, session: Buffer | undefined): tls.ConnectionOptions {
+export function tlsConnectOptions(
+  policy: TlsPolicy,
+  session: Buffer | undefined,
+  onPeerCertificate?: (cert: tls.PeerCertificate) => void,
+): tls.ConnectionOptions {
   const { context } = secureContextFor(policy);
   const servername = sniName(policy.servername);
   const options: tls.ConnectionOptions = {
     secureContext: context,
     rejectUnauthorized: false,
-    checkServerIdentity: () => undefined,
+    checkServerIdentity: (_host, cert) => {
+      onPeerCertificate?.(cert);
+      return undefined;
+    },
   };
   if (servername) options.servername = servername;
   if (session) options.session = session;
