@@ -50,6 +50,40 @@ export function completeWord(line: string, words: readonly string[]): Completion
   return [hits, typed];
 }
 
+/** The longest start that every candidate shares (readline's rule for what one Tab inserts). */
+function sharedStart(candidates: readonly string[]): string {
+  const [first = '', ...rest] = candidates;
+  let n = first.length;
+  for (const c of rest) {
+    let i = 0;
+    while (i < n && i < c.length && c[i] === first[i]) i += 1;
+    n = i;
+  }
+  return first.slice(0, n);
+}
+
+/**
+ * Applies the tabs that readline left in a line. Node's readline completes on a Tab only when it is the
+ * last key of a read; one that arrives together with other keys (fast typing on a busy machine, a paste,
+ * `tmux send-keys 'dest' Tab Enter`) is inserted as a literal tab, and "dest<Tab>" would run as "dest".
+ * Each such tab does here what the key does: the word before it is completed as far as the question's
+ * candidates agree, and the tab itself goes. A question without words (free text) keeps its tabs.
+ */
+export function completeTypedTabs(line: string, words: readonly string[]): string {
+  if (!line.includes('\t') || words.length === 0) return line;
+  let text = '';
+  for (const ch of line) {
+    if (ch !== '\t') {
+      text += ch;
+      continue;
+    }
+    const [hits, typed] = completeWord(text, words);
+    const start = sharedStart(hits);
+    if (!typed.startsWith(start)) text = text.slice(0, text.length - typed.length) + start;
+  }
+  return text;
+}
+
 /** The destinations of a table in LIST order, then `extra` words (DETAIL's `default` and `all`). */
 export function destinationWords(table: DestTable, extra: readonly string[] = []): string[] {
   return [...sortedEntries(table).map((e) => e.destination), ...extra];

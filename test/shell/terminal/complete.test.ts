@@ -89,6 +89,34 @@ describe('the prompt layer on a terminal', () => {
     t.p.close();
   });
 
+  it('completes a Tab that arrives in one read with the keys around it (fast typing on a busy machine, tmux send-keys)', async () => {
+    // Node's readline takes a Tab that is not the last key of a read as a literal tab (paste support), so
+    // `dest` Tab Enter in one read used to run "dest": "Unknown command".
+    const t = fakeTerminal();
+    const command = t.p.ask('ESA> ', COMMANDS);
+    t.type('dest\t\r');
+    expect(await command).toBe('destconfig');
+
+    const op = t.p.ask('[]> ', MENU_WORDS);
+    t.type('NE\t\r');
+    expect(await op).toBe('NEW');
+
+    // Several candidates: as far as they agree, as the Tab key does.
+    const partial = t.p.ask('[]> ', MENU_WORDS);
+    t.type('de\tt\t\r');
+    expect(await partial).toBe('detail');
+
+    const dest = t.p.ask('[]> ', destinationWords(tableWith('partner.example.net', 'example.com')));
+    t.type('pa\t\r');
+    expect(await dest).toBe('partner.example.net');
+
+    // Free text (no words to complete): the line is left as typed.
+    const comment = t.p.ask('[]> ');
+    t.type('a\tb\r');
+    expect(await comment).toBe('a\tb');
+    t.p.close();
+  });
+
   it('lists the candidates on a second Tab when several match', async () => {
     const t = fakeTerminal();
     const answer = t.p.ask('[]> ', MENU_WORDS);
