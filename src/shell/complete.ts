@@ -66,8 +66,9 @@ function sharedStart(candidates: readonly string[]): string {
  * Applies the tabs that readline left in a line. Node's readline completes on a Tab only when it is the
  * last key of a read; one that arrives together with other keys (fast typing on a busy machine, a paste,
  * `tmux send-keys 'dest' Tab Enter`) is inserted as a literal tab, and "dest<Tab>" would run as "dest".
- * Each such tab does here what the key does: the word before it is completed as far as the question's
- * candidates agree, and the tab itself goes. A question without words (free text) keeps its tabs.
+ * Each such tab that completes does here what the key does: the word before it is completed as far as the
+ * question's candidates agree, and the tab goes. A tab that completes nothing, and every tab of a question
+ * without words (free text), stays as typed.
  */
 export function completeTypedTabs(line: string, words: readonly string[]): string {
   if (!line.includes('\t') || words.length === 0) return line;
@@ -79,7 +80,8 @@ export function completeTypedTabs(line: string, words: readonly string[]): strin
     }
     const [hits, typed] = completeWord(text, words);
     const start = sharedStart(hits);
-    if (!typed.startsWith(start)) text = text.slice(0, text.length - typed.length) + start;
+    // A tab that completes nothing stays: pasted text keeps its blanks (`help<tab>new` is `help new`).
+    text = typed.startsWith(start) ? text + ch : text.slice(0, text.length - typed.length) + start;
   }
   return text;
 }

@@ -1,7 +1,7 @@
 // Tab completion: the sources (what each prompt offers) and the prompt layer's completer on a terminal,
 // where the question being asked decides what Tab completes.
 import { describe, expect, it } from 'vitest';
-import { completeWord, destinationWords, worthRecalling } from '../../../src/shell/complete.js';
+import { completeTypedTabs, completeWord, destinationWords, worthRecalling } from '../../../src/shell/complete.js';
 import { blankEntry, emptyTable } from '../../../src/table/types.js';
 import { fakeTerminal, settle } from './streams.js';
 
@@ -103,8 +103,16 @@ describe('the prompt layer on a terminal', () => {
 
     // Several candidates: as far as they agree, as the Tab key does.
     const partial = t.p.ask('[]> ', MENU_WORDS);
-    t.type('de\tt\t\r');
-    expect(await partial).toBe('detail');
+    t.type('imp\t\r');
+    expect(await partial).toBe('import');
+    expect(completeTypedTabs('dele\t', MENU_WORDS)).toBe('delete');
+    expect(completeTypedTabs('EXP\t', MENU_WORDS)).toBe('EXPORT');
+    expect(completeTypedTabs('d\t', ['delete', 'detail'])).toBe('de');
+
+    // A tab that completes nothing stays, so pasted text keeps its blanks.
+    const pasted = t.p.ask('ESA> ', COMMANDS);
+    t.type('help\tnew\r');
+    expect(await pasted).toBe('help\tnew');
 
     const dest = t.p.ask('[]> ', destinationWords(tableWith('partner.example.net', 'example.com')));
     t.type('pa\t\r');
