@@ -198,8 +198,10 @@ export class Prompter {
     }
     this.consumed += 1;
     if (!this.terminal) {
-      // A TTY echoes what the operator types; a pipe does not, so the answer is written after its prompt.
-      this.out.write(visible(result.value) + '\n');
+      // A terminal echoes what the operator types (also when the output goes to a pipe, `| tee log`); piped
+      // input is not echoed by anyone, so the answer is written after its prompt (issue 2: "when stdin is
+      // not a TTY each answer is echoed").
+      if (!this.interactive) this.out.write(visible(result.value) + '\n');
       return result.value;
     }
     const line = this.typedLine(result.value);
