@@ -5,7 +5,7 @@
 // to a connection that is not encrypted (and, for the Verify modes, verified): MAIL FROM is never
 // sent in the clear.
 import { SmtpDeliveryConnection } from './connection.js';
-import type { TLSSocket } from 'node:tls';
+import type { PeerCertificate, TLSSocket } from 'node:tls';
 import { formatReply } from './reply.js';
 import { defaultSessionCache, secureContextFor, sessionKey, sniName, tlsConnectOptions, type TlsSessionCache } from './tls-context.js';
 import { mustVerify, requiresTls, triesStartTls } from './tls-policy.js';
@@ -85,6 +85,8 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
 
   let stage: Stage = 'greeting';
   const host = target.mxHost || target.ip;
+  // A full handshake this connection began: other connections to the same MX wait for its session.
+  const handshake: HandshakeClaim = { end: null };
   try {
     const greeting = await transport.readReply(timeouts.greetingMs, 'the greeting');
     emit({ type: 'greeting', dcid, reply: greeting });
@@ -97,7 +99,7 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
 
     if (triesStartTls(policy)) {
       stage = 'tls';
-      const upgraded = await startTls(transport, options, capabilities, tlsInfo, cache, host);
+      const upgraded = await startTls(transport, options, capabilities, tlsInfo, cache, host, handshake);
       if (upgraded) {
         stage = 'ehlo';
         capabilities = await hello(transport, options, true);
@@ -116,9 +118,23 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
     else await transport.quit(timeouts.commandMs);
     return failure;
   } finally {
+    // By now a TLS 1.3 session ticket has come (the server sends it before it reads EHLO), or none will.
+    handshake.end?.();
     // Once set up, the connection's transactions end normally after SIGTERM (shutdown.ts cuts them later).
     options.signal?.removeEventListener('abort', abandon);
   }
+}
+
+/** The end of a full handshake a connection began (TlsSessionCache.beginHandshake), once it began one. */
+interface HandshakeClaim {
+  end: (() => void) | null;
+}
+
+/** Waits for `promise`, at most `ms` milliseconds. */
+function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function toFailure(error: unknown, stage: Stage, tls: TlsInfo): ConnectFailure {
@@ -170,6 +186,7 @@ async function startTls(
   tlsInfo: TlsInfo,
   cache: TlsSessionCache,
   host: string,
+  handshake: HandshakeClaim,
 ): Promise<boolean> {
   const { policy, timeouts, dcid, target } = options;
   const required = requiresTls(policy);
@@ -198,16 +215,33 @@ async function startTls(
   // A DANE-authenticated host is verified on every handshake: a resumed session shows no chain to match
   // (Node 20), so DANE sessions are neither offered nor kept (reference §1.4).
   const daneAuth = policy.dane?.level === 'dane' ? policy.dane : undefined;
-  const cached = daneAuth ? undefined : cache.get(key);
+  let cached = daneAuth ? undefined : cache.get(key);
+  if (!daneAuth && !cached) {
+    // The destination's connections open together: when another one to this MX is in its full handshake,
+    // its session is a few milliseconds away, and resuming it saves this connection a full handshake
+    // (Postfix's session cache serves its parallel smtp processes the same way). Bounded by the TLS
+    // timeout; the server waits for our ClientHello meanwhile, and nothing it sends is read as a reply
+    // (startTls below refuses any byte that came after the 220).
+    const underWay = cache.handshakeUnderWay(key);
+    if (underWay) {
+      await waitAtMost(underWay, timeouts.tlsMs);
+      cached = cache.get(key);
+    }
+    if (!cached) handshake.end = cache.beginHandshake(key);
+  }
   // The peer facts are read once per connection; a resumed session shows none and keeps the cached ones.
   let peer: PeerSnapshot | undefined | null = null;
+  let presented: PeerCertificate | undefined;
   const peerOf = (tlsSocket: TLSSocket): PeerSnapshot | undefined =>
-    (peer ??= snapshotPeer(tlsSocket) ?? (tlsSocket.isSessionReused() ? cached?.peer : undefined));
+    (peer ??= snapshotPeer(tlsSocket, presented) ?? (tlsSocket.isSessionReused() ? cached?.peer : undefined));
+  const connectOptions = tlsConnectOptions(policy, cached?.session, (cert) => (presented = cert));
   let socket;
   try {
-    socket = await transport.startTls(tlsConnectOptions(policy, cached?.session), timeouts.tlsMs, (session, tlsSocket) =>
-      daneAuth ? undefined : cache.set(key, { session, peer: peerOf(tlsSocket) }),
-    );
+    socket = await transport.startTls(connectOptions, timeouts.tlsMs, (session, tlsSocket) => {
+      if (daneAuth) return;
+      cache.set(key, { session, peer: peerOf(tlsSocket) });
+      handshake.end?.();
+    });
   } catch (error) {
     cache.delete(key);
     throw error;

@@ -56,9 +56,15 @@ export function secureContextFor(policy: TlsPolicy): { id: number; context: tls.
   return entry;
 }
 
-/** Bounded LRU of TLS sessions with an age limit. Time is injectable for tests. */
+/**
+ * Bounded LRU of TLS sessions with an age limit. Time is injectable for tests. It also knows which full
+ * handshakes are under way: a destination's connections open together, and a second connection to the
+ * same MX that reaches STARTTLS while the first is still in its handshake waits for that session
+ * (briefly) instead of doing a full handshake of its own.
+ */
 export class TlsSessionCache {
   private readonly sessions = new Map<string, { entry: CachedSession; storedAt: number }>();
+  private readonly handshakes = new Map<string, Promise<void>>();
   constructor(
     private readonly maxEntries = 256,
     private readonly maxAgeMs = 3_600_000,
@@ -88,6 +94,25 @@ export class TlsSessionCache {
     this.sessions.delete(key);
   }
 
+  /**
+   * A full handshake to `key` begins. Returns its end: call it when the session was stored or the
+   * connection's set-up ended either way (idempotent).
+   */
+  beginHandshake(key: string): () => void {
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    this.handshakes.set(key, ended);
+    return () => {
+      if (this.handshakes.get(key) === ended) this.handshakes.delete(key);
+      end();
+    };
+  }
+
+  /** The full handshake to `key` under way, if any (resolves when it ends; never rejects). */
+  handshakeUnderWay(key: string): Promise<void> | undefined {
+    return this.handshakes.get(key);
+  }
+
   get size(): number {
     return this.sessions.size;
   }
@@ -110,14 +135,23 @@ export function sessionKey(ip: string, port: number, servername: string, context
 /**
  * Options for tls.connect: verification is never left to Node (rejectUnauthorized false, identity
  * check disabled) so every mode gets the result recorded and the policy decides what it means.
+ * `onPeerCertificate` receives the certificate Node reads for its identity check (after a full
+ * handshake whose chain verified): reading it again would cost as much a second time.
  */
-export function tlsConnectOptions(policy: TlsPolicy, session: Buffer | undefined): tls.ConnectionOptions {
+export function tlsConnectOptions(
+  policy: TlsPolicy,
+  session: Buffer | undefined,
+  onPeerCertificate?: (cert: tls.PeerCertificate) => void,
+): tls.ConnectionOptions {
   const { context } = secureContextFor(policy);
   const servername = sniName(policy.servername);
   const options: tls.ConnectionOptions = {
     secureContext: context,
     rejectUnauthorized: false,
-    checkServerIdentity: () => undefined,
+    checkServerIdentity: (_host, cert) => {
+      onPeerCertificate?.(cert);
+      return undefined;
+    },
   };
   if (servername) options.servername = servername;
   if (session) options.session = session;

@@ -69,9 +69,13 @@ export interface PeerSnapshot {
   authorizationError?: string;
 }
 
-/** The peer facts of an established session, or undefined when the handshake showed no certificate. */
-export function snapshotPeer(socket: tls.TLSSocket): PeerSnapshot | undefined {
-  const cert = socket.getPeerCertificate(false);
+/**
+ * The peer facts of an established session, or undefined when the handshake showed no certificate.
+ * `known`: the certificate already read from this socket, if any (a TLSSocket builds a new object,
+ * with every fingerprint, on each getPeerCertificate call).
+ */
+export function snapshotPeer(socket: tls.TLSSocket, known?: tls.PeerCertificate): PeerSnapshot | undefined {
+  const cert = known ?? socket.getPeerCertificate(false);
   if (!cert || Object.keys(cert).length === 0) return undefined;
   const snapshot: PeerSnapshot = { cert, authorized: socket.authorized };
   if (socket.authorizationError) snapshot.authorizationError = String(socket.authorizationError);

@@ -1,7 +1,7 @@
 // The orchestrator against the Connector contract (types.ts): a scripted connection layer stands in for
 // the network so that routing, fallback, limits, outcomes and mail-log lines are checked on their own.
 // The same behaviours end to end over real sockets are in deliver-e2e.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deliver, type DeliverOptions, type InputMessage } from '../../src/delivery/deliver.js';
 import { MxResolver, createResolver } from '../../src/delivery/dns.js';
 import { MemoryLog } from '../../src/delivery/maillog.js';
@@ -52,6 +52,8 @@ class ScriptedNetwork {
   perConnection: number[] = [];
   /** Resolves when a send may finish (lets tests hold connections open). */
   gate: Promise<void> = Promise.resolve();
+  /** Resolves when a connection accepted by its server may finish its set-up (greeting, EHLO, TLS). */
+  setUp: Promise<void> = Promise.resolve();
 
   connector: Connector = async (options) => {
     this.connects.push(options);
@@ -62,6 +64,7 @@ class ScriptedNetwork {
     if (/\.7[01]$/.test(ip) && options.policy.mode.startsWith('required'))
       return { ok: false, stage: 'tls', reason: 'STARTTLS was not offered', tls: { ...tls, offered: false } };
     options.onEvent?.({ type: 'connected', dcid: options.dcid, localAddress: '10.9.9.9', ip, port: options.target.port });
+    await this.setUp;
     const n = (this.open.get(ip) ?? 0) + 1;
     this.open.set(ip, n);
     this.peak.set(ip, Math.max(this.peak.get(ip) ?? 0, n));
@@ -173,6 +176,22 @@ describe('deliver orchestration', () => {
     expect(report.recipients.map((r) => r.status)).toEqual(['deferred', 'deferred']);
     expect(report.recipients[0]?.reason).toMatch(/^4\.4\.1 connect ECONNREFUSED .* \(mx\.dead\.test \[10\.0\.0\.66\]\)$/);
     expect(net.connects).toHaveLength(1);
+  });
+
+  it("opens a destination's other connections once its first is accepted, not after that one's whole set-up", async () => {
+    const net = new ScriptedNetwork();
+    let setUpDone!: () => void;
+    net.setUp = new Promise((resolve) => (setUpDone = resolve));
+    const table = tableWith({ destination: 'ok.test', maxConcurrency: 3, maxMessagesPerConnection: 1 });
+    const { result } = run([msg(['a@ok.test']), msg(['b@ok.test']), msg(['c@ok.test'])], table, net);
+    // The first connection is accepted but has not finished its greeting, EHLO and TLS: the other two
+    // are opened meanwhile (slow start waits for a live server, not for a finished set-up).
+    await vi.waitFor(() => expect(net.connects).toHaveLength(3), { timeout: 5000 });
+    expect(net.sent).toHaveLength(0);
+    setUpDone();
+    const { report } = await result;
+    expect(report.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered', 'delivered']);
+    expect(net.peak.get('10.0.0.1')).toBe(3);
   });
 
   it('under Required TLS tries the next MX, then defers with 4.7.4, logs the TLS line, and alerts once', async () => {

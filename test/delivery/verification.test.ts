@@ -135,9 +135,22 @@ describe('verification over real TLS', () => {
     const second = await attempt('valid', 'required_verify', {}, cache);
     const tls = (second.result as OpenConnection).connection.tls;
     expect(tls).toMatchObject({ resumed: true, verified: true, matchedIdentity: 'mx.example.test' });
+    // The certificate facts the full handshake recorded stand for the resumed session.
+    const firstCert = (first.result as OpenConnection).connection.tls.peerCertificate;
+    expect(firstCert?.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    expect(firstCert?.subject).toContain('CN=mx.example.test');
+    expect(tls.peerCertificate).toEqual(firstCert);
     // A resumed session carries its certificate: a name that does not match still fails.
     const mismatch = await attempt('valid', 'required_verify', { referenceIds: ['elsewhere.test'] }, cache);
     expect(mismatch.result.ok).toBe(false);
     expect((mismatch.result as ConnectFailure).reason).toBe('certificate verification failed: hostname mismatch');
+  });
+
+  it('lets a connection opened together with another to the same MX wait for its session and resume it', async () => {
+    const cache = new TlsSessionCache();
+    const both = await Promise.all([attempt('valid', 'required_verify', {}, cache), attempt('valid', 'required_verify', {}, cache)]);
+    const tls = both.map(({ result }) => (result as OpenConnection).connection.tls);
+    expect(tls.map((t) => t.verified)).toEqual([true, true]);
+    expect(tls.filter((t) => t.resumed)).toHaveLength(1);
   });
 });
