@@ -32,6 +32,15 @@ function candidatesFor(before: readonly string[], words: readonly string[]): rea
   return [];
 }
 
+/**
+ * `folded` (typed, lower-cased) starts `candidate`; an IP entry (`[192.0.2.1]`) also matches the address
+ * typed without its brackets, as EDIT, DELETE and DETAIL accept it (the completion brings the brackets).
+ */
+function matches(candidate: string, folded: string): boolean {
+  const c = candidate.toLowerCase();
+  return c.startsWith(folded) || (c.startsWith('[') && !folded.startsWith('[') && c.startsWith(folded, 1));
+}
+
 /** Completes the last word of `line` (the text left of the cursor) from the question's `words`. */
 export function completeWord(line: string, words: readonly string[]): Completion {
   const m = /^(.*?)(\S*)$/s.exec(line);
@@ -41,7 +50,7 @@ export function completeWord(line: string, words: readonly string[]): Completion
   const seen = new Set<string>();
   const hits: string[] = [];
   for (const candidate of candidatesFor(before === '' ? [] : before.split(/\s+/), words)) {
-    if (!candidate.toLowerCase().startsWith(folded)) continue;
+    if (!matches(candidate, folded)) continue;
     const shown = inTypedCase(candidate, typed);
     if (seen.has(shown.toLowerCase())) continue;
     seen.add(shown.toLowerCase());

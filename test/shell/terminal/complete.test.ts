@@ -49,6 +49,15 @@ describe('completion of a question\'s words', () => {
     expect(completeWord('[1', words)).toEqual([['[192.0.2.1]'], '[1']);
   });
 
+  it('completes an IP entry from the address typed without its brackets, as DELETE and EDIT accept it', () => {
+    const words = destinationWords(tableWith('[192.0.2.1]', '[192.0.2.7]', '[2001:db8::1]', '1.example'));
+    expect(completeWord('192.0.2.7', words)).toEqual([['[192.0.2.7]'], '192.0.2.7']);
+    expect(completeWord('192', words)).toEqual([['[192.0.2.1]', '[192.0.2.7]'], '192']);
+    expect(completeWord('2001:db8', words)).toEqual([['[2001:db8::1]'], '2001:db8']);
+    expect(completeWord('1', words)).toEqual([['1.example', '[192.0.2.1]', '[192.0.2.7]'], '1']);
+    expect(completeTypedTabs('192\t', words)).toBe('[192.0.2.');
+  });
+
   it('keeps in history what answers a command, operation or destination question only', () => {
     expect(worthRecalling(COMMANDS)).toBe(true);
     expect(worthRecalling(MENU_WORDS)).toBe(true);
