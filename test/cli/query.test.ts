@@ -162,6 +162,7 @@ describe('--help, --version and usage errors', () => {
     const root = destconfig(['help']);
     expect(root).toMatchObject({ status: 0, stderr: '' });
     expect(root.stdout).toBe(destconfig(['--help']).stdout);
+    expect(destconfig(['hlep']).stderr).toContain('Did you mean "help"?');
     const list = destconfig(['help', 'list']);
     expect(list).toMatchObject({ status: 0, stderr: '' });
     expect(list.stdout).toBe(destconfig(['list', '--help']).stdout);
