@@ -216,9 +216,11 @@ export class Prompter {
 
   /**
    * Shows the completed answer in place of the line as read (`dest` and a tab), so the screen says what
-   * runs. Only when that line took one row of the terminal: the cursor is on the row below it.
+   * runs. Only when that line took one row of the terminal (the cursor is on the row below it), and not on a
+   * terminal without cursor movement (TERM=dumb, where readline itself draws no escape codes either).
    */
   private redrawAnswer(prompt: string, raw: string, line: string): void {
+    if (process.env.TERM === 'dumb') return;
     const columns = (this.out as { columns?: number }).columns ?? 0;
     let width = prompt.length;
     for (const ch of raw) width = ch === '\t' ? (Math.floor(width / 8) + 1) * 8 : width + 1;
