@@ -4,7 +4,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { committedDoc, tempHome } from '../run.js';
+import { committedDoc, runShell, script, SEED_NEW_ANSWERS, tempHome } from '../run.js';
 import { hasTmux, TmuxServer, type TmuxPane } from './tmux.js';
 
 const SGR = /\x1b\[[0-9;]*m/;
@@ -198,5 +198,26 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
     // Uncommitted changes: status 3, nothing written.
     expect(await t.waitForExit()).toBe(3);
     expect(committedDoc(home)).toBeNull();
+  });
+
+  it('Ctrl-D in a form ends the session as it does at an ESA prompt: pending changes are reported, status 3', async () => {
+    // Ctrl-D made inquirer close its readline (and pause stdin) without settling the form: node then ran out
+    // of work and exited with status 0, dropping the pending CLEAR without a word.
+    const home = tempHome();
+    const seeded = await runShell(script('destconfig', 'new', 'kept.example', ...SEED_NEW_ANSWERS, '', 'commit', 'seed', 'quit'), ['--home', home]);
+    expect(seeded.code).toBe(0);
+    const t = server.start(['--home', home, '--ui', 'form']);
+    await answer(t, 'ESA> ', 'destconfig');
+    await answer(t, '[]> ', 'clear');
+    await t.waitFor('There are currently 0 entries configured.');
+    await answer(t, '[]> ', 'new');
+    await t.waitFor('? Domain to configure');
+    t.type('a.example');
+    t.press('Enter');
+    await t.waitFor('? Set a concurrency limit for a.example?');
+    t.press('C-d');
+    await t.waitFor('the changes made in this session were not committed');
+    expect(await t.waitForExit()).toBe(3);
+    expect(JSON.stringify(committedDoc(home))).toContain('kept.example');
   });
 });
