@@ -73,15 +73,16 @@ export async function runDestconfigMenu(s: Session): Promise<void> {
     const ctx = { p, table: s.table, home: s.opts.home, hostname: s.opts.hostname };
     const draft = beginDraft(s.table);
     // Form mode (issue 7): a form runs the operation, "then return[s] to the ESA prompt": the main prompt,
-    // where `commit` is the next step, not the menu again (the ESA dialogue's operations return to the menu).
+    // where `commit` is the next step, not the menu again (the ESA dialogue's operations return to the
+    // menu). A form abandoned with Ctrl-C returns to the menu, as every abandoned operation does (issue 2).
     const form = s.opts.ui === 'form' ? FORM_OPERATIONS[item.name] : undefined;
     try {
       await (form ?? item.run)(ctx);
     } catch (err) {
       draft.rollBack();
       if (!(err instanceof Interrupted)) throw err;
+      // Ctrl-C abandons the operation and returns to the menu (issue 2), in a form too.
       p.print('-- Changes not recorded');
-      if (form) return;
       continue;
     }
     draft.keep();

@@ -150,6 +150,7 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
     expect(t.screen(true)).not.toMatch(SGR);
     t.press('C-c');
     await t.waitFor('-- Changes not recorded');
+    await answer(t, '[]> ', '');
     await answer(t, 'ESA> ', 'quit');
     expect(await t.waitForExit()).toBe(0);
   });
