@@ -16,6 +16,9 @@ export function buildProgram(version: string): Command {
     .option('--no-color', 'never colour output (NO_COLOR is honoured too)')
     .enablePositionalOptions(false)
     .showHelpAfterError('(run with --help for usage)')
+    // Commander adds `help [command]` only to a program without an action of its own; the root's action is
+    // the shell, so it is asked for (`destconfig help list` was an unknown command).
+    .helpCommand('help [command]', 'print the help of a command (the same as COMMAND --help)')
     .exitOverride();
   registerTableCommands(program);
   registerDelivery(program);

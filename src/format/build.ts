@@ -207,7 +207,9 @@ export function buildTable(syntax: Syntax, onProgress?: ProgressFn): BuildResult
   }
   if (onProgress) onProgress('validate', sections.length, sections.length);
 
-  if (!defaultSection) errors.push({ line: null, message: 'no [DEFAULT] section; a table file needs one, with every required key.' });
+  // Every error names a line (issue 3: `FILE:LINE: ...`); a missing section has none of its own, so the
+  // error points at the top of the file, where export writes [DEFAULT].
+  if (!defaultSection) errors.push({ line: 1, message: 'no [DEFAULT] section; a table file needs one, with every required key.' });
   if (errors.length > 0 || !defaults) return { ok: false, errors };
   return { ok: true, table: { defaults, entries, bounceProfiles: profiles.list() }, entries: entries.size };
 }

@@ -1,8 +1,9 @@
 // Import errors and their one-line form. The forms (docs/file-format.md, "Errors"):
 //   FILE:LINE: [section] key: what is wrong     a setting
 //   FILE:LINE: [section]: what is wrong         a section as a whole, or a line in it that is no setting
-//   FILE:LINE: what is wrong                    a line outside any section, or the file's bytes
-//   FILE: what is wrong                         the file as a whole (no [DEFAULT] section)
+//   FILE:LINE: what is wrong                    a line outside any section, the file's bytes, or the file as a
+//                                               whole (no [DEFAULT] section: line 1)
+//   FILE: what is wrong                         only the count of errors not shown
 
 export interface FileError {
   /** 1-based line number; null for whole-file errors. */

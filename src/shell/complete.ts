@@ -32,6 +32,15 @@ function candidatesFor(before: readonly string[], words: readonly string[]): rea
   return [];
 }
 
+/**
+ * `folded` (typed, lower-cased) starts `candidate`; an IP entry (`[192.0.2.1]`) also matches the address
+ * typed without its brackets, as EDIT, DELETE and DETAIL accept it (the completion brings the brackets).
+ */
+function matches(candidate: string, folded: string): boolean {
+  const c = candidate.toLowerCase();
+  return c.startsWith(folded) || (c.startsWith('[') && !folded.startsWith('[') && c.startsWith(folded, 1));
+}
+
 /** Completes the last word of `line` (the text left of the cursor) from the question's `words`. */
 export function completeWord(line: string, words: readonly string[]): Completion {
   const m = /^(.*?)(\S*)$/s.exec(line);
@@ -41,13 +50,49 @@ export function completeWord(line: string, words: readonly string[]): Completion
   const seen = new Set<string>();
   const hits: string[] = [];
   for (const candidate of candidatesFor(before === '' ? [] : before.split(/\s+/), words)) {
-    if (!candidate.toLowerCase().startsWith(folded)) continue;
+    if (!matches(candidate, folded)) continue;
     const shown = inTypedCase(candidate, typed);
     if (seen.has(shown.toLowerCase())) continue;
     seen.add(shown.toLowerCase());
     hits.push(shown);
   }
   return [hits, typed];
+}
+
+/** The longest start that every candidate shares (readline's rule for what one Tab inserts). */
+function sharedStart(candidates: readonly string[]): string {
+  const [first = '', ...rest] = candidates;
+  let n = first.length;
+  for (const c of rest) {
+    let i = 0;
+    while (i < n && i < c.length && c[i] === first[i]) i += 1;
+    n = i;
+  }
+  return first.slice(0, n);
+}
+
+/**
+ * Applies the tabs that readline left in a line. Node's readline completes on a Tab only when it is the
+ * last key of a read; one that arrives together with other keys (fast typing on a busy machine, a paste,
+ * `tmux send-keys 'dest' Tab Enter`) is inserted as a literal tab, and "dest<Tab>" would run as "dest".
+ * Each such tab that completes does here what the key does: the word before it is completed as far as the
+ * question's candidates agree, and the tab goes. A tab that completes nothing, and every tab of a question
+ * without words (free text), stays as typed.
+ */
+export function completeTypedTabs(line: string, words: readonly string[]): string {
+  if (!line.includes('\t') || words.length === 0) return line;
+  let text = '';
+  for (const ch of line) {
+    if (ch !== '\t') {
+      text += ch;
+      continue;
+    }
+    const [hits, typed] = completeWord(text, words);
+    const start = sharedStart(hits);
+    // A tab that completes nothing stays: pasted text keeps its blanks (`help<tab>new` is `help new`).
+    text = typed.startsWith(start) ? text + ch : text.slice(0, text.length - typed.length) + start;
+  }
+  return text;
 }
 
 /** The destinations of a table in LIST order, then `extra` words (DETAIL's `default` and `all`). */

@@ -9,7 +9,7 @@
 // colour through `colour`.
 import readline from 'node:readline';
 import { palette, type Palette, type Style } from './colour.js';
-import { completeWord } from './complete.js';
+import { completeTypedTabs, completeWord } from './complete.js';
 import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
 
 export interface PromptOptions {
@@ -61,6 +61,8 @@ export class Prompter {
   /** History lines, newest first: carried over when the readline is reopened (withTerminalReleased). */
   private history: string[] | undefined;
   private words: readonly string[] = [];
+  /** The completer is the question's words (no custom one): tabs left in a typed line complete too. */
+  private readonly completesWords: boolean;
   private readonly out: NodeJS.WritableStream;
   private readonly err: NodeJS.WritableStream;
   /** A read begun before an interrupt: its line belongs to the next question, not to the abandoned one. */
@@ -85,6 +87,7 @@ export class Prompter {
       keepInHistory: opts.keepInHistory,
       onHistory: opts.onHistory,
     };
+    this.completesWords = opts.completer === undefined;
     this.history = opts.history ? [...opts.history] : undefined;
     this.open();
   }
@@ -106,6 +109,8 @@ export class Prompter {
     this.rl.on('SIGINT', () => this.onInterrupt());
     // Lines typed on a terminal; the listener may drop the newest (Node documents this for lines not to keep).
     this.rl.on('history', (lines: string[]) => {
+      // The line as it runs (its left-over tabs completed: typedLine), not as readline read it.
+      if (lines[0] !== undefined) lines[0] = this.typedLine(lines[0]);
       const added = lines[0] !== undefined && lines[0] !== this.history?.[0];
       if (added && keepInHistory && !keepInHistory(this.words)) lines.shift();
       else if (added) onHistory?.(lines);
@@ -193,10 +198,34 @@ export class Prompter {
     }
     this.consumed += 1;
     if (!this.terminal) {
-      // A TTY echoes what the operator types; a pipe does not, so the answer is written after its prompt.
-      this.out.write(visible(result.value) + '\n');
+      // A terminal echoes what the operator types (also when the output goes to a pipe, `| tee log`); piped
+      // input is not echoed by anyone, so the answer is written after its prompt (issue 2: "when stdin is
+      // not a TTY each answer is echoed").
+      if (!this.interactive) this.out.write(visible(result.value) + '\n');
+      return result.value;
     }
-    return result.value;
+    const line = this.typedLine(result.value);
+    if (line !== result.value) this.redrawAnswer(prompt, result.value, line);
+    return line;
+  }
+
+  /** A terminal line with the tabs readline took literally applied as completions (completeTypedTabs). */
+  private typedLine(raw: string): string {
+    return this.terminal && this.completesWords ? completeTypedTabs(raw, this.words) : raw;
+  }
+
+  /**
+   * Shows the completed answer in place of the line as read (`dest` and a tab), so the screen says what
+   * runs. Only when that line took one row of the terminal (the cursor is on the row below it), and not on a
+   * terminal without cursor movement (TERM=dumb, where readline itself draws no escape codes either).
+   */
+  private redrawAnswer(prompt: string, raw: string, line: string): void {
+    if (process.env.TERM === 'dumb') return;
+    const columns = (this.out as { columns?: number }).columns ?? 0;
+    let width = prompt.length;
+    for (const ch of raw) width = ch === '\t' ? (Math.floor(width / 8) + 1) * 8 : width + 1;
+    if (width >= columns || prompt.length + line.length >= columns) return;
+    this.out.write(`\x1b[1A\r\x1b[2K${visible(prompt + line)}\n`);
   }
 
   /**

@@ -158,6 +158,16 @@ describe('--help, --version and usage errors', () => {
     expect(r.stdout.replace(/\s+/g, ' ')).toContain('Exit status: 0 success, 2 bad input or usage, 1 any other failure; the shell: 3 when it ends with uncommitted changes');
   });
 
+  it('destconfig help [COMMAND] prints the same help as --help (it used to be an unknown command)', () => {
+    const root = destconfig(['help']);
+    expect(root).toMatchObject({ status: 0, stderr: '' });
+    expect(root.stdout).toBe(destconfig(['--help']).stdout);
+    expect(destconfig(['hlep']).stderr).toContain('Did you mean "help"?');
+    const list = destconfig(['help', 'list']);
+    expect(list).toMatchObject({ status: 0, stderr: '' });
+    expect(list.stdout).toBe(destconfig(['list', '--help']).stdout);
+  });
+
   it.each(['deliver', 'tlsverify'])('%s --help lists --home, which names the table it reads', (command) => {
     const r = destconfig([command, '--help']);
     expect(r.status).toBe(0);

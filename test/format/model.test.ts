@@ -118,7 +118,7 @@ describe('import maps the file to the table model', () => {
 
   it('refuses an empty file for want of [DEFAULT]', () => {
     const r = importTableBytes(Buffer.alloc(0), 'empty.ini');
-    expect(!r.ok && r.errors).toEqual(['empty.ini: no [DEFAULT] section; a table file needs one, with every required key.']);
+    expect(!r.ok && r.errors).toEqual(['empty.ini:1: no [DEFAULT] section; a table file needs one, with every required key.']);
   });
 
   it('refuses bounce profile names the shell would refuse', () => {

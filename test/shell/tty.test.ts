@@ -7,9 +7,9 @@ import { BIN, committedDoc, requireBuild, tempHome } from './run.js';
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
 /** A shell on a pseudo-terminal; `answer` waits for `prompt` to appear (after the last answer) and types `keys`. */
-function ttyShell(home: string) {
+function ttyShell(home: string, outputThrough = '') {
   requireBuild();
-  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --home ${JSON.stringify(home)}`;
+  const cmd = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} --home ${JSON.stringify(home)}${outputThrough}`;
   const child = spawn('script', ['-qec', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, TERM: 'dumb' } });
   let out = '';
   let seen = 0;
@@ -52,5 +52,21 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     expect(out).toContain('-- Changes not recorded');
     expect(out).toContain('There are currently 0 entries configured.');
     expect(committedDoc(home)).toBeNull();
+  });
+
+  it('with the output piped (`destconfig | tee log` at a terminal), a typed answer is shown once: the terminal echoes it', async () => {
+    // Issue 2: answers are echoed "when stdin is not a TTY". Typed at a terminal whose output went to a pipe,
+    // each answer used to appear twice on the screen: the terminal's echo, then the shell's.
+    const t = ttyShell(tempHome(), ' | cat');
+    await t.answer('ESA> ', 'destconfig\r');
+    await t.answer('[]> ', 'list\r');
+    await t.answer('[]> ', '\r');
+    await t.answer('ESA> ', 'quit\r');
+    expect(await t.end()).toBe(0);
+    const out = t.output();
+    expect(out).toContain('Prefer IPv6');
+    expect(out.split('[]> list\r\n')).toHaveLength(2);
+    expect(out.split('list\r\n')).toHaveLength(2);
+    expect(out.split('quit\r\n')).toHaveLength(2);
   });
 });

@@ -33,7 +33,7 @@ export function registerShell(program: Command): void {
       // The shell takes no operands: a stray word is a mistyped command (`destconfig lsit`).
       const [stray] = program.args;
       if (stray !== undefined) {
-        const close = suggest(stray, program.commands.map((c) => c.name()));
+        const close = suggest(stray, [...program.commands.map((c) => c.name()), 'help']);
         throw new CliError(`unknown command '${stray}'${close ? `. Did you mean "${close}"?` : ''} (run with --help for usage)`, EXIT.USAGE);
       }
       const opts = program.opts<ShellCliOptions>();

@@ -49,7 +49,10 @@ function printMenu(s: Session): void {
   for (const item of MENU) p.print(`- ${item.name} - ${item.description}`, p.paint.menuItem);
 }
 
-/** Runs the menu until an empty answer. Ctrl-C at the menu prompt propagates (back to the main prompt). */
+/**
+ * Runs the menu until an empty answer, or until an operation ran as a form (`--ui form`). Ctrl-C at the menu
+ * prompt propagates (back to the main prompt).
+ */
 export async function runDestconfigMenu(s: Session): Promise<void> {
   const { p } = s;
   for (;;) {
@@ -69,14 +72,20 @@ export async function runDestconfigMenu(s: Session): Promise<void> {
     }
     const ctx = { p, table: s.table, home: s.opts.home, hostname: s.opts.hostname };
     const draft = beginDraft(s.table);
+    // Form mode (issue 7): a form runs the operation, "then return[s] to the ESA prompt": the main prompt,
+    // where `commit` is the next step, not the menu again (the ESA dialogue's operations return to the
+    // menu). A form abandoned with Ctrl-C returns to the menu, as every abandoned operation does (issue 2).
+    const form = s.opts.ui === 'form' ? FORM_OPERATIONS[item.name] : undefined;
     try {
-      await ((s.opts.ui === 'form' && FORM_OPERATIONS[item.name]) || item.run)(ctx);
+      await (form ?? item.run)(ctx);
     } catch (err) {
       draft.rollBack();
       if (!(err instanceof Interrupted)) throw err;
+      // Ctrl-C abandons the operation and returns to the menu (issue 2), in a form too.
       p.print('-- Changes not recorded');
       continue;
     }
     draft.keep();
+    if (form) return;
   }
 }

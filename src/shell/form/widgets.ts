@@ -7,6 +7,7 @@
 // not the shell's --no-color; without colour the widgets get a theme of plain styles.
 import type { IntRange, Parsed } from '../../table/fields.js';
 import { parseIntInRange } from '../../table/fields.js';
+import { EndOfInput } from '../errors.js';
 
 export interface Choice<T> {
   name: string;
@@ -63,29 +64,64 @@ function valueOf<T>(r: Parsed<T>): T {
   return r.value;
 }
 
+/**
+ * Runs one inquirer prompt and turns Ctrl-D into the shell's end of input. On Ctrl-D (an empty line) inquirer's
+ * readline closes itself and pauses the terminal without settling the prompt: nothing is left for node to do
+ * and the process ended with status 0, whatever was pending. A pause of the input that is not followed, within
+ * the same turn of the event loop, by the prompt's own answer is that Ctrl-D: the prompt is aborted and the
+ * operation ends with EndOfInput, which the shell handles as quit (docs/shell.md, "Ctrl-D ends the session").
+ */
+async function endOnCtrlD<T>(ask: (context: { signal: AbortSignal }) => Promise<T>, input: NodeJS.ReadableStream = process.stdin): Promise<T> {
+  const ctrlD = new AbortController();
+  let settled = false;
+  // readline pauses its input when it closes: after an answer too, but then the prompt has settled by the check.
+  const onPause = (): void => {
+    setImmediate(() => {
+      if (!settled) ctrlD.abort();
+    });
+  };
+  input.on('pause', onPause);
+  try {
+    return await ask({ signal: ctrlD.signal });
+  } catch (err) {
+    if (ctrlD.signal.aborted) throw new EndOfInput();
+    throw err;
+  } finally {
+    settled = true;
+    input.off('pause', onPause);
+  }
+}
+
 /** Loads inquirer and returns the widgets; `colour` false gives the plain theme. */
 export async function loadWidgets(colour: boolean): Promise<Widgets> {
   const { confirm, input, select } = await import('@inquirer/prompts');
   const theme = colour ? {} : { theme: PLAIN_THEME };
   const selectTheme = colour ? {} : { theme: PLAIN_SELECT_THEME };
   return {
-    yesNo: (message, dflt) => confirm({ message, default: dflt, ...theme }),
+    yesNo: (message, dflt) => endOnCtrlD((context) => confirm({ message, default: dflt, ...theme }, context)),
     choose: <T>(message: string, choices: readonly Choice<T>[], dflt: T) =>
-      select<T>({
-        message,
-        choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}) })),
-        default: dflt,
-        pageSize: 10,
-        loop: false,
-        ...selectTheme,
-      }),
+      endOnCtrlD((context) =>
+        select<T>(
+          {
+            message,
+            choices: choices.map((c) => ({ name: c.name, value: c.value, ...(c.description ? { description: c.description } : {}) })),
+            default: dflt,
+            pageSize: 10,
+            loop: false,
+            ...selectTheme,
+          },
+          context,
+        ),
+      ),
     integer: async (message, range, dflt) => {
       const parse = (a: string): Parsed<number> => parseIntInRange(a, range);
-      const answer = await input({ message, validate: check(parse), ...(dflt !== undefined ? { default: String(dflt) } : {}), ...theme });
+      const answer = await endOnCtrlD((context) =>
+        input({ message, validate: check(parse), ...(dflt !== undefined ? { default: String(dflt) } : {}), ...theme }, context),
+      );
       return valueOf(parse(answer));
     },
     text: async <T>(message: string, parse: (answer: string) => Parsed<T>, dflt?: string) => {
-      const answer = await input({ message, validate: check(parse), ...(dflt !== undefined ? { default: dflt } : {}), ...theme });
+      const answer = await endOnCtrlD((context) => input({ message, validate: check(parse), ...(dflt !== undefined ? { default: dflt } : {}), ...theme }, context));
       return valueOf(parse(answer));
     },
   };

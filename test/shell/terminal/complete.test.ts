@@ -1,7 +1,7 @@
 // Tab completion: the sources (what each prompt offers) and the prompt layer's completer on a terminal,
 // where the question being asked decides what Tab completes.
 import { describe, expect, it } from 'vitest';
-import { completeWord, destinationWords, worthRecalling } from '../../../src/shell/complete.js';
+import { completeTypedTabs, completeWord, destinationWords, worthRecalling } from '../../../src/shell/complete.js';
 import { blankEntry, emptyTable } from '../../../src/table/types.js';
 import { fakeTerminal, settle } from './streams.js';
 
@@ -49,6 +49,15 @@ describe('completion of a question\'s words', () => {
     expect(completeWord('[1', words)).toEqual([['[192.0.2.1]'], '[1']);
   });
 
+  it('completes an IP entry from the address typed without its brackets, as DELETE and EDIT accept it', () => {
+    const words = destinationWords(tableWith('[192.0.2.1]', '[192.0.2.7]', '[2001:db8::1]', '1.example'));
+    expect(completeWord('192.0.2.7', words)).toEqual([['[192.0.2.7]'], '192.0.2.7']);
+    expect(completeWord('192', words)).toEqual([['[192.0.2.1]', '[192.0.2.7]'], '192']);
+    expect(completeWord('2001:db8', words)).toEqual([['[2001:db8::1]'], '2001:db8']);
+    expect(completeWord('1', words)).toEqual([['1.example', '[192.0.2.1]', '[192.0.2.7]'], '1']);
+    expect(completeTypedTabs('192\t', words)).toBe('[192.0.2.');
+  });
+
   it('keeps in history what answers a command, operation or destination question only', () => {
     expect(worthRecalling(COMMANDS)).toBe(true);
     expect(worthRecalling(MENU_WORDS)).toBe(true);
@@ -86,6 +95,42 @@ describe('the prompt layer on a terminal', () => {
     await settle();
     t.type('\r');
     expect(await answer).toBe('new');
+    t.p.close();
+  });
+
+  it('completes a Tab that arrives in one read with the keys around it (fast typing on a busy machine, tmux send-keys)', async () => {
+    // Node's readline takes a Tab that is not the last key of a read as a literal tab (paste support), so
+    // `dest` Tab Enter in one read used to run "dest": "Unknown command".
+    const t = fakeTerminal();
+    const command = t.p.ask('ESA> ', COMMANDS);
+    t.type('dest\t\r');
+    expect(await command).toBe('destconfig');
+
+    const op = t.p.ask('[]> ', MENU_WORDS);
+    t.type('NE\t\r');
+    expect(await op).toBe('NEW');
+
+    // Several candidates: as far as they agree, as the Tab key does.
+    const partial = t.p.ask('[]> ', MENU_WORDS);
+    t.type('imp\t\r');
+    expect(await partial).toBe('import');
+    expect(completeTypedTabs('dele\t', MENU_WORDS)).toBe('delete');
+    expect(completeTypedTabs('EXP\t', MENU_WORDS)).toBe('EXPORT');
+    expect(completeTypedTabs('d\t', ['delete', 'detail'])).toBe('de');
+
+    // A tab that completes nothing stays, so pasted text keeps its blanks.
+    const pasted = t.p.ask('ESA> ', COMMANDS);
+    t.type('help\tnew\r');
+    expect(await pasted).toBe('help\tnew');
+
+    const dest = t.p.ask('[]> ', destinationWords(tableWith('partner.example.net', 'example.com')));
+    t.type('pa\t\r');
+    expect(await dest).toBe('partner.example.net');
+
+    // Free text (no words to complete): the line is left as typed.
+    const comment = t.p.ask('[]> ');
+    t.type('a\tb\r');
+    expect(await comment).toBe('a\tb');
     t.p.close();
   });
 

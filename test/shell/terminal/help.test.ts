@@ -10,6 +10,11 @@ import { TLS_MODES } from '../../../src/table/types.js';
 import { ROOT, runShell, script, tempHome } from '../run.js';
 
 const doc = readFileSync(path.join(ROOT, 'docs', 'shell-terminal.md'), 'utf8');
+const readme = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+/** `| TITLE | text |` rows of the README's tables (markdown's &lt; &gt; read back). */
+const readmeRows = new Map(
+  [...readme.matchAll(/^\| ([^|]+?) \| ([^|]+?) \|$/gm)].map((m) => [m[1] ?? '', (m[2] ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>')]),
+);
 /** `- **TITLE**: text` lines of the document. */
 const documented = new Map([...doc.matchAll(/^- \*\*(.+?)\*\*: (.+)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']));
 /** A help entry as the shell prints it: the title, then the text wrapped and indented. */
@@ -21,6 +26,12 @@ describe('help text', () => {
     for (const name of Object.keys(OPERATION_HELP)) expect(documented.get(name), name).toBe(OPERATION_HELP[name]);
     TLS_MODES.forEach((mode, i) => expect(documented.get(`${i + 1}. ${TLS_LABELS[mode]}`), mode).toBe(TLS_HELP[mode]));
     expect(doc).toContain(TLS_DEFAULT_HELP);
+  });
+
+  it('matches the README: its operations and TLS modes tables hold the same sentences (issue 7)', () => {
+    for (const name of Object.keys(OPERATION_HELP)) expect(readmeRows.get(name), name).toBe(OPERATION_HELP[name]);
+    TLS_MODES.forEach((mode, i) => expect(readmeRows.get(`${i + 1}. ${TLS_LABELS[mode]}`), mode).toBe(TLS_HELP[mode]));
+    expect(readme).toContain(TLS_DEFAULT_HELP);
   });
 
   it('says what delivery does (README "TLS modes"): Required defers, it has no queue; Preferred keeps no plain-text fallback after a failed handshake', () => {

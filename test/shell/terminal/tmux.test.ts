@@ -1,10 +1,10 @@
 // The shell in a real terminal (tmux): Tab completion at the three kinds of prompt, history across two
-// sessions, colour on and off, and a NEW form end to end with the ESA menu coming back after it.
+// sessions, colour on and off, and a NEW form end to end with the ESA> prompt coming back after it.
 // CI installs tmux (.ci/run); without it the suite is skipped on a developer's machine and fails under CI.
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { committedDoc, tempHome } from '../run.js';
+import { committedDoc, runShell, script, SEED_NEW_ANSWERS, tempHome } from '../run.js';
 import { hasTmux, TmuxServer, type TmuxPane } from './tmux.js';
 
 const SGR = /\x1b\[[0-9;]*m/;
@@ -155,7 +155,7 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
     expect(await t.waitForExit()).toBe(0);
   });
 
-  it('runs NEW as a form and returns to the ESA menu, whose prompt reads, completes and recalls again', async () => {
+  it('runs NEW as a form and returns to the ESA> prompt (issue 7), whose readline reads, completes and recalls again', async () => {
     const home = tempHome();
     const t = server.start(['--home', home, '--ui', 'form']);
     await openNewForm(t, 'bad domain');
@@ -184,9 +184,11 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
       }
     }
     await t.waitFor('(pending until "commit" at the main prompt)');
+    // Back at ESA>, not the menu: the session readline reads, completes and recalls again.
+    await t.waitForLastLine('ESA>');
+    await tab(t, 'ESA> ', 'dest', 'destconfig');
+    t.press('Enter');
     await t.waitFor('There are currently 1 entries configured.');
-    // Back at the ESA menu: the session readline reads, completes and recalls again.
-    await t.waitForLastLine('[]>');
     await tab(t, '[]> ', 'li', 'list');
     t.press('Enter');
     await t.waitFor(/mail\.example\.org\s+Default\s+On\s+Default\s+Default\s+Prefer IPv4/);
@@ -198,5 +200,26 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
     // Uncommitted changes: status 3, nothing written.
     expect(await t.waitForExit()).toBe(3);
     expect(committedDoc(home)).toBeNull();
+  });
+
+  it('Ctrl-D in a form ends the session as it does at an ESA prompt: pending changes are reported, status 3', async () => {
+    // Ctrl-D made inquirer close its readline (and pause stdin) without settling the form: node then ran out
+    // of work and exited with status 0, dropping the pending CLEAR without a word.
+    const home = tempHome();
+    const seeded = await runShell(script('destconfig', 'new', 'kept.example', ...SEED_NEW_ANSWERS, '', 'commit', 'seed', 'quit'), ['--home', home]);
+    expect(seeded.code).toBe(0);
+    const t = server.start(['--home', home, '--ui', 'form']);
+    await answer(t, 'ESA> ', 'destconfig');
+    await answer(t, '[]> ', 'clear');
+    await t.waitFor('There are currently 0 entries configured.');
+    await answer(t, '[]> ', 'new');
+    await t.waitFor('? Domain to configure');
+    t.type('a.example');
+    t.press('Enter');
+    await t.waitFor('? Set a concurrency limit for a.example?');
+    t.press('C-d');
+    await t.waitFor('the changes made in this session were not committed');
+    expect(await t.waitForExit()).toBe(3);
+    expect(JSON.stringify(committedDoc(home))).toContain('kept.example');
   });
 });
