@@ -16,6 +16,7 @@ import { MxResolver, createResolver, parseDnsServer } from './dns.js';
 import { InputError, readBatch, readSingle } from './input.js';
 import { MailLog } from './maillog.js';
 import { readCaFile } from './ca-file.js';
+import { isLocalAddress } from './local-address.js';
 import { exitStatus, reportJson, reportText } from './report.js';
 import { connect } from './session.js';
 import { tableUsesDane } from './dane/hook.js';
@@ -94,6 +95,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   const sources = opts.source ?? [];
   const to = opts.to ?? [];
   for (const s of sources) if (!isIP(s)) usage(`--source must be a local IP address, not ${JSON.stringify(s)}`);
+  for (const s of sources) if (!(await isLocalAddress(s))) usage(`--source ${s} is not an address of this machine`);
   const helo = heloName(opts.helo);
   const extraCa = await caFileCerts(opts.caFile);
   if (opts.batch && (opts.message || opts.from !== undefined || to.length > 0))

@@ -39,7 +39,10 @@ async function runGroup(run: DeliveryRun, group: Group): Promise<void> {
     return;
   }
   if (first.route.targets.length === 0) {
-    const why = `4.4.4 No usable address for ${destination}${first.route.notes.length ? `: ${first.route.notes.join('; ')}` : ''}`;
+    // A temporary failure of an address lookup is a DNS failure (4.4.3, as SERVFAIL anywhere else); with
+    // every lookup answered, no usable address is 4.4.4 (e.g. REQUIRE_V6 and only an A record).
+    const code = first.route.lookupFailed ? '4.4.3' : '4.4.4';
+    const why = `${code} No usable address for ${destination}${first.route.notes.length ? `: ${first.route.notes.join('; ')}` : ''}`;
     for (const job of group.queue.splice(0)) settleJob(run.o.log, job, 'deferred', null, why);
     return;
   }

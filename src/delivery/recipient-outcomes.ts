@@ -32,7 +32,9 @@ export function settleJob(
     if (failure) {
       e.mxHost = failure.mxHost || null;
       e.ip = failure.ip;
-      e.reply = failure.failure.stage === 'greeting' || failure.failure.stage === 'ehlo' ? (failure.failure.reply ?? null) : null;
+      // The server's last word when the attempt ended on one: a refusing greeting or EHLO, a refusal of
+      // STARTTLS under a Required mode, an odd reply to STARTTLS (issue 4: "the last SMTP reply").
+      e.reply = failure.failure.reply ?? null;
       e.tls = reportTls(e.tls.mode, failure.failure.tls);
     }
     log.write(status === 'bounced' ? lines.bounced(null, job.mid, r.rid, reason) : lines.delayed(null, job.mid, r.rid, reason));

@@ -19,6 +19,8 @@ export interface Route {
   targets: RouteTarget[];
   /** Why some hosts or addresses were left out (shown when nothing is left). */
   notes: string[];
+  /** Some host's address lookup failed temporarily (SERVFAIL, time-out): with no target left, a DNS failure. */
+  lookupFailed?: boolean;
 }
 
 /** Orders the addresses of ordered MX hosts by the row's family preference within each preference level. */
@@ -27,6 +29,7 @@ export function orderTargets(hosts: MxHost[], pref: IpSortPref): Route {
   const only = pref === 'REQUIRE_V4' || pref === 'REQUIRE_V6';
   const targets: RouteTarget[] = [];
   const notes: string[] = [];
+  let lookupFailed = false;
   let i = 0;
   while (i < hosts.length) {
     // One preference level: hosts are already in their (shuffled) order from dns.ts.
@@ -38,12 +41,15 @@ export function orderTargets(hosts: MxHost[], pref: IpSortPref): Route {
     targets.push(...of(first));
     if (!only) targets.push(...of(first === 4 ? 6 : 4));
     for (const h of level) {
-      if (h.lookupFailed) notes.push(h.lookupFailed);
+      if (h.lookupFailed) {
+        notes.push(h.lookupFailed);
+        lookupFailed = true;
+      }
       else if (only && (first === 4 ? h.v4 : h.v6).length === 0) notes.push(`${h.host} has no IPv${first} address (${pref})`);
       else if (h.v4.length === 0 && h.v6.length === 0) notes.push(`${h.host} has no address`);
     }
   }
-  return { targets, notes };
+  return lookupFailed ? { targets, notes, lookupFailed } : { targets, notes };
 }
 
 /** The single target of an IP-literal destination (`[192.0.2.1]`, `[2001:db8::1]`), under the row's preference. */

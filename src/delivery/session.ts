@@ -205,6 +205,9 @@ async function startTls(
   if (reply.code !== 220) {
     if (required) throw new StepFailure('tls', `TLS is required, but host ${host} refused to start TLS: ${formatReply(reply)}`, reply);
     if (reply.code < 400) throw new StepFailure('protocol', `unexpected reply to STARTTLS: ${formatReply(reply)}`, reply);
+    // 421: the server is closing the channel (RFC 5321 §3.8), so there is no clear session to go on with;
+    // a failed attempt like a 421 greeting, and the next MX is tried.
+    if (reply.code === 421) throw new StepFailure('ehlo', `server closing the connection in reply to STARTTLS: ${formatReply(reply)}`, reply);
     // Refused before the 220: Preferred modes continue in the clear on this connection (reference §7.2).
     tlsInfo.failure = `STARTTLS refused: ${formatReply(reply)}`;
     return false;

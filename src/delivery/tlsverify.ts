@@ -77,7 +77,8 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
       onEvent,
     });
     if (!result.ok) {
-      print(`  ${result.stage === 'tls' ? 'TLS failed' : 'Connection failed'}: ${result.reason}`);
+      // A TLS failure was already shown by its event (printEvent), so it is not repeated here.
+      if (result.stage !== 'tls') print(`  Connection failed: ${result.reason}`);
       if (result.tls?.peerCertificate) printCertificate(result.tls, referenceIds, print);
       if (result.stage === 'connect' || result.stage === 'timeout' || result.stage === 'greeting') continue;
       print(`TLS verification of '${domain}' FAILED: ${result.reason}.`);

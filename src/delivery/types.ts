@@ -199,7 +199,7 @@ export interface ConnectFailure {
   ok: false;
   /**
    * Which step failed: 'connect' (refused/unreachable), 'timeout' (connect or a reply took longer than its Timeouts entry),
-   * 'greeting' (non-220 greeting, or closed before it), 'ehlo' (EHLO and HELO refused), 'tls' (the mode's
+   * 'greeting' (non-220 greeting, or closed before it), 'ehlo' (EHLO and HELO refused, or a 421 in reply to STARTTLS), 'tls' (the mode's
    * TLS demand not met: not offered or refused under Required, handshake failure after the 220 in any
    * mode, TLS handshake timeout, certificate not verified under Required - Verify), 'protocol' (violation:
    * bytes injected after the 220 to STARTTLS, malformed or oversized replies, odd reply to STARTTLS).

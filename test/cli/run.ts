@@ -1,5 +1,5 @@
 // Runs the built bin/destconfig as a user would: a real process with a temporary --home.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +34,23 @@ export function destconfig(args: string[], opts: { cwd?: string; input?: string 
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * As destconfig(), but without blocking this process: for tests whose peers (SMTP, DNS) run in the test
+ * process itself and must answer while the command runs.
+ */
+export function destconfigAsync(args: string[], opts: { input?: string } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: REPO, env: { ...process.env, NO_COLOR: '1', DESTCONFIG_HOME: '/nonexistent/destconfig-home-not-used' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
 }
 
 /** The file's text without its first line (the header comment with the export time). */

@@ -26,6 +26,8 @@ beforeAll(async () => {
     'mx.dead.test': { a: ['10.0.0.66'] },
     'nullmx.test': { mx: [{ preference: 0, exchange: '.' }] },
     'broken.test': { servfail: true },
+    // No MX (implicit MX), and the address lookups of the domain itself fail temporarily.
+    'sickimplicit.test': { servfailTypes: ['A', 'AAAA'] },
     'dual.test': { a: ['10.0.0.3'], aaaa: ['fd00::3'] },
     'many.test': { mx: [{ preference: 10, exchange: 'a.many.test' }, { preference: 10, exchange: 'b.many.test' }] },
     'a.many.test': { a: ['10.0.1.1'] },
@@ -220,6 +222,16 @@ describe('deliver orchestration', () => {
     ]);
     expect(net.connects).toHaveLength(0);
     expect(log.lines).toContain('Info: Bounced: MID 1 to RID 0 - 5.1.10 Domain nullmx.test does not accept mail (null MX, RFC 7505)');
+  });
+
+  it('defers with 4.4.3 (a DNS failure) a domain without MX whose own address lookups fail with SERVFAIL', async () => {
+    const net = new ScriptedNetwork();
+    const { result, log } = run([msg(['a@sickimplicit.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', attempts: 0 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.3 .*sickimplicit\.test.*SERVFAIL/);
+    expect(net.connects).toHaveLength(0);
+    expect(log.lines.some((l) => /^Info: Delayed: MID 1 to RID 0 - 4\.4\.3 /.test(l))).toBe(true);
   });
 
   it('bounces (5.4.4) every recipient of a domain whose MX hosts have no address, defers (4.4.3) on a temporary failure, uses the hosts that have one', async () => {

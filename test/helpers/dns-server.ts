@@ -17,6 +17,8 @@ export interface ZoneName {
   nxdomain?: boolean;
   /** Answer SERVFAIL for every type. */
   servfail?: boolean;
+  /** Answer SERVFAIL for these query types only (e.g. ['A', 'AAAA']: the name's MX lookup still answers). */
+  servfailTypes?: string[];
   /** Never answer (the client times out). */
   silent?: boolean;
   ttl?: number;
@@ -91,7 +93,7 @@ export async function startDnsServer(zone: Record<string, ZoneName> | ZoneFuncti
     const owner = alias ?? name;
     if (alias) answers.push({ type: 'CNAME', name, ttl, class: 'IN', data: alias });
     if (target?.nxdomain) rcode = RCODE.NXDOMAIN;
-    else if (target?.servfail || rec?.servfail) rcode = RCODE.SERVFAIL;
+    else if (target?.servfail || rec?.servfail || target?.servfailTypes?.includes(question.type)) rcode = RCODE.SERVFAIL;
     else if (target) {
       if (question.type === 'MX')
         for (const mx of target.mx ?? []) answers.push({ type: 'MX', name: owner, ttl, class: 'IN', data: { preference: mx.preference, exchange: mx.exchange === '.' ? '' : mx.exchange } });
