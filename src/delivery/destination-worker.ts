@@ -93,7 +93,7 @@ export async function runWorker(
         const fresh = await resolveRoute(run, group);
         if (fresh.ok && fresh.route.targets.length > 0) route = fresh.route;
         capacity.opening();
-        const opened = await openConnection(run, group, job, route, firstDone);
+        const opened = await openConnection(run, group, job, route);
         capacity.opened(opened.ok ? opened.conn : null);
         firstDone?.();
         if (!opened.ok) {

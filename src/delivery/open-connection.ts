@@ -43,17 +43,7 @@ function pickSource(run: DeliveryRun, group: Group, ip: string | null): string |
   return sources[run.sourceTurn++ % sources.length];
 }
 
-/**
- * `onAccepted`: called when a server first accepts the TCP connection (before its greeting), so the
- * destination's other workers may start theirs (slow start, destination-worker.ts).
- */
-export async function openConnection(
-  run: DeliveryRun,
-  group: Group,
-  job: Job,
-  route: Route,
-  onAccepted: (() => void) | null = null,
-): Promise<OpenResult> {
+export async function openConnection(run: DeliveryRun, group: Group, job: Job, route: Route): Promise<OpenResult> {
   const { row } = group;
   const o = run.o;
   const failures: AttemptFailure[] = [];
@@ -104,7 +94,6 @@ export async function openConnection(
       dcid,
       signal: setUp.signal,
       onEvent: (ev) => {
-        if (ev.type === 'connected') onAccepted?.();
         if (ev.type === 'closed' && settingUp) heldClose = ev;
         else logConnectionEvent(o.log, ev, host);
       },

@@ -33,10 +33,9 @@ export interface Group {
   row: EffectiveRow;
   queue: Job[];
   /**
-   * Settles when a server first accepts the destination's first connection (TCP), or when that attempt
-   * ends without one. Other workers wait for it, so a dead destination (refused, unreachable, timing out)
-   * costs one round of attempts, not one per worker (Postfix's slow start does the same); a live one gets
-   * its other connections at once instead of after the first one's greeting, EHLO and TLS handshake.
+   * Settles when the destination's first connection attempt ends (set up, or failed at any step). Other
+   * workers wait for it, so a destination that cannot take mail (refused, unreachable, a refused greeting,
+   * TLS failing under a Required mode) costs one round of attempts, not one per worker.
    */
   firstAttempt?: Promise<void>;
 }
