@@ -420,6 +420,27 @@ describe('a session lost before any reply to MAIL FROM (two MX hosts on loopback
     }
   });
 
+  it('with PIPELINING and several messages, the one reserved to follow on the lost connection is not lost; the row limits hold', async () => {
+    const p = await peer({ starttls: 'disabled' });
+    const mx1 = await firstMx(p.port, afterEhlo(true, async (conn) => void (await conn.readLine(), conn.destroy())));
+    try {
+      const t = table({ destination: 'twomx.test', maxConcurrency: 1, maxMessagesPerConnection: 2 });
+      const messages = Array.from({ length: 5 }, (_, i) => message([`u${i}@twomx.test`], 'alice@sender.test', `m${i}.eml`));
+      const { report, peakConnections } = await run(messages, t, p.port);
+      expect(report.summary).toEqual({ delivered: 5, deferred: 0, bounced: 0 });
+      expect(p.messages.map((m) => m.to[0]).sort()).toEqual(['u0@twomx.test', 'u1@twomx.test', 'u2@twomx.test', 'u3@twomx.test', 'u4@twomx.test']);
+      expect(peakConnections.get('twomx.test')).toBe(1);
+      expect(p.maxConcurrent).toBe(1);
+      const perSession = new Map<string, number>();
+      for (const m of p.messages) perSession.set(m.sessionId, (perSession.get(m.sessionId) ?? 0) + 1);
+      expect(Math.max(...perSession.values())).toBe(2);
+      // Every connection to the first MX lost its first message, and only that one went on to the second.
+      expect(report.recipients.filter((r) => r.attempts === 2)).toHaveLength(mx1.connections.length);
+    } finally {
+      await mx1.close();
+    }
+  });
+
   it('the only MX drops the session: deferred 4.4.2 as before, one attempt', async () => {
     const p = await peer({ starttls: 'disabled' });
     const mx1 = await firstMx(p.port, afterEhlo(true, async (conn) => void (await conn.readLine(), conn.destroy())));

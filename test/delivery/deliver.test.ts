@@ -56,6 +56,9 @@ beforeAll(async () => {
     'mx2.latedrop.test': { a: ['10.0.0.2'] },
     'onlydrop.test': { mx: [{ preference: 10, exchange: 'mx.onlydrop.test' }] },
     'mx.onlydrop.test': { a: ['10.0.0.80'] },
+    'droptls.test': { mx: [{ preference: 10, exchange: 'mx1.droptls.test' }, { preference: 20, exchange: 'mx2.droptls.test' }] },
+    'mx1.droptls.test': { a: ['10.0.0.70'] },
+    'mx2.droptls.test': { a: ['10.0.0.80'] },
     'dropdead.test': { mx: [{ preference: 10, exchange: 'mx1.dropdead.test' }, { preference: 20, exchange: 'mx2.dropdead.test' }] },
     'mx1.dropdead.test': { a: ['10.0.0.80'] },
     'mx2.dropdead.test': { a: ['10.0.0.66'] },
@@ -533,6 +536,22 @@ describe('a session lost before any reply to MAIL FROM goes on to the next targe
     expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.80', '10.0.0.66']);
     expect(report.recipients[0]).toMatchObject({ status: 'deferred', mxHost: 'mx2.dropdead.test', ip: '10.0.0.66', attempts: 2 });
     expect(report.recipients[0]?.reason).toMatch(/^4\.4\.1 connect ECONNREFUSED 10\.0\.0\.66:25 \(mx2\.dropdead\.test \[10\.0\.0\.66\]\)$/);
+  });
+
+  it('under Required TLS, the first MX failing TLS and the second losing the session: the TLS failure decides (4.7.4), with the alert', async () => {
+    const net = new ScriptedNetwork();
+    const table = tableWith({ destination: 'droptls.test', tls: 'required' });
+    table.globals.alertOnRequiredTlsFailure = true;
+    const alerts: string[] = [];
+    const sink: AlertSink = { requiredTlsFailed: (d) => alerts.push(d), flush: async () => {} };
+    const { result, log } = run([msg(['a@droptls.test'])], table, net, { alerts: sink });
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.70', '10.0.0.80']);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', mxHost: 'mx1.droptls.test', ip: '10.0.0.70', attempts: 2 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.7\.4 STARTTLS was not offered \(mx1\.droptls\.test/);
+    expect(log.lines).toContain('Info: DCID 1 IP 10.0.0.70 TLS was required but could not be successfully negotiated');
+    expect(log.lines.some((l) => l.startsWith('Info: Connection Error: DCID: 2 IP: 10.0.0.80 '))).toBe(true);
+    expect(alerts).toEqual(['droptls.test']);
   });
 
   it('a drop after MAIL FROM was accepted is deferred as before: no other MX is tried', async () => {
