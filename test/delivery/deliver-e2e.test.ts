@@ -381,9 +381,15 @@ describe('a session lost before any reply to MAIL FROM (two MX hosts on loopback
       conn.write(pipelining ? '250-mx1.twomx.test\r\n250 PIPELINING\r\n' : '250 mx1.twomx.test\r\n');
       await then(conn);
     };
-  /** The first MX on 127.0.0.2, at the port of the second (the peer on 127.0.0.1). */
+  const firstMxes: HostileServer[] = [];
+  afterEach(async () => {
+    await Promise.all(firstMxes.splice(0).map((s) => s.close()));
+  });
+  /** The first MX on 127.0.0.2, at the port of the second (the peer on 127.0.0.1); closed after the test. */
   async function firstMx(port: number, script: (conn: ScriptedConnection) => Promise<void>): Promise<HostileServer> {
-    return startHostileServer(script, { host: '127.0.0.2', port });
+    const server = await startHostileServer(script, { host: '127.0.0.2', port });
+    firstMxes.push(server);
+    return server;
   }
 
   it.each([
@@ -402,57 +408,46 @@ describe('a session lost before any reply to MAIL FROM (two MX hosts on loopback
   ])('the first MX %s: delivered via the second, attempts 2, both DCIDs in the log', async (_, pipelining, then) => {
     const p = await peer({ starttls: 'disabled' });
     const mx1 = await firstMx(p.port, afterEhlo(pipelining, then));
-    try {
-      const { report, log } = await run([message(['bob@twomx.test', 'carol@twomx.test'])], emptyTable(), p.port);
-      expect(report.recipients.map((r) => [r.status, r.mxHost, r.ip, r.attempts])).toEqual([
-        ['delivered', 'mx2.twomx.test', '127.0.0.1', 2],
-        ['delivered', 'mx2.twomx.test', '127.0.0.1', 2],
-      ]);
-      expect(mx1.connections).toHaveLength(1);
-      expect(p.messages.map((m) => m.to)).toEqual([['bob@twomx.test', 'carol@twomx.test']]);
-      expect(log.lines).toContain('Info: New SMTP DCID 1 interface 127.0.0.1 address 127.0.0.2 port ' + p.port);
-      expect(log.lines.some((l) => /^Info: Connection Error: DCID: 1 IP: 127\.0\.0\.2 details: .* interface: default reason: /.test(l))).toBe(true);
-      expect(log.lines).toContain('Info: New SMTP DCID 2 interface 127.0.0.1 address 127.0.0.1 port ' + p.port);
-      expect(log.lines.some((l) => l.startsWith('Info: Message done DCID 2 MID 1 to RID [0, 1] '))).toBe(true);
-      expect(log.lines.some((l) => l.includes('Delayed'))).toBe(false);
-    } finally {
-      await mx1.close();
-    }
+    const { report, log } = await run([message(['bob@twomx.test', 'carol@twomx.test'])], emptyTable(), p.port);
+    expect(report.recipients.map((r) => [r.status, r.mxHost, r.ip, r.attempts])).toEqual([
+      ['delivered', 'mx2.twomx.test', '127.0.0.1', 2],
+      ['delivered', 'mx2.twomx.test', '127.0.0.1', 2],
+    ]);
+    expect(mx1.connections).toHaveLength(1);
+    expect(p.messages.map((m) => m.to)).toEqual([['bob@twomx.test', 'carol@twomx.test']]);
+    expect(log.lines).toContain('Info: New SMTP DCID 1 interface 127.0.0.1 address 127.0.0.2 port ' + p.port);
+    expect(log.lines.some((l) => /^Info: Connection Error: DCID: 1 IP: 127\.0\.0\.2 details: .* interface: default reason: /.test(l))).toBe(true);
+    expect(log.lines).toContain('Info: New SMTP DCID 2 interface 127.0.0.1 address 127.0.0.1 port ' + p.port);
+    expect(log.lines.some((l) => l.startsWith('Info: Message done DCID 2 MID 1 to RID [0, 1] '))).toBe(true);
+    expect(log.lines.some((l) => l.includes('Delayed'))).toBe(false);
   });
 
   it('with PIPELINING and several messages, the one reserved to follow on the lost connection is not lost; the row limits hold', async () => {
     const p = await peer({ starttls: 'disabled' });
     const mx1 = await firstMx(p.port, afterEhlo(true, async (conn) => void (await conn.readLine(), conn.destroy())));
-    try {
-      const t = table({ destination: 'twomx.test', maxConcurrency: 1, maxMessagesPerConnection: 2 });
-      const messages = Array.from({ length: 5 }, (_, i) => message([`u${i}@twomx.test`], 'alice@sender.test', `m${i}.eml`));
-      const { report, peakConnections } = await run(messages, t, p.port);
-      expect(report.summary).toEqual({ delivered: 5, deferred: 0, bounced: 0 });
-      expect(p.messages.map((m) => m.to[0]).sort()).toEqual(['u0@twomx.test', 'u1@twomx.test', 'u2@twomx.test', 'u3@twomx.test', 'u4@twomx.test']);
-      expect(peakConnections.get('twomx.test')).toBe(1);
-      expect(p.maxConcurrent).toBe(1);
-      const perSession = new Map<string, number>();
-      for (const m of p.messages) perSession.set(m.sessionId, (perSession.get(m.sessionId) ?? 0) + 1);
-      expect(Math.max(...perSession.values())).toBe(2);
-      // Every connection to the first MX lost its first message, and only that one went on to the second.
-      expect(report.recipients.filter((r) => r.attempts === 2)).toHaveLength(mx1.connections.length);
-    } finally {
-      await mx1.close();
-    }
+    const t = table({ destination: 'twomx.test', maxConcurrency: 1, maxMessagesPerConnection: 2 });
+    const messages = Array.from({ length: 5 }, (_, i) => message([`u${i}@twomx.test`], 'alice@sender.test', `m${i}.eml`));
+    const { report, peakConnections } = await run(messages, t, p.port);
+    expect(report.summary).toEqual({ delivered: 5, deferred: 0, bounced: 0 });
+    expect(p.messages.map((m) => m.to[0]).sort()).toEqual(['u0@twomx.test', 'u1@twomx.test', 'u2@twomx.test', 'u3@twomx.test', 'u4@twomx.test']);
+    expect(peakConnections.get('twomx.test')).toBe(1);
+    expect(p.maxConcurrent).toBe(1);
+    const perSession = new Map<string, number>();
+    for (const m of p.messages) perSession.set(m.sessionId, (perSession.get(m.sessionId) ?? 0) + 1);
+    expect(Math.max(...perSession.values())).toBe(2);
+    // Every connection to the first MX lost its first message, and only that one went on to the second.
+    expect(report.recipients.filter((r) => r.attempts === 2)).toHaveLength(mx1.connections.length);
   });
 
   it('the only MX drops the session: deferred 4.4.2 as before, one attempt', async () => {
     const p = await peer({ starttls: 'disabled' });
     const mx1 = await firstMx(p.port, afterEhlo(true, async (conn) => void (await conn.readLine(), conn.destroy())));
-    try {
-      const { report, log } = await run([message(['bob@onemx.test'])], emptyTable(), p.port);
-      expect(report.recipients[0]).toMatchObject({ status: 'deferred', mxHost: 'mx1.twomx.test', ip: '127.0.0.2', attempts: 1 });
-      expect(report.recipients[0]?.reason).toMatch(/^4\.4\.2 /);
-      expect(log.lines.filter((l) => /^Info: Delayed: (DCID 1 )?MID 1 to RID 0 - 4\.4\.2 /.test(l))).toHaveLength(1);
-      expect(p.connections).toBe(0);
-    } finally {
-      await mx1.close();
-    }
+    const { report, log } = await run([message(['bob@onemx.test'])], emptyTable(), p.port);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', mxHost: 'mx1.twomx.test', ip: '127.0.0.2', attempts: 1 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.2 /);
+    expect(log.lines.filter((l) => /^Info: Delayed: (DCID 1 )?MID 1 to RID 0 - 4\.4\.2 /.test(l))).toHaveLength(1);
+    expect(p.connections).toBe(0);
+    expect(mx1.connections).toHaveLength(1);
   });
 
   it('a drop after MAIL FROM was accepted is deferred, and the second MX is not tried (no duplicate possible)', async () => {
@@ -473,14 +468,13 @@ describe('a session lost before any reply to MAIL FROM (two MX hosts on loopback
         }
       }),
     );
-    try {
-      const { report, log } = await run([message(['bob@twomx.test'])], emptyTable(), p.port);
-      expect(report.recipients[0]).toMatchObject({ status: 'deferred', ip: '127.0.0.2', attempts: 1 });
-      expect(report.recipients[0]?.reason).toMatch(/^4\.4\.2 .*the reply to the final dot$/);
-      expect(p.connections).toBe(0);
-      expect(log.lines.some((l) => l.includes('Connection Error'))).toBe(false);
-    } finally {
-      await mx1.close();
-    }
+    const { report, log } = await run([message(['bob@twomx.test'])], emptyTable(), p.port);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', ip: '127.0.0.2', attempts: 1 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.2 .*the reply to the final dot$/);
+    expect(mx1.connections).toHaveLength(1);
+    // The message data reached the first MX: only a reply to the final dot was missing.
+    expect(mx1.connections[0]?.clearText).toContain('Subject: m.eml');
+    expect(p.connections).toBe(0);
+    expect(log.lines.some((l) => l.includes('Connection Error'))).toBe(false);
   });
 });
