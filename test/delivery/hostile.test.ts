@@ -55,6 +55,42 @@ describe('servers that stall or flood', () => {
     expect(result.reason).toBe('timed out after 300 ms waiting for the greeting');
   });
 
+  it('times out a read on its own time-out after reads with a longer one', async () => {
+    // The greeting is read under 10 s, then EHLO under 300 ms: the shorter time-out applies at once, not
+    // when the connection's timer, set for the greeting, would have fired (the test would end first).
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port, 'no', { greetingMs: 10_000, commandMs: 300 })) as ConnectFailure;
+    expect(result).toMatchObject({ ok: false, stage: 'timeout', reason: 'timed out after 300 ms waiting for the reply to EHLO' });
+  }, 5000);
+
+  it("runs a pipelined group's time-out from its last reply: a slow group whose replies keep coming completes", async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+      conn.write('250-mx\r\n250 PIPELINING\r\n');
+      await conn.readLine(); // MAIL, the RCPTs and DATA arrive in one group
+      // Ten replies 150 ms apart: 1.5 s in all, over the 1 s time-out, but never 1 s without one.
+      const replies = ['250 ok', ...Array(8).fill('250 ok'), '354 go ahead'];
+      for (const reply of replies) {
+        await new Promise((r) => setTimeout(r, 150));
+        conn.write(`${reply}\r\n`);
+      }
+      for (;;) {
+        const line = await conn.readLine();
+        if (line === null) return;
+        if (line === '.') conn.write('250 2.0.0 queued\r\n');
+      }
+    });
+    const open = (await attempt(server.port, 'no', { commandMs: 1000 })) as OpenConnection;
+    const recipients = Array.from({ length: 8 }, (_, i) => ({ rid: i, address: `r${i}@example.test` }));
+    const result = await open.connection.send({ ...MESSAGE, recipients });
+    expect(result.recipients.map((r) => r.status)).toEqual(Array(8).fill('delivered'));
+    await open.connection.close();
+  });
+
   it('refuses an endless multi-line reply', async () => {
     const server = await serve(async (conn) => {
       const chunk = '220-still greeting you\r\n'.repeat(200);
