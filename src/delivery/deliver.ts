@@ -6,7 +6,8 @@
 // The parts: plan.ts (groups and transactions), destination-worker.ts (per destination, up to
 // `maxConcurrency` workers, each reusing its connection up to the row's messages per connection),
 // open-connection.ts (addresses in route order under the connection limits), send-job.ts (one
-// transaction), recipient-window.ts (the recipient limit), recipient-outcomes.ts (report entries and log
+// transaction), session-fallback.ts (a connection lost before any reply to MAIL FROM: on to the next
+// target), recipient-window.ts (the recipient limit), recipient-outcomes.ts (report entries and log
 // lines), shutdown.ts (SIGTERM), run-context.ts (the state they share).
 import type { DeliverOptions, DeliverResult, InputMessage } from './deliver-options.js';
 import { DestinationCapacity } from './limits.js';

@@ -2,16 +2,17 @@
 // connection at a time, reused (RSET between messages) up to the row's messages per connection. A worker
 // opens a connection by trying the addresses in route order (open-connection.ts). When every address fails,
 // the destination is deferred: that message and every message still queued for it (Postfix likewise stops
-// trying a destination it found dead).
+// trying a destination it found dead). A connection lost before any reply to MAIL FROM hands its message on
+// to the next address or MX (session-fallback.ts).
 import { isIpDestination } from '../table/domain.js';
 import type { OutboundMessage } from './types.js';
 import { literalRoute, orderTargets, type Route } from './route.js';
 import type { DestinationCapacity } from './limits.js';
 import type { Group, Job } from './plan.js';
-import { tlsRequired } from './outcome.js';
 import { closeConnection, openConnection, type OpenConn } from './open-connection.js';
 import { throttle, windowClosed } from './recipient-window.js';
-import { settleJob } from './recipient-outcomes.js';
+import { deferUnreached } from './recipient-outcomes.js';
+import { fallBack } from './session-fallback.js';
 import { outbound, sendJob } from './send-job.js';
 import type { DeliveryRun } from './run-context.js';
 
@@ -66,6 +67,7 @@ export async function runWorker(
       if (!job) break;
       if (reserved) {
         await sendAndReserve(run, group, reserved.on, job, reserved.message, maxMessages, held);
+        if (reserved.on.lost) conn = await fallBack(run, group, capacity, reserved.on, held, (on, again) => sendAndReserve(run, group, on, again, null, maxMessages, held));
         continue;
       }
       if (conn && (!conn.connection.usable || conn.assigned >= maxMessages)) {
@@ -102,13 +104,7 @@ export async function runWorker(
             break;
           }
           // Every address failed: the destination is deferred, this message and every one still queued.
-          // The alert is for destinations that require TLS: the Required family and DANE Mandatory
-          // (reference destconfig-reference.md §7.2), never Preferred.
-          const requiresTls = tlsRequired(group.row.tls.value) || group.row.dane.value === 'mandatory';
-          if (opened.failure?.tlsPolicy && requiresTls && run.o.table.globals.alertOnRequiredTlsFailure)
-            run.o.alerts?.requiredTlsFailed(group.destination, opened.reason);
-          settleJob(run.o.log, job, 'deferred', opened.failure, opened.reason);
-          for (const rest of group.queue.splice(0)) settleJob(run.o.log, rest, 'deferred', opened.failure, opened.reason);
+          deferUnreached(run, group, [job, ...group.queue.splice(0)], opened.failure, opened.reason);
           break;
         }
         conn = opened.conn;
@@ -119,6 +115,8 @@ export async function runWorker(
       }
       conn.assigned++;
       await sendAndReserve(run, group, conn, job, null, maxMessages, held);
+      // Lost before any reply to MAIL FROM: the job goes on to the next target (session-fallback.ts).
+      if (conn.lost) conn = await fallBack(run, group, capacity, conn, held, (on, again) => sendAndReserve(run, group, on, again, null, maxMessages, held));
     }
   } finally {
     if (held.ahead) group.queue.unshift(held.ahead.job);

@@ -127,6 +127,20 @@ export class RecipientWindows {
     return n;
   }
 
+  /**
+   * Gives back `count` admissions of this key, the latest first: recipients of a session lost before any
+   * reply to MAIL FROM (session-fallback.ts), admitted again when the next target takes them.
+   */
+  refund(key: string, count: number): void {
+    const list = this.admitted.get(key) ?? [];
+    for (let i = list.length - 1; i >= 0 && count > 0; i--) {
+      const entry = list[i] as { at: number; count: number };
+      const back = Math.min(count, entry.count);
+      entry.count -= back;
+      count -= back;
+    }
+  }
+
   private used(key: string, limit: RecipientLimit): number {
     const list = this.admitted.get(key);
     if (!list) return 0;

@@ -2,9 +2,11 @@
 // limits (a slot per limit key, and the system-wide cap), from a source address of the target's family,
 // with the row's TLS policy. The next address, then the next MX, on a connection failure, a bad greeting, or
 // a TLS failure under a Required mode; the failure that decides the deferral when all fail (outcome.ts).
+// A connection lost after its set-up, before any reply to MAIL FROM, goes on the same way from the target
+// after it (session-fallback.ts), which is why a connection keeps its route and the failures before it.
 import { isIP } from 'node:net';
 import { isIpDestination } from '../table/domain.js';
-import type { ConnectionEvent, DeliveryConnection, RecipientReport } from './types.js';
+import type { ConnectFailure, ConnectionEvent, DeliveryConnection, RecipientReport } from './types.js';
 import type { Route, RouteTarget } from './route.js';
 import { limitKey } from './limits.js';
 import { lines, logConnectionEvent } from './maillog.js';
@@ -25,6 +27,19 @@ export interface OpenConn {
   sending: boolean;
   /** The TLS facts as report entries show them, made once per connection and shared by its recipients. */
   tlsReport: RecipientReport['tls'] | null;
+  /** The route this connection's target was taken from, and the attempts that failed before it on that route. */
+  route: Route;
+  earlier: AttemptFailure[];
+  /** Some reply to MAIL FROM came on this connection: a loss from now on may have taken part of a message. */
+  mailAnswered: boolean;
+  /** Set by sendJob when the connection was lost before any reply to MAIL FROM (session-fallback.ts). */
+  lost: LostSession | null;
+}
+
+/** A connection lost before any reply to MAIL FROM: why, and the job (its recipients in that transaction) that goes on. */
+export interface LostSession {
+  failure: AttemptFailure;
+  job: Job;
 }
 
 export type OpenResult = { ok: true; conn: OpenConn } | { ok: false; interrupted: boolean; failure: AttemptFailure | null; reason: string };
@@ -43,10 +58,11 @@ function pickSource(run: DeliveryRun, group: Group, ip: string | null): string |
   return sources[run.sourceTurn++ % sources.length];
 }
 
-export async function openConnection(run: DeliveryRun, group: Group, job: Job, route: Route): Promise<OpenResult> {
+/** `prior`: failures of the job's earlier attempts on this route (a lost session), for the deciding failure. */
+export async function openConnection(run: DeliveryRun, group: Group, job: Job, route: Route, prior: AttemptFailure[] = []): Promise<OpenResult> {
   const { row } = group;
   const o = run.o;
-  const failures: AttemptFailure[] = [];
+  const failures: AttemptFailure[] = [...prior];
   let attempts = 0;
   for (const target of route.targets) {
     const dane = await daneForTarget(o.dane, o.log, row.dane.value, group.destination, target, o.port);
@@ -104,7 +120,21 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
       // The attempts that failed before this one count for the job (sendJob counts this one).
       for (const e of job.entries.values()) e.attempts += attempts - 1;
       run.shutdown.opened(result.connection);
-      return { ok: true, conn: { connection: result.connection, target, dcid, keys: claims.map((c) => c.key), limitKey: key, assigned: 0, sending: false, tlsReport: null } };
+      const conn: OpenConn = {
+        connection: result.connection,
+        target,
+        dcid,
+        keys: claims.map((c) => c.key),
+        limitKey: key,
+        assigned: 0,
+        sending: false,
+        tlsReport: null,
+        route,
+        earlier: failures,
+        mailAnswered: false,
+        lost: null,
+      };
+      return { ok: true, conn };
     }
     run.slots.release(claims.map((c) => c.key));
     if (run.stopping) {
@@ -117,7 +147,7 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, r
     if (tlsFailure && (tlsRequired(mode) || dane.policy)) {
       o.log.write(lines.tlsRequired(dcid, target.ip));
     } else if (!tlsFailure) {
-      o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result.stage)));
+      o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result)));
     }
     flushClose();
     if (run.stopping) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
@@ -136,8 +166,9 @@ export async function closeConnection(run: DeliveryRun, conn: OpenConn): Promise
   }
 }
 
-function connectionErrorKind(stage: string): string {
-  if (stage === 'timeout') return 'connection timed out';
-  if (stage === 'connect') return 'network error';
+/** The `reason:` of a `Connection Error:` line. A session lost without a reply (closed, reset) is a network error. */
+export function connectionErrorKind(failure: ConnectFailure): string {
+  if (failure.stage === 'timeout') return 'connection timed out';
+  if (failure.stage === 'connect' || (failure.stage === 'session' && !failure.reply)) return 'network error';
   return 'unexpected SMTP response';
 }

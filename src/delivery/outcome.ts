@@ -30,6 +30,9 @@ export function failureCode(f: ConnectFailure): string {
       return '4.4.1';
     case 'timeout':
       return '4.4.2';
+    case 'session':
+      // Lost after the set-up (4.4.2 bad connection, as Postfix), or the code of the 421 that closed it.
+      return f.reply?.enhanced?.startsWith('4.') ? f.reply.enhanced : '4.4.2';
     case 'greeting':
     case 'ehlo':
       return f.reply?.enhanced?.startsWith('4.') ? f.reply.enhanced : '4.4.0';

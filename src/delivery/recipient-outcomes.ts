@@ -3,8 +3,9 @@
 import type { RecipientReport, RecipientResult, SmtpReply } from './types.js';
 import type { RouteTarget } from './route.js';
 import { lines, type MailLogSink } from './maillog.js';
-import type { Job } from './plan.js';
-import { replyPhrase, reportTls, type AttemptFailure } from './outcome.js';
+import type { Group, Job } from './plan.js';
+import { replyPhrase, reportTls, tlsRequired, type AttemptFailure } from './outcome.js';
+import type { DeliveryRun } from './run-context.js';
 
 /** `tls`: the connection's TLS facts as reportTls gives them (one object, shared by its recipients' entries). */
 export function recordAnswer(e: RecipientReport, r: RecipientResult, target: RouteTarget, tls: RecipientReport['tls']): void {
@@ -39,6 +40,17 @@ export function settleJob(
     }
     log.write(status === 'bounced' ? lines.bounced(null, job.mid, r.rid, reason) : lines.delayed(null, job.mid, r.rid, reason));
   }
+}
+
+/**
+ * Defers jobs no target of their destination could take (`failure` decided the reason; decidingFailure).
+ * The SETUP alert is for destinations that require TLS: the Required family and DANE Mandatory (reference
+ * destconfig-reference.md §7.2), never Preferred; one alert for the jobs deferred together.
+ */
+export function deferUnreached(run: DeliveryRun, group: Group, jobs: Job[], failure: AttemptFailure | null, reason: string): void {
+  const requiresTls = tlsRequired(group.row.tls.value) || group.row.dane.value === 'mandatory';
+  if (failure?.tlsPolicy && requiresTls && run.o.table.globals.alertOnRequiredTlsFailure) run.o.alerts?.requiredTlsFailed(group.destination, reason);
+  for (const job of jobs) settleJob(run.o.log, job, 'deferred', failure, reason);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { OpenConn } from './open-connection.js';
 import { throttle } from './recipient-window.js';
 import { reasonFor, recordAnswer } from './recipient-outcomes.js';
 import { reportTls } from './outcome.js';
+import { noteLostSession } from './session-fallback.js';
 import type { DeliveryRun } from './run-context.js';
 
 /**
@@ -57,6 +58,12 @@ export async function sendJob(
   }
   log.write(lines.deliveryStart(conn.dcid, job.mid, rids));
   const result = await conn.connection.send(message, next, last);
+  // Until a reply to MAIL FROM came on this connection, a lost session leaves the job unsettled: it goes
+  // on to the next target (session-fallback.ts). Asked once per connection; not after SIGTERM.
+  if (!conn.mailAnswered) {
+    if (!run.stopping && noteLostSession(run, group, conn, job, recipients, result)) return result;
+    conn.mailAnswered = result.mailReply !== undefined;
+  }
   const tls = (conn.tlsReport ??= reportTls(group.row.tls.value, conn.connection.tls));
   const delivered: number[] = [];
   for (const r of result.recipients) {

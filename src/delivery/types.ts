@@ -202,9 +202,11 @@ export interface ConnectFailure {
    * 'greeting' (non-220 greeting, or closed before it), 'ehlo' (EHLO and HELO refused, or a 421 in reply to STARTTLS), 'tls' (the mode's
    * TLS demand not met: not offered or refused under Required, handshake failure after the 220 in any
    * mode, TLS handshake timeout, certificate not verified under Required - Verify), 'protocol' (violation:
-   * bytes injected after the 220 to STARTTLS, malformed or oversized replies, odd reply to STARTTLS).
+   * bytes injected after the 220 to STARTTLS, malformed or oversized replies, odd reply to STARTTLS),
+   * 'session' (never from a Connector: the delivery orchestrator's account of a connection that was set up
+   * and then lost before any reply to MAIL FROM on it, or whose MAIL FROM was answered with 421).
    */
-  stage: 'connect' | 'timeout' | 'greeting' | 'ehlo' | 'tls' | 'protocol';
+  stage: 'connect' | 'timeout' | 'greeting' | 'ehlo' | 'tls' | 'protocol' | 'session';
   /** One line for the operator, e.g. 'TLS is required, but was not offered by host mx.example.com'. */
   reason: string;
   /** The server reply that ended it (greeting, EHLO/HELO, STARTTLS), when one did. */

@@ -15,7 +15,7 @@ import { DEFAULT_TIMEOUTS } from '../../src/delivery/types.js';
 import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
-import { startHostileServer } from '../helpers/hostile-server.js';
+import { startHostileServer, type HostileServer, type ScriptedConnection } from '../helpers/hostile-server.js';
 import { startPlainMx } from '../helpers/plain-mx.js';
 import { testPki } from '../helpers/test-ca.js';
 
@@ -36,6 +36,11 @@ beforeAll(async () => {
     'v6only.test': { aaaa: ['::1'] },
     'example.test': { mx: [{ preference: 10, exchange: 'mx.example.test' }] },
     'mx.example.test': { a: ['127.0.0.1'] },
+    // Two MX hosts: a scripted server on 127.0.0.2 that loses the session, and the peer on 127.0.0.1.
+    'twomx.test': { mx: [{ preference: 10, exchange: 'mx1.twomx.test' }, { preference: 20, exchange: 'mx2.twomx.test' }] },
+    'mx1.twomx.test': { a: ['127.0.0.2'] },
+    'mx2.twomx.test': { a: ['127.0.0.1'] },
+    'onemx.test': { mx: [{ preference: 10, exchange: 'mx1.twomx.test' }] },
   });
 });
 afterEach(async () => {
@@ -363,5 +368,113 @@ describe('bounce verification and alerts', () => {
     } finally {
       await rm(home, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a session lost before any reply to MAIL FROM (two MX hosts on loopback)', () => {
+  /** Greets and answers EHLO (with PIPELINING or not), then hands the connection to `then`. */
+  const afterEhlo =
+    (pipelining: boolean, then: (conn: ScriptedConnection) => Promise<void>) =>
+    async (conn: ScriptedConnection): Promise<void> => {
+      conn.write('220 mx1.twomx.test ESMTP\r\n');
+      await conn.readLine();
+      conn.write(pipelining ? '250-mx1.twomx.test\r\n250 PIPELINING\r\n' : '250 mx1.twomx.test\r\n');
+      await then(conn);
+    };
+  const firstMxes: HostileServer[] = [];
+  afterEach(async () => {
+    await Promise.all(firstMxes.splice(0).map((s) => s.close()));
+  });
+  /** The first MX on 127.0.0.2, at the port of the second (the peer on 127.0.0.1); closed after the test. */
+  async function firstMx(port: number, script: (conn: ScriptedConnection) => Promise<void>): Promise<HostileServer> {
+    const server = await startHostileServer(script, { host: '127.0.0.2', port });
+    firstMxes.push(server);
+    return server;
+  }
+
+  it.each([
+    ['drops the connection right after EHLO', true, async (conn: ScriptedConnection) => conn.close()],
+    ['resets the connection when MAIL FROM arrives', true, async (conn: ScriptedConnection) => void (await conn.readLine(), conn.destroy())],
+    [
+      'answers MAIL FROM with 421 (with PIPELINING)',
+      true,
+      async (conn: ScriptedConnection) => void (await conn.readLine(), conn.write('421 4.3.2 Service shutting down\r\n'), conn.close()),
+    ],
+    [
+      'answers MAIL FROM with 421 (without PIPELINING)',
+      false,
+      async (conn: ScriptedConnection) => void (await conn.readLine(), conn.write('421 4.3.2 Service shutting down\r\n'), conn.close()),
+    ],
+  ])('the first MX %s: delivered via the second, attempts 2, both DCIDs in the log', async (_, pipelining, then) => {
+    const p = await peer({ starttls: 'disabled' });
+    const mx1 = await firstMx(p.port, afterEhlo(pipelining, then));
+    const { report, log } = await run([message(['bob@twomx.test', 'carol@twomx.test'])], emptyTable(), p.port);
+    expect(report.recipients.map((r) => [r.status, r.mxHost, r.ip, r.attempts])).toEqual([
+      ['delivered', 'mx2.twomx.test', '127.0.0.1', 2],
+      ['delivered', 'mx2.twomx.test', '127.0.0.1', 2],
+    ]);
+    expect(mx1.connections).toHaveLength(1);
+    expect(p.messages.map((m) => m.to)).toEqual([['bob@twomx.test', 'carol@twomx.test']]);
+    expect(log.lines).toContain('Info: New SMTP DCID 1 interface 127.0.0.1 address 127.0.0.2 port ' + p.port);
+    expect(log.lines.some((l) => /^Info: Connection Error: DCID: 1 IP: 127\.0\.0\.2 details: .* interface: default reason: /.test(l))).toBe(true);
+    expect(log.lines).toContain('Info: New SMTP DCID 2 interface 127.0.0.1 address 127.0.0.1 port ' + p.port);
+    expect(log.lines.some((l) => l.startsWith('Info: Message done DCID 2 MID 1 to RID [0, 1] '))).toBe(true);
+    expect(log.lines.some((l) => l.includes('Delayed'))).toBe(false);
+  });
+
+  it('with PIPELINING and several messages, the one reserved to follow on the lost connection is not lost; the row limits hold', async () => {
+    const p = await peer({ starttls: 'disabled' });
+    const mx1 = await firstMx(p.port, afterEhlo(true, async (conn) => void (await conn.readLine(), conn.destroy())));
+    const t = table({ destination: 'twomx.test', maxConcurrency: 1, maxMessagesPerConnection: 2 });
+    const messages = Array.from({ length: 5 }, (_, i) => message([`u${i}@twomx.test`], 'alice@sender.test', `m${i}.eml`));
+    const { report, peakConnections } = await run(messages, t, p.port);
+    expect(report.summary).toEqual({ delivered: 5, deferred: 0, bounced: 0 });
+    expect(p.messages.map((m) => m.to[0]).sort()).toEqual(['u0@twomx.test', 'u1@twomx.test', 'u2@twomx.test', 'u3@twomx.test', 'u4@twomx.test']);
+    expect(peakConnections.get('twomx.test')).toBe(1);
+    expect(p.maxConcurrent).toBe(1);
+    const perSession = new Map<string, number>();
+    for (const m of p.messages) perSession.set(m.sessionId, (perSession.get(m.sessionId) ?? 0) + 1);
+    expect(Math.max(...perSession.values())).toBe(2);
+    // Every connection to the first MX lost its first message, and only that one went on to the second.
+    expect(report.recipients.filter((r) => r.attempts === 2)).toHaveLength(mx1.connections.length);
+  });
+
+  it('the only MX drops the session: deferred 4.4.2 as before, one attempt', async () => {
+    const p = await peer({ starttls: 'disabled' });
+    const mx1 = await firstMx(p.port, afterEhlo(true, async (conn) => void (await conn.readLine(), conn.destroy())));
+    const { report, log } = await run([message(['bob@onemx.test'])], emptyTable(), p.port);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', mxHost: 'mx1.twomx.test', ip: '127.0.0.2', attempts: 1 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.2 /);
+    expect(log.lines.filter((l) => /^Info: Delayed: (DCID 1 )?MID 1 to RID 0 - 4\.4\.2 /.test(l))).toHaveLength(1);
+    expect(p.connections).toBe(0);
+    expect(mx1.connections).toHaveLength(1);
+  });
+
+  it('a drop after MAIL FROM was accepted is deferred, and the second MX is not tried (no duplicate possible)', async () => {
+    const p = await peer({ starttls: 'disabled' });
+    const mx1 = await firstMx(
+      p.port,
+      afterEhlo(false, async (conn) => {
+        for (;;) {
+          const line = await conn.readLine();
+          if (line === null) return;
+          if (line === 'DATA') {
+            conn.write('354 go ahead\r\n');
+            await conn.readData();
+            conn.destroy();
+            return;
+          }
+          conn.write('250 2.0.0 Ok\r\n');
+        }
+      }),
+    );
+    const { report, log } = await run([message(['bob@twomx.test'])], emptyTable(), p.port);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', ip: '127.0.0.2', attempts: 1 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.2 .*the reply to the final dot$/);
+    expect(mx1.connections).toHaveLength(1);
+    // The message data reached the first MX: only a reply to the final dot was missing.
+    expect(mx1.connections[0]?.clearText).toContain('Subject: m.eml');
+    expect(p.connections).toBe(0);
+    expect(log.lines.some((l) => l.includes('Connection Error'))).toBe(false);
   });
 });

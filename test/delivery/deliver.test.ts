@@ -7,7 +7,7 @@ import { MxResolver, createResolver } from '../../src/delivery/dns.js';
 import { MemoryLog } from '../../src/delivery/maillog.js';
 import { batvValid } from '../../src/delivery/batv.js';
 import type { AlertSink } from '../../src/delivery/alerts.js';
-import { DEFAULT_TIMEOUTS, type ConnectOptions, type Connector, type DeliveryConnection, type MessageResult, type OutboundMessage, type TlsInfo } from '../../src/delivery/types.js';
+import { DEFAULT_TIMEOUTS, type ConnectOptions, type Connector, type DeliveryConnection, type MessageResult, type OutboundMessage, type SmtpReply, type TlsInfo } from '../../src/delivery/types.js';
 import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 
@@ -43,14 +43,61 @@ beforeAll(async () => {
     'mx.partial.test': { a: ['10.0.0.4'] },
     'v6mx.test': { mx: [{ preference: 10, exchange: 'mx.v6mx.test' }] },
     'mx.v6mx.test': { aaaa: ['fd00::5'] },
+    // Sessions lost after a good set-up (ScriptedNetwork: .80 drops before any reply to MAIL FROM, .81
+    // answers MAIL FROM with 421, .82 drops after accepting MAIL), with a working second MX or none.
+    'drops.test': { mx: [{ preference: 10, exchange: 'mx1.drops.test' }, { preference: 20, exchange: 'mx2.drops.test' }] },
+    'mx1.drops.test': { a: ['10.0.0.80'] },
+    'mx2.drops.test': { a: ['10.0.0.2'] },
+    'closes.test': { mx: [{ preference: 10, exchange: 'mx1.closes.test' }, { preference: 20, exchange: 'mx2.closes.test' }] },
+    'mx1.closes.test': { a: ['10.0.0.81'] },
+    'mx2.closes.test': { a: ['10.0.0.2'] },
+    'latedrop.test': { mx: [{ preference: 10, exchange: 'mx1.latedrop.test' }, { preference: 20, exchange: 'mx2.latedrop.test' }] },
+    'mx1.latedrop.test': { a: ['10.0.0.82'] },
+    'mx2.latedrop.test': { a: ['10.0.0.2'] },
+    'onlydrop.test': { mx: [{ preference: 10, exchange: 'mx.onlydrop.test' }] },
+    'mx.onlydrop.test': { a: ['10.0.0.80'] },
+    'droptls.test': { mx: [{ preference: 10, exchange: 'mx1.droptls.test' }, { preference: 20, exchange: 'mx2.droptls.test' }] },
+    'mx1.droptls.test': { a: ['10.0.0.70'] },
+    'mx2.droptls.test': { a: ['10.0.0.80'] },
+    'dropdead.test': { mx: [{ preference: 10, exchange: 'mx1.dropdead.test' }, { preference: 20, exchange: 'mx2.dropdead.test' }] },
+    'mx1.dropdead.test': { a: ['10.0.0.80'] },
+    'mx2.dropdead.test': { a: ['10.0.0.66'] },
   });
 });
 afterAll(() => dns.close());
 
-/** A scripted connection layer: addresses ending in .66/::66 refuse; .70/.71 fail STARTTLS; others accept. */
+/**
+ * How the scripted servers that lose a session after a good set-up answer a message, as the real
+ * connection layer reports it (connection.ts): .80 closes before any reply to MAIL FROM, .81 answers MAIL
+ * FROM with 421 (RFC 5321 §3.8, closing the channel), .82 accepts MAIL and RCPT, then drops in DATA.
+ */
+function lostSession(ip: string, message: OutboundMessage): MessageResult | null {
+  const deferred = (reason: string | undefined, reply?: SmtpReply) =>
+    message.recipients.map((r) => ({ ...r, status: 'deferred' as const, reply, reason }));
+  if (ip.endsWith('.80')) return { mid: message.mid, recipients: deferred('4.4.2 connection closed by the server while waiting for the reply to MAIL FROM') };
+  if (ip.endsWith('.81')) {
+    const reply = { code: 421, enhanced: '4.3.2', text: 'Service shutting down, closing transmission channel' };
+    return { mid: message.mid, recipients: deferred(undefined, reply), mailReply: reply };
+  }
+  if (ip.endsWith('.82'))
+    return {
+      mid: message.mid,
+      recipients: deferred('4.4.2 connection closed by the server while waiting for the reply to the final dot'),
+      mailReply: { code: 250, enhanced: '2.1.0', text: 'Ok' },
+      dataReply: { code: 354, text: 'go ahead' },
+    };
+  return null;
+}
+
+/**
+ * A scripted connection layer: addresses ending in .66/::66 refuse; .70/.71 fail STARTTLS; .80-.82 lose
+ * the session (lostSession); others accept.
+ */
 class ScriptedNetwork {
   readonly connects: ConnectOptions[] = [];
   readonly sent: { ip: string; dcid: number; message: OutboundMessage }[] = [];
+  /** Messages whose session a server lost (lostSession), by address. */
+  readonly lost: { ip: string; dcid: number; message: OutboundMessage }[] = [];
   readonly open = new Map<string, number>();
   readonly peak = new Map<string, number>();
   perConnection: number[] = [];
@@ -90,6 +137,12 @@ class ScriptedNetwork {
       },
       async send(message): Promise<MessageResult> {
         await net.gate;
+        const lost = lostSession(ip, message);
+        if (lost) {
+          net.lost.push({ ip, dcid: options.dcid, message });
+          await conn.close();
+          return lost;
+        }
         net.sent.push({ ip, dcid: options.dcid, message });
         sentCount++;
         net.perConnection[index] = (net.perConnection[index] ?? 0) + 1;
@@ -427,5 +480,134 @@ describe('deliver orchestration', () => {
     expect(report.recipients[1]?.reason).toMatch(/^4\.3\.0 Delivery interrupted/);
     expect(net.sent).toHaveLength(1);
     expect(log.lines).toContain('Info: DCID 1 close');
+  });
+});
+
+describe('a session lost before any reply to MAIL FROM goes on to the next target', () => {
+  it('a server that drops the session after EHLO: delivered via the next MX, attempts 2, both connections in the log', async () => {
+    const net = new ScriptedNetwork();
+    const { result, log } = run([msg(['a@drops.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.80', '10.0.0.2']);
+    expect(report.recipients[0]).toMatchObject({ status: 'delivered', mxHost: 'mx2.drops.test', ip: '10.0.0.2', attempts: 2, reason: null });
+    expect(net.sent.map((s) => [s.ip, s.dcid])).toEqual([['10.0.0.2', 2]]);
+    expect(log.lines).toEqual([
+      'Info: New SMTP DCID 1 interface 10.9.9.9 address 10.0.0.80 port 25',
+      'Info: Delivery start DCID 1 MID 1 to RID [0]',
+      'Info: DCID 1 close',
+      'Info: Connection Error: DCID: 1 IP: 10.0.0.80 details: connection closed by the server while waiting for the reply to MAIL FROM interface: default reason: network error',
+      'Info: New SMTP DCID 2 interface 10.9.9.9 address 10.0.0.2 port 25',
+      'Info: Delivery start DCID 2 MID 1 to RID [0]',
+      "Info: Message done DCID 2 MID 1 to RID [0] [('250', ['2.0.0 queued'])]",
+      'Info: DCID 2 close',
+    ]);
+  });
+
+  it('a server that answers MAIL FROM with 421 (closing the channel): delivered via the next MX', async () => {
+    const net = new ScriptedNetwork();
+    const { result, log } = run([msg(['a@closes.test', 'b@closes.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.81', '10.0.0.2']);
+    expect(report.recipients.map((r) => [r.status, r.ip, r.attempts])).toEqual([
+      ['delivered', '10.0.0.2', 2],
+      ['delivered', '10.0.0.2', 2],
+    ]);
+    expect(log.lines).toContain(
+      'Info: Connection Error: DCID: 1 IP: 10.0.0.81 details: the server is closing the connection: 421 4.3.2 Service shutting down, closing transmission channel interface: default reason: unexpected SMTP response',
+    );
+    expect(log.lines.some((l) => l.includes('Delayed'))).toBe(false);
+  });
+
+  it('the only MX drops the session: deferred 4.4.2 with one attempt, as before', async () => {
+    const net = new ScriptedNetwork();
+    const { result, log } = run([msg(['a@onlydrop.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(net.connects).toHaveLength(1);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', mxHost: 'mx.onlydrop.test', ip: '10.0.0.80', attempts: 1 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.2 connection closed by the server while waiting for the reply to MAIL FROM/);
+    expect(log.lines.filter((l) => l.includes('Delayed: '))).toHaveLength(1);
+    expect(log.lines.some((l) => l.includes('Message done'))).toBe(false);
+  });
+
+  it('every later target fails too: deferred with the deciding failure (the last one), every attempt counted', async () => {
+    const net = new ScriptedNetwork();
+    const { result } = run([msg(['a@dropdead.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.80', '10.0.0.66']);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', mxHost: 'mx2.dropdead.test', ip: '10.0.0.66', attempts: 2 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.1 connect ECONNREFUSED 10\.0\.0\.66:25 \(mx2\.dropdead\.test \[10\.0\.0\.66\]\)$/);
+  });
+
+  it('under Required TLS, the first MX failing TLS and the second losing the session: the TLS failure decides (4.7.4), with the alert', async () => {
+    const net = new ScriptedNetwork();
+    const table = tableWith({ destination: 'droptls.test', tls: 'required' });
+    table.globals.alertOnRequiredTlsFailure = true;
+    const alerts: string[] = [];
+    const sink: AlertSink = { requiredTlsFailed: (d) => alerts.push(d), flush: async () => {} };
+    const { result, log } = run([msg(['a@droptls.test'])], table, net, { alerts: sink });
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.70', '10.0.0.80']);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', mxHost: 'mx1.droptls.test', ip: '10.0.0.70', attempts: 2 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.7\.4 STARTTLS was not offered \(mx1\.droptls\.test/);
+    expect(log.lines).toContain('Info: DCID 1 IP 10.0.0.70 TLS was required but could not be successfully negotiated');
+    expect(log.lines.some((l) => l.startsWith('Info: Connection Error: DCID: 2 IP: 10.0.0.80 '))).toBe(true);
+    expect(alerts).toEqual(['droptls.test']);
+  });
+
+  it('a drop after MAIL FROM was accepted is deferred as before: no other MX is tried', async () => {
+    const net = new ScriptedNetwork();
+    const { result, log } = run([msg(['a@latedrop.test'])], emptyTable(), net);
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.82']);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', ip: '10.0.0.82', attempts: 1 });
+    expect(report.recipients[0]?.reason).toBe('4.4.2 connection closed by the server while waiting for the reply to the final dot');
+    expect(log.lines.some((l) => l.includes('Connection Error'))).toBe(false);
+  });
+
+  it('keeps the concurrency limit (the lost connection gives its slot back first) and messages per connection', async () => {
+    const net = new ScriptedNetwork();
+    const table = tableWith({ destination: 'drops.test', maxConcurrency: 1, maxMessagesPerConnection: 2 });
+    const { result } = run(Array.from({ length: 5 }, (_, i) => msg([`u${i}@drops.test`], `m${i}.eml`)), table, net);
+    const { report, peakConnections } = await result;
+    expect(report.summary).toEqual({ delivered: 5, deferred: 0, bounced: 0 });
+    expect(peakConnections.get('drops.test')).toBe(1);
+    expect(Math.max(...net.peak.values())).toBe(1);
+    // Each connection to the first MX loses its first message, which the second MX then carries with the next one.
+    const perDcid = new Map<number, number>();
+    for (const s of net.sent) perDcid.set(s.dcid, (perDcid.get(s.dcid) ?? 0) + 1);
+    expect(Math.max(...perDcid.values())).toBe(2);
+    expect(net.lost.every((l) => l.ip === '10.0.0.80')).toBe(true);
+  });
+
+  it('a recipient limit counts the recipients of a lost session once', async () => {
+    const net = new ScriptedNetwork();
+    const table = tableWith({ destination: 'drops.test', recipientLimit: { limit: 3, minutes: 10 }, limitType: 'domain', limitApply: 'system', maxConcurrency: 1 });
+    const now = 1_700_000_000_000;
+    const { result } = run([msg(['a@drops.test', 'b@drops.test']), msg(['c@drops.test'])], table, net, { now: () => now });
+    const { report } = await result;
+    expect(report.recipients.map((r) => r.status)).toEqual(['delivered', 'delivered', 'delivered']);
+  });
+
+  it('after SIGTERM no other target is tried: the message is deferred as before', async () => {
+    const net = new ScriptedNetwork();
+    const abort = new AbortController();
+    const abortingFirstMx: Connector = async (options) => {
+      const opened = await net.connector(options);
+      if (opened.ok && options.target.ip === '10.0.0.80') {
+        const send = opened.connection.send.bind(opened.connection);
+        opened.connection.send = async (message, next, last) => {
+          abort.abort();
+          return send(message, next, last);
+        };
+      }
+      return opened;
+    };
+    const table = tableWith({ destination: 'drops.test', maxConcurrency: 1 });
+    const { result } = run([msg(['a@drops.test']), msg(['b@drops.test'])], table, net, { connector: abortingFirstMx, signal: abort.signal });
+    const { report } = await result;
+    expect(net.connects.map((c) => c.target.ip)).toEqual(['10.0.0.80']);
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred', attempts: 1 });
+    expect(report.recipients[0]?.reason).toMatch(/^4\.4\.2 /);
+    expect(report.recipients[1]?.reason).toMatch(/^4\.3\.0 Delivery interrupted/);
   });
 });

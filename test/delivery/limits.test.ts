@@ -57,6 +57,23 @@ describe('RecipientWindows with an injected clock', () => {
     expect(w.remaining('other', limit)).toBe(5);
   });
 
+  it('takes back admissions of recipients nothing was sent to (a lost session), the latest first', () => {
+    let now = 0;
+    const w = new RecipientWindows(() => now);
+    const limit = { limit: 5, minutes: 10 };
+    w.admit('d', limit, 2);
+    now += 1000;
+    w.admit('d', limit, 3);
+    expect(w.remaining('d', limit)).toBe(0);
+    w.refund('d', 4);
+    expect(w.remaining('d', limit)).toBe(4);
+    expect(w.snapshot()).toEqual({ d: [[0, 1]] });
+    w.refund('d', 9);
+    w.refund('unknown', 1);
+    expect(w.remaining('d', limit)).toBe(5);
+    expect(w.remaining('unknown', limit)).toBe(5);
+  });
+
   it('carries its admissions over to the next run through a snapshot, dropping expired ones', () => {
     let now = 0;
     const w = new RecipientWindows(() => now);

@@ -129,8 +129,14 @@ export interface HostileServer {
   close(): Promise<void>;
 }
 
-/** A raw server running `script` for every connection. */
-export async function startHostileServer(script: (conn: ScriptedConnection) => Promise<void>): Promise<HostileServer> {
+/**
+ * A raw server running `script` for every connection, on 127.0.0.1 and a free port unless `at` names
+ * others (e.g. a second MX on 127.0.0.2 at the port of a peer on 127.0.0.1: `deliver --port` is one port).
+ */
+export async function startHostileServer(
+  script: (conn: ScriptedConnection) => Promise<void>,
+  at: { host: string; port: number } = { host: '127.0.0.1', port: 0 },
+): Promise<HostileServer> {
   const connections: ScriptedConnection[] = [];
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -140,7 +146,10 @@ export async function startHostileServer(script: (conn: ScriptedConnection) => P
     connections.push(conn);
     script(conn).catch(() => conn.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(at.port, at.host, resolve);
+  });
   return {
     port: (server.address() as AddressInfo).port,
     connections,
