@@ -12,15 +12,24 @@ import { benchDelivery } from './cases/delivery.js';
 import { benchTables } from './cases/tables.js';
 import { benchSession } from './cases/session.js';
 import { benchCost } from './cases/cost.js';
+import { parseBenchArgs, USAGE, type BenchArgs, type CaseName } from './lib/args.js';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const onlyArg = args.find((a) => a.startsWith('--only'));
-const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1])?.split(',') : null;
-const wanted = (name: string): boolean => !only || only.includes(name);
+let parsed: BenchArgs;
+try {
+  parsed = parseBenchArgs(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+  process.exit(2);
+}
+if (parsed.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const { quick, only } = parsed;
+const wanted = (name: CaseName): boolean => !only || only.includes(name);
 
 const report = new Report();
-const cases: { name: string; run: () => Promise<void> }[] = [
+const cases: { name: CaseName; run: () => Promise<void> }[] = [
   { name: 'startup', run: () => benchStartup(report, { rounds: quick ? 8 : 30 }) },
   { name: 'session', run: () => benchSession(report, { sizes: [1_000, 10_000], reps: quick ? 1 : 3 }) },
   { name: 'tables', run: () => benchTables(report, { sizes: [10_000, 100_000], reps: quick ? 1 : 3 }) },
