@@ -17,6 +17,12 @@ set -euo pipefail
 PATH=$PATH:/usr/sbin:/sbin
 readonly SCRIPT_NAME=${0##*/}
 die() { echo "$SCRIPT_NAME: $*" >&2; exit 1; }
+usage="usage: BASE=folder $SCRIPT_NAME start|stop"
+case ${1:-} in
+  start | stop) ;;
+  -h | --help) echo "$usage"; exit 0 ;;
+  *) echo "$SCRIPT_NAME: $usage" >&2; exit 2 ;;
+esac
 [ -n "${BASE:-}" ] || die "BASE must name the rig's folder"
 
 pick_port() {
@@ -225,5 +231,5 @@ stop() {
 case ${1:-} in
   start) start ;;
   stop) stop ;;
-  *) die "usage: $SCRIPT_NAME start|stop (BASE=folder)" ;;
+  *) die "$usage" ;;
 esac

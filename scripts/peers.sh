@@ -322,5 +322,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
+  -h|--help) echo "usage: [BASE=DIR] $SCRIPT_NAME start|stop|status" ;;
   *) echo "usage: [BASE=DIR] $SCRIPT_NAME start|stop|status" >&2; exit 2 ;;
 esac
