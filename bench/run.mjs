@@ -1,5 +1,7 @@
 // `npm run bench`: bundles the bench (TypeScript under bench/) with esbuild and runs it. The bundles go to
-// node_modules/.cache (outside git and lint); packages stay external and resolve from node_modules.
+// node_modules/.cache (outside git and lint); packages stay external and resolve from node_modules. Each
+// run has a folder of its own there (removed when it ends), so a second run (or the test of `--help`) never
+// replaces the bundles a running bench's workers load.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +9,9 @@ import path from 'node:path';
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.dirname(benchDir);
-const outdir = path.join(repo, 'node_modules', '.cache', 'destconfig-bench');
+const outdir = path.join(repo, 'node_modules', '.cache', `destconfig-bench-${process.pid}`);
 rmSync(outdir, { recursive: true, force: true });
+process.on('exit', () => rmSync(outdir, { recursive: true, force: true }));
 await build({
   entryPoints: {
     main: path.join(benchDir, 'main.ts'),
