@@ -220,11 +220,11 @@ async function startTls(
   const daneAuth = policy.dane?.level === 'dane' ? policy.dane : undefined;
   let cached = daneAuth ? undefined : cache.get(key);
   if (!daneAuth && !cached) {
-    // The destination's connections open together: when another one to this MX is in its full handshake,
-    // its session is a few milliseconds away, and resuming it saves this connection a full handshake
-    // (Postfix's session cache serves its parallel smtp processes the same way). Bounded by the TLS
-    // timeout; the server waits for our ClientHello meanwhile, and nothing it sends is read as a reply
-    // (startTls below refuses any byte that came after the 220).
+    // Connections to one MX can start together (the first connections of domains hosted on one MX): when
+    // another one to this MX is in its full handshake, its session is a few milliseconds away, and resuming
+    // it saves this connection a full handshake (Postfix's session cache serves its parallel smtp
+    // processes the same way). Bounded by the TLS timeout; the server waits for our ClientHello meanwhile,
+    // and nothing it sends is read as a reply (startTls below refuses any byte that came after the 220).
     const underWay = cache.handshakeUnderWay(key);
     if (underWay) {
       await waitAtMost(underWay, timeouts.tlsMs);

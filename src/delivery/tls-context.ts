@@ -58,9 +58,9 @@ export function secureContextFor(policy: TlsPolicy): { id: number; context: tls.
 
 /**
  * Bounded LRU of TLS sessions with an age limit. Time is injectable for tests. It also knows which full
- * handshakes are under way: a destination's connections open together, and a second connection to the
- * same MX that reaches STARTTLS while the first is still in its handshake waits for that session
- * (briefly) instead of doing a full handshake of its own.
+ * handshakes are under way: connections to one MX can start together (the first connections of domains
+ * hosted on one MX), and one that reaches STARTTLS while another is still in its full handshake waits for
+ * that session (briefly) instead of doing a full handshake of its own.
  */
 export class TlsSessionCache {
   private readonly sessions = new Map<string, { entry: CachedSession; storedAt: number }>();
