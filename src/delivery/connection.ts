@@ -108,7 +108,9 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
    */
   private readonly encoders = [new DataEncoder(), new DataEncoder()];
   private readonly inFlight = [false, false];
-  private readonly written = [(): void => void (this.inFlight[0] = false), (): void => void (this.inFlight[1] = false)];
+  private readonly written = [(): void => this.settleWrite(0), (): void => this.settleWrite(1)];
+  /** Called when the pending write of a payload completes (a reply to its final dot came before it did). */
+  private writeWaiter: (() => void) | null = null;
   private turn = 0;
   /** The envelope already sent for the next message (RFC 2920 across transactions). */
   private ahead: Ahead | null = null;
@@ -306,6 +308,11 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     }
     this.quitSent = quit;
     const finalReply = await this.transport.readReply(dataMs, (progress.stage = 'the reply to the final dot'));
+    // A reply that came before the data (and its final dot) even left the client answers no final dot:
+    // it counts only once the data is written, as for Postfix, which writes the whole message before it
+    // reads the reply; a server that never takes the data times out. Rare: the data is normally written
+    // long before any reply can come.
+    if (this.inFlight[payload.slot]) await this.dataWritten(dataMs);
     ledger.result.finalReply = finalReply;
     const status = statusOf(finalReply);
     ledger.decideAll(accepted, status === 'accepted' ? 'delivered' : status, finalReply);
@@ -378,6 +385,19 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       }
     }
     return { mailReply, rcptReplies };
+  }
+
+  private settleWrite(slot: number): void {
+    this.inFlight[slot] = false;
+    const waiter = this.writeWaiter;
+    this.writeWaiter = null;
+    waiter?.();
+  }
+
+  /** Waits (under the data time-out) until the payload's write has completed. Throws TransportError. */
+  private dataWritten(dataMs: number): Promise<void> {
+    const written = new Promise<void>((resolve) => (this.writeWaiter = resolve));
+    return this.transport.awaitWrite(written, dataMs, 'the server to take the message data');
   }
 
   async close(): Promise<void> {

@@ -207,6 +207,28 @@ export class SmtpTransport {
     });
   }
 
+  /**
+   * Waits for `written` (a write's completion), at most `timeoutMs`; on time-out the connection fails as a
+   * read's would. Rejects with the connection's failure when it failed meanwhile (a destroyed socket ends
+   * its pending writes, so `written` settles then too).
+   */
+  async awaitWrite(written: Promise<void>, timeoutMs: number, awaiting: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.failWith('timeout', `timed out after ${timeoutMs} ms waiting for ${awaiting}`);
+        resolve();
+      }, timeoutMs);
+    });
+    const onFailure = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+    try {
+      await Promise.race([written, timedOut, onFailure]);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (this.failure) throw this.failure;
+  }
+
   private wait(waiter: Waiter): void {
     this.waiter = waiter;
     this.armTimer(waiter.timeoutMs);
