@@ -132,9 +132,15 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   // DANE rows need the DNSSEC-aware client (docs/dane.md); loaded only then.
   const dane = tableUsesDane(table) ? (await import('./dane/setup.js')).createDaneResolver(servers, Math.min(timeouts.commandMs, 5000)) : undefined;
   const abort = new AbortController();
-  const onSignal = (): void => abort.abort();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const cut = new AbortController();
+  // SIGTERM or SIGINT: the first stops the run (no new transaction), a second cuts what is still open. Both
+  // stay handled until the report is written: Node's default action would end the process without it, and
+  // a script would not know what was delivered.
+  let signals = 0;
+  const onSignal = (): void => (++signals === 1 ? abort : cut).abort();
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const resolver = createResolver({ servers, timeoutMs: Math.min(timeouts.commandMs, 5000) });
   let result;
   // A mail log that lost lines is reported after the report, as a state file that could not be saved is.
   let logError: Error | null = null;
@@ -142,7 +148,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     result = await deliver(messages, {
       table,
       connector: connect,
-      mx: new MxResolver({ resolver: createResolver({ servers, timeoutMs: Math.min(timeouts.commandMs, 5000) }) }),
+      mx: new MxResolver({ resolver }),
       log,
       alerts,
       port,
@@ -157,11 +163,12 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
       firstDcid: state.dcid,
       windows,
       signal: abort.signal,
+      cutSignal: cut.signal,
       ...(dane ? { dane } : {}),
     });
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    // Lookups an interrupted run no longer waits for would keep the process alive until they time out.
+    resolver.cancel?.();
     const daneWarning = dane?.validationWarning();
     if (daneWarning) log.write(daneWarning, 'Warning');
     logError = await log.close().then(
@@ -178,7 +185,12 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   } catch (err) {
     saveError = err as Error;
   }
-  process.stdout.write(opts.json ? reportJson(result.report) : reportText(result.report));
+  try {
+    await writeOut(opts.json ? reportJson(result.report) : reportText(result.report));
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
   const failures = [
     ...(logError ? [`cannot write the mail log ${logFile}: ${logError.message}`] : []),
     ...(saveError ? [`cannot save the delivery state ${stateFile(opts.home)}: ${saveError.message}`] : []),
@@ -219,4 +231,9 @@ export async function runDaneVerifyCommand(opts: DaneVerifyCliOptions & { home: 
     ...(opts.helo ? { helo: opts.helo } : {}),
     timeoutMs,
   });
+}
+
+/** Writes to stdout and waits until it is handed on (a signal meanwhile must not cut the report short). */
+function writeOut(text: string): Promise<void> {
+  return new Promise((resolve) => process.stdout.write(text, () => resolve()));
 }

@@ -43,6 +43,8 @@ export interface DeliverOptions {
   firstDcid?: number;
   /** Aborted on SIGTERM: no new transactions; open ones end; the rest is reported deferred. */
   signal?: AbortSignal;
+  /** Aborted on a second SIGTERM/SIGINT: every connection still open is cut at once (its transaction deferred). */
+  cutSignal?: AbortSignal;
   /** After an abort, how long open transactions may run before their connections are cut. */
   shutdownGraceMs?: number;
   /** DNSSEC/TLSA lookups for rows whose DANE setting is not No (docs/dane.md); without it Mandatory defers. */

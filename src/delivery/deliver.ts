@@ -22,9 +22,13 @@ export type { DeliverOptions, DeliverResult, InputMessage } from './deliver-opti
 export async function deliver(messages: InputMessage[], opts: DeliverOptions): Promise<DeliverResult> {
   const run = new DeliveryRun(opts);
   const { groups, entries, rids } = planDelivery(messages, opts.table, opts.firstMid ?? 1);
-  await run.shutdown.watch(opts.signal, async () => {
-    await Promise.all(groups.map((g) => runGroup(run, g)));
-  });
+  await run.shutdown.watch(
+    opts.signal,
+    async () => {
+      await Promise.all(groups.map((g) => runGroup(run, g)));
+    },
+    opts.cutSignal,
+  );
   for (const { entry, rid } of rids) if (entry.reason === NOT_ATTEMPTED) opts.log.write(lines.delayed(null, entry.mid, rid, NOT_ATTEMPTED));
   const summary = { delivered: 0, deferred: 0, bounced: 0 };
   for (const e of entries) summary[e.status]++;
@@ -34,7 +38,9 @@ export async function deliver(messages: InputMessage[], opts: DeliverOptions): P
 /** One destination: its route, then as many workers as its row's limits allow and its queue needs. */
 async function runGroup(run: DeliveryRun, group: Group): Promise<void> {
   const { row, destination } = group;
-  const first = await resolveRoute(run, group);
+  // Interrupted while looking up: its messages stay not attempted (4.3.0); the answer is not waited for.
+  const first = await run.shutdown.unlessStopped(resolveRoute(run, group));
+  if (first === null) return;
   if (!first.ok) {
     for (const job of group.queue.splice(0)) settleJob(run.o.log, job, first.status, null, first.reason);
     return;

@@ -30,6 +30,8 @@ export interface DnsResolver {
   resolveMx(name: string): Promise<{ exchange: string; priority: number }[]>;
   resolve4(name: string, options: { ttl: true }): Promise<{ address: string; ttl: number }[]>;
   resolve6(name: string, options: { ttl: true }): Promise<{ address: string; ttl: number }[]>;
+  /** Ends the lookups in flight (they fail with ECANCELLED), so a finished run does not wait for them. */
+  cancel?(): void;
 }
 
 export interface ResolverOptions {
@@ -95,6 +97,7 @@ export function limitInFlight(inner: DnsResolver, max: number): DnsResolver {
     resolveMx: (name) => run(() => inner.resolveMx(name)),
     resolve4: (name, options) => run(() => inner.resolve4(name, options)),
     resolve6: (name, options) => run(() => inner.resolve6(name, options)),
+    cancel: () => inner.cancel?.(),
   };
 }
 

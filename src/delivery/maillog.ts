@@ -59,6 +59,7 @@ export const lines = {
   maxRecipientsMxip: (limit: number, domain: string, iface: string) => `Maximum recipients (${limit}) reached for MXIP in ${domain} ${iface}`,
   throttled: (domain: string, iface: string) => `Delivery to ${domain} ${iface} throttled by recipient limit`,
   interrupted: (signal: string) => `Delivery interrupted by ${signal}: no new transactions are started`,
+  cut: () => 'Delivery interrupted again: open connections are cut now',
 };
 
 /** The mail-log lines of the connection layer's events (`host`: the MX name, or the IP for a literal). */

@@ -13,6 +13,8 @@ export class Shutdown {
   private readonly open = new Set<DeliveryConnection>();
   /** Connections being set up: abandoned at once on abort, no transaction having started on them. */
   private readonly settingUp = new Set<AbortController>();
+  /** Waits that end with the run's interruption (unlessStopped). */
+  private readonly stopWaiters = new Set<() => void>();
 
   constructor(
     private readonly log: MailLogSink,
@@ -39,16 +41,50 @@ export class Shutdown {
     return { signal: controller.signal, done: () => void this.settingUp.delete(controller) };
   }
 
-  /** Runs `body` with the signal watched; an abort during it interrupts the run. */
-  async watch(signal: AbortSignal | undefined, body: () => Promise<void>): Promise<void> {
+  /**
+   * `work`'s result, or null as soon as the run is interrupted: what is only being looked up (a DNS answer)
+   * is not waited for after SIGTERM, since nothing would be sent with it.
+   */
+  unlessStopped<T>(work: Promise<T>): Promise<T | null> {
+    if (this.stopping) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      const stop = (): void => resolve(null);
+      this.stopWaiters.add(stop);
+      work.then(
+        (value) => {
+          this.stopWaiters.delete(stop);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.stopWaiters.delete(stop);
+          reject(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+  }
+
+  /**
+   * Runs `body` with the signals watched: an abort of `signal` interrupts the run; an abort of `cutSignal`
+   * (a second SIGTERM) also cuts every connection still open at once.
+   */
+  async watch(signal: AbortSignal | undefined, body: () => Promise<void>, cutSignal?: AbortSignal): Promise<void> {
     const onAbort = (): void => this.interrupt();
+    const onCut = (): void => this.cut();
     if (signal?.aborted) this.stopping = true;
     signal?.addEventListener('abort', onAbort, { once: true });
+    cutSignal?.addEventListener('abort', onCut, { once: true });
     try {
       await body();
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      cutSignal?.removeEventListener('abort', onCut);
     }
+  }
+
+  private cut(): void {
+    this.interrupt();
+    this.log.write(lines.cut());
+    for (const c of this.open) c.destroy();
   }
 
   private interrupt(): void {
@@ -58,6 +94,8 @@ export class Shutdown {
     this.slots.cancelWaiting();
     for (const setUp of this.settingUp) setUp.abort();
     this.settingUp.clear();
+    for (const stop of this.stopWaiters) stop();
+    this.stopWaiters.clear();
     const timer = setTimeout(() => {
       for (const c of this.open) c.destroy();
     }, this.graceMs);
