@@ -169,6 +169,7 @@ export async function closeConnection(run: DeliveryRun, conn: OpenConn): Promise
 /** The `reason:` of a `Connection Error:` line. A session lost without a reply (closed, reset) is a network error. */
 export function connectionErrorKind(failure: ConnectFailure): string {
   if (failure.stage === 'timeout') return 'connection timed out';
-  if (failure.stage === 'connect' || (failure.stage === 'session' && !failure.reply)) return 'network error';
+  const lost = failure.stage === 'session' || failure.stage === 'greeting' || failure.stage === 'ehlo';
+  if (failure.stage === 'connect' || (lost && !failure.reply)) return 'network error';
   return 'unexpected SMTP response';
 }

@@ -35,7 +35,9 @@ export function failureCode(f: ConnectFailure): string {
       return f.reply?.enhanced?.startsWith('4.') ? f.reply.enhanced : '4.4.2';
     case 'greeting':
     case 'ehlo':
-      return f.reply?.enhanced?.startsWith('4.') ? f.reply.enhanced : '4.4.0';
+      // Without a reply the connection was lost before the reply that decides (4.4.2, as a time-out).
+      if (!f.reply) return '4.4.2';
+      return f.reply.enhanced?.startsWith('4.') ? f.reply.enhanced : '4.4.0';
   }
 }
 

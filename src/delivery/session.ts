@@ -137,6 +137,9 @@ function waitAtMost(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** What the session waits for at each stage of the set-up (the TLS handshake fails with a reason of its own). */
+const AWAITED: Partial<Record<Stage, string>> = { greeting: 'the greeting', ehlo: 'the reply to EHLO', tls: 'the reply to STARTTLS' };
+
 function toFailure(error: unknown, stage: Stage, tls: TlsInfo): ConnectFailure {
   if (error instanceof StepFailure) {
     const failure: ConnectFailure = { ok: false, stage: error.stage, reason: error.message, tls };
@@ -146,7 +149,11 @@ function toFailure(error: unknown, stage: Stage, tls: TlsInfo): ConnectFailure {
   if (error instanceof TransportError) {
     const mapped: Stage =
       error.kind === 'timeout' ? 'timeout' : error.kind === 'protocol' ? 'protocol' : error.kind === 'tls' ? 'tls' : stage;
-    return { ok: false, stage: mapped, reason: error.message, tls };
+    const failure: ConnectFailure = { ok: false, stage: mapped, reason: error.message, tls };
+    if (error.reply) failure.reply = error.reply;
+    // Closed or reset by the server: say what was awaited, as a time-out's reason does.
+    else if (error.kind === 'closed') failure.reason = `${error.message} while waiting for ${AWAITED[stage] ?? 'a reply'}`;
+    return failure;
   }
   return { ok: false, stage, reason: error instanceof Error ? error.message : String(error), tls };
 }
