@@ -35,6 +35,11 @@ function statusOf(reply: SmtpReply): 'accepted' | 'bounced' | 'deferred' {
 
 type Recipient = OutboundMessage['recipients'][number];
 
+/** A 3xx reply: intermediate, which only DATA may get (RFC 5321 §4.2.1, §4.3.2). */
+function intermediate(reply: SmtpReply): boolean {
+  return reply.code >= 300 && reply.code < 400;
+}
+
 /** A message whose envelope went out behind the previous message's data, its payload ready. */
 interface Ahead {
   message: OutboundMessage;
@@ -246,6 +251,12 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     const { mailReply, rcptReplies } = envelope;
     let dataReply = envelope.dataReply;
     ledger.result.mailReply = mailReply;
+    // A 3xx reply to MAIL FROM or RCPT TO: the session is out of step. Dropped, as for a 250 to DATA.
+    const odd = intermediate(mailReply) ? mailReply : statusOf(mailReply) === 'accepted' ? rcptReplies.find(intermediate) : undefined;
+    if (odd) {
+      this.outOfStep(ledger, recipients, odd, odd === mailReply ? 'MAIL FROM' : 'RCPT TO');
+      return;
+    }
 
     if (statusOf(mailReply) !== 'accepted') {
       ledger.decideAll(recipients, statusOf(mailReply) === 'bounced' ? 'bounced' : 'deferred', mailReply);
@@ -314,6 +325,10 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     // long before any reply can come.
     if (this.inFlight[payload.slot]) await this.dataWritten(dataMs);
     ledger.result.finalReply = finalReply;
+    if (intermediate(finalReply)) {
+      this.outOfStep(ledger, accepted, finalReply, 'the final dot');
+      return;
+    }
     const status = statusOf(finalReply);
     ledger.decideAll(accepted, status === 'accepted' ? 'delivered' : status, finalReply);
   }
@@ -385,6 +400,12 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       }
     }
     return { mailReply, rcptReplies };
+  }
+
+  /** A reply the command cannot have (a 3xx): the connection is dropped, the recipients deferred with it. */
+  private outOfStep(ledger: Ledger, recipients: readonly Recipient[], reply: SmtpReply, command: string): void {
+    this.transport.destroy();
+    ledger.decideAll(recipients, 'deferred', reply, `4.5.0 protocol error: the server answered ${command} with ${reply.code}`);
   }
 
   private settleWrite(slot: number): void {
