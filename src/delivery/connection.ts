@@ -367,7 +367,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       if (mailReply && statusOf(mailReply) === 'accepted') {
         replies.slice(first + 1, count - 1).forEach((reply, i) => {
           const status = statusOf(reply);
-          if (status !== 'accepted') ledger.decide(recipients[i] as Recipient, status, reply);
+          // A 3xx is no answer to RCPT (the replies are out of step): the failure below decides instead.
+          if (status !== 'accepted' && !intermediate(reply)) ledger.decide(recipients[i] as Recipient, status, reply);
         });
       }
       progress.stage = replyTo(replies.length);

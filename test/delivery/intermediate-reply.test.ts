@@ -50,12 +50,12 @@ const standard = (pipelining: boolean) => (line: string): string | null => {
   return '250 2.0.0 ok\r\n';
 };
 
-async function sendOne(port: number) {
+async function sendOne(port: number, commandMs = 10_000) {
   const open = (await connect({
     target: { ip: '127.0.0.1', port, mxHost: 'mx.example.test' },
     policy: { mode: 'no', referenceIds: [], servername: 'mx.example.test' },
     helo: 'client.test',
-    timeouts: { ...DEFAULT_TIMEOUTS, greetingMs: 10_000, commandMs: 10_000, dataMs: 10_000 },
+    timeouts: { ...DEFAULT_TIMEOUTS, greetingMs: 10_000, commandMs, dataMs: 10_000 },
     dcid: 1,
   })) as OpenConnection;
   expect(open.ok).toBe(true);
@@ -85,6 +85,15 @@ describe('a 3xx reply where only DATA may get one', () => {
       expect(result.recipients[0]).toMatchObject({ status: 'deferred', reason: '4.5.0 protocol error: the server answered MAIL FROM with 334' });
     });
   }
+
+  it('a pipelined group cut short after a 354 in the place of a RCPT reply: the time-out decides, not the 354', async () => {
+    // The server skips MAIL FROM: its 250 to RCPT reads as MAIL's, its 354 to DATA as RCPT's, then silence.
+    const port = await server((line) => (line.startsWith('MAIL') ? null : standard(true)(line)), '250 ok\r\n');
+    const { result, close } = await sendOne(port, 500);
+    close();
+    expect(result.recipients[0]?.status).toBe('deferred');
+    expect(result.recipients[0]?.reason).toMatch(/^4\.4\.2 timed out after 500 ms waiting for the reply to DATA/);
+  });
 
   it('to the final dot: deferred, 4.5.0 protocol error, never delivered', async () => {
     const port = await server(standard(true), '354 more please\r\n');
