@@ -66,6 +66,7 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
       port: target.port,
       localAddress: target.localAddress,
       timeoutMs: timeouts.connectMs,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
     const failure = error as TransportError;

@@ -44,6 +44,8 @@ export interface TransportConnectOptions {
   port: number;
   localAddress?: string;
   timeoutMs: number;
+  /** Aborted (SIGTERM): the attempt is dropped at once, not left to its time-out. */
+  signal?: AbortSignal;
 }
 
 export class SmtpTransport {
@@ -74,20 +76,31 @@ export class SmtpTransport {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: options.ip, port: options.port, localAddress: options.localAddress });
       socket.setNoDelay(true);
+      const { signal } = options;
+      const abandon = (): void => {
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new TransportError('connect', `connection to ${options.ip} port ${options.port} abandoned: delivery interrupted`));
+      };
       const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', abandon);
         socket.destroy();
         reject(new TransportError('timeout', `connection to ${options.ip} port ${options.port} timed out after ${options.timeoutMs} ms`));
       }, options.timeoutMs);
       socket.once('error', (error: NodeJS.ErrnoException) => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', abandon);
         socket.destroy();
         reject(new TransportError('connect', `connection to ${options.ip} port ${options.port} failed: ${error.code ?? error.message}`));
       });
       socket.once('connect', () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', abandon);
         socket.removeAllListeners('error');
         resolve(new SmtpTransport(socket));
       });
+      if (signal?.aborted) abandon();
+      else signal?.addEventListener('abort', abandon, { once: true });
     });
   }
 
