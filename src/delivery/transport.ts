@@ -233,11 +233,14 @@ export class SmtpTransport {
         resolve();
       }, timeoutMs);
     });
-    const onFailure = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+    const socket = this.socket;
+    let onClose: (() => void) | undefined;
+    const closed = new Promise<void>((resolve) => socket.once('close', (onClose = resolve)));
     try {
-      await Promise.race([written, timedOut, onFailure]);
+      await Promise.race([written, timedOut, closed]);
     } finally {
       clearTimeout(timer);
+      if (onClose) socket.removeListener('close', onClose);
     }
     if (this.failure) throw this.failure;
   }
