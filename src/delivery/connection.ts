@@ -193,10 +193,11 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       if (!(error instanceof TransportError)) throw error;
       // Lost before a reply decided it: deferred, never delivered (the server may or may not have the
       // message; RFC 5321 §6.1 prefers a possible duplicate to a loss).
-      // Reasons no reply decided carry an RFC 3463 code like every other (4.4.2 bad connection, as Postfix).
+      // Reasons no reply decided carry an RFC 3463 code like every other (4.4.2 bad connection, as Postfix;
+      // 4.5.0 for a reply that broke the protocol, as in the set-up: outcome.ts).
       const reason = error.reply
         ? error.message
-        : `4.4.2 ${error.kind === 'timeout' ? error.message : `${error.message} while waiting for ${progress.stage}`}`;
+        : `${error.kind === 'protocol' ? '4.5.0' : '4.4.2'} ${error.kind === 'timeout' ? error.message : `${error.message} while waiting for ${progress.stage}`}`;
       ledger.decideAll(recipients, 'deferred', error.reply, reason);
     } finally {
       this.busy = false;

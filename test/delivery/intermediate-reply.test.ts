@@ -107,3 +107,16 @@ describe('a 3xx reply where only DATA may get one', () => {
     expect(usable).toBe(false);
   });
 });
+
+describe('a broken reply inside a transaction', () => {
+  // As in the set-up (outcome.ts: a protocol violation is 4.5.0), not 4.4.2 (a lost connection or a time-out).
+  it('a reply code that changes within a multi-line reply to the final dot: 4.5.0, naming the reply awaited', async () => {
+    const port = await server(standard(true), '250-ok\r\n550 no\r\n');
+    const { result, close } = await sendOne(port);
+    close();
+    expect(result.recipients[0]?.status).toBe('deferred');
+    expect(result.recipients[0]?.reason).toBe(
+      '4.5.0 protocol violation: reply code changed within a multi-line reply (250 then 550) while waiting for the reply to the final dot',
+    );
+  });
+});
