@@ -87,3 +87,21 @@ describe('--help', () => {
     for (const paragraph of text.split(/\n(?= +-)/)) expect(paragraph.match(/\(default/g)?.length ?? 0, paragraph).toBeLessThanOrEqual(1);
   });
 });
+
+describe('the README quick start (issue 2: one line opens the shell, one runs the whole test suite)', () => {
+  const quickStart = readme.slice(readme.indexOf('## Quick start'), readme.indexOf('## Where things live'));
+  const commands = [...quickStart.matchAll(/^ {4}(npm ci && .+)$/gm)].map((m) => m[1] ?? '');
+  const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
+
+  it('has exactly two command lines, each starting from npm ci', () => {
+    expect(commands).toEqual(['npm ci && bin/destconfig', expect.stringMatching(/^npm ci && npm test\b/)]);
+  });
+
+  it('the test line runs both vitest configurations: the fast suites and the interop suite', () => {
+    const run = (commands[1] ?? '').split(' && ').slice(1);
+    const scriptOf = (cmd: string): string => scripts[cmd === 'npm test' ? 'test' : cmd.replace(/^npm run /, '')] ?? `(no script for ${cmd})`;
+    const bodies = run.map(scriptOf).join(' ; ');
+    expect(bodies).toMatch(/vitest run(?! --config)/);
+    expect(bodies).toContain('vitest run --config vitest.interop.config.ts');
+  });
+});
