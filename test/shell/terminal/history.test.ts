@@ -103,6 +103,28 @@ describe('history in the prompt layer', () => {
     t.p.close();
   });
 
+  it('judges a line typed ahead (a paste) by the question that takes it, not by the one on screen when it was typed', async () => {
+    // docs/shell-terminal.md: yes/no answers and commit comments are not kept. Pasted lines reach readline
+    // before their questions are asked; they used to be judged by the question then on screen, so the
+    // answer after a command (`N`) and a commit comment landed in <home>/history.
+    const recorded: string[][] = [];
+    const t = fakeTerminal({ history: [], historySize: 1000, keepInHistory: worthRecalling, onHistory: (hist) => recorded.push([...hist]) });
+    const first = t.p.ask('ESA> ', commands);
+    t.type('commit\rmy secret comment\rN\rquit\r');
+    expect(await first).toBe('commit');
+    expect(await t.p.ask('[]> ')).toBe('my secret comment');
+    expect(await t.p.ask('Question? [N]> ', ['Y', 'N'])).toBe('N');
+    expect(await t.p.ask('ESA> ', commands)).toBe('quit');
+    expect(recorded.at(-1)).toEqual(['quit', 'commit']);
+    // Up recalls only the kept lines, newest first.
+    const again = t.p.ask('ESA> ', commands);
+    t.type(UP);
+    await settle();
+    t.type(UP + '\r');
+    expect(await again).toBe('commit');
+    t.p.close();
+  });
+
   it('keeps the history when a form closes and reopens the session readline', async () => {
     const t = fakeTerminal({ history: [], historySize: 1000 });
     const first = t.p.ask('ESA> ', commands);
