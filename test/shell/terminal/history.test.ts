@@ -82,6 +82,14 @@ describe('HistoryFile', () => {
 
 describe('history in the prompt layer', () => {
   const commands = ['destconfig', 'commit', 'quit'];
+  /** Up twice, then Enter, at an `ESA> ` prompt: the second newest line of the history. */
+  const recallSecond = async (t: ReturnType<typeof fakeTerminal>): Promise<string> => {
+    const answer = t.p.ask('ESA> ', commands);
+    t.type(UP);
+    await settle();
+    t.type(UP + '\r');
+    return answer;
+  };
 
   it('keeps the lines typed where Tab completes, not plain answers, and recalls them with Up', async () => {
     const recorded: string[][] = [];
@@ -95,11 +103,7 @@ describe('history in the prompt layer', () => {
     expect(recorded).toEqual([['destconfig', 'commit']]);
 
     // Up recalls the newest kept line; once more, the line from an earlier session.
-    const again = t.p.ask('ESA> ', commands);
-    t.type(UP);
-    await settle();
-    t.type(UP + '\r');
-    expect(await again).toBe('commit');
+    expect(await recallSecond(t)).toBe('commit');
     t.p.close();
   });
 
@@ -117,11 +121,7 @@ describe('history in the prompt layer', () => {
     expect(await t.p.ask('ESA> ', commands)).toBe('quit');
     expect(recorded.at(-1)).toEqual(['quit', 'commit']);
     // Up recalls only the kept lines, newest first.
-    const again = t.p.ask('ESA> ', commands);
-    t.type(UP);
-    await settle();
-    t.type(UP + '\r');
-    expect(await again).toBe('commit');
+    expect(await recallSecond(t)).toBe('commit');
     t.p.close();
   });
 
@@ -135,11 +135,7 @@ describe('history in the prompt layer', () => {
     t.type('commit\r');
     await second;
     expect(await t.p.withTerminalReleased(async () => 'form done')).toBe('form done');
-    const after = t.p.ask('ESA> ', commands);
-    t.type(UP);
-    await settle();
-    t.type(UP + '\r');
-    expect(await after).toBe('destconfig');
+    expect(await recallSecond(t)).toBe('destconfig');
     t.p.close();
   });
 });
