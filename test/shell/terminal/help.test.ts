@@ -73,6 +73,14 @@ describe('help in the shell', () => {
     expect(out.match(/Choose the operation you want to perform:/g)).toHaveLength(4);
   });
 
+  it('help tlsverify and help daneverify show the arguments as optional: without them the commands ask (reference §12.1)', async () => {
+    const r = await runShell(script('help tlsverify', 'help daneverify', 'tlsverify', 'bad..domain'), ['--home', tempHome()]);
+    expect(r.code).toBe(2);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('tlsverify [DOMAIN [HOST[:PORT]]]; asks for the domain and host when not given.');
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('daneverify [DOMAIN [HOST[:PORT]]]; asks for the domain when not given');
+    expect(r.stdout).toContain('ESA> tlsverify\n\nEnter the TLS domain to verify against:\n[]> bad..domain');
+  });
+
   it('an unknown help topic is an invalid answer: status 2 on a pipe, re-asked with --lenient', async () => {
     const strict = await runShell(script('destconfig', 'help frobnicate', '', 'quit'), ['--home', tempHome()]);
     expect(strict.code).toBe(2);
