@@ -94,14 +94,33 @@ describe('the README quick start (issue 2: one line opens the shell, one runs th
   const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts;
 
   it('has exactly two command lines, each starting from npm ci', () => {
-    expect(commands).toEqual(['npm ci && bin/destconfig', expect.stringMatching(/^npm ci && npm test\b/)]);
+    expect(commands).toEqual(['npm ci && bin/destconfig', expect.stringMatching(/^npm ci && npm (test|run )/)]);
   });
 
-  it('the test line runs both vitest configurations: the fast suites and the interop suite', () => {
-    const run = (commands[1] ?? '').split(' && ').slice(1);
-    const scriptOf = (cmd: string): string => scripts[cmd === 'npm test' ? 'test' : cmd.replace(/^npm run /, '')] ?? `(no script for ${cmd})`;
-    const bodies = run.map(scriptOf).join(' ; ');
-    expect(bodies).toMatch(/vitest run(?! --config)/);
-    expect(bodies).toContain('vitest run --config vitest.interop.config.ts');
+  /** A command line with every `npm test` / `npm run X` replaced by its script, recursively. */
+  const expand = (line: string, depth = 0): string =>
+    line
+      .split(' && ')
+      .map((cmd) => {
+        const name = cmd === 'npm test' ? 'test' : /^npm run (\S+)$/.exec(cmd)?.[1];
+        if (name === undefined) return cmd;
+        const body = scripts[name];
+        expect(body, `package.json has a script for ${cmd}`).toBeDefined();
+        return depth < 4 ? expand(body ?? '', depth + 1) : (body ?? '');
+      })
+      .join(' && ');
+
+  it('the test line installs the Debian peers and runs both vitest configurations: the fast suites and the interop suite', () => {
+    const run = expand((commands[1] ?? '').replace(/^npm ci && /, ''));
+    expect(run).toContain('scripts/test-deps.sh');
+    expect(run).toMatch(/vitest run(?! --config)/);
+    expect(run).toContain('vitest run --config vitest.interop.config.ts');
+  });
+
+  it('.ci/run runs the same test command', () => {
+    const ci = read('.ci/run');
+    const line = (commands[1] ?? '').replace(/^npm ci && /, '');
+    expect(ci).toMatch(/^npm ci\b/m);
+    expect(ci).toContain(line);
   });
 });

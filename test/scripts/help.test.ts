@@ -1,4 +1,4 @@
-// scripts/peers.sh and scripts/dane-rig.sh --help: the commands and every environment variable the
+// scripts/peers.sh, dane-rig.sh and test-deps.sh --help: the commands and every environment variable the
 // script reads (docs/interop.md, docs/dane.md), status 0; a wrong command is status 2 with the usage.
 // Needs no root and starts nothing.
 import { spawnSync } from 'node:child_process';
@@ -30,5 +30,25 @@ describe.each([
     const r = run(script, ['bogus']);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('usage');
+  });
+});
+
+describe('test-deps.sh (the README test command installs the Debian packages with it)', () => {
+  it('--help says what it installs and its exit statuses, status 0', () => {
+    const r = run('test-deps.sh', ['--help']);
+    expect(r.status).toBe(0);
+    for (const p of ['postfix', 'dnsmasq', 'unbound', 'tmux', '--check', 'Exit status']) expect(r.stdout).toContain(p);
+  });
+
+  it('--check installs nothing and names what is missing or says all is there, status 0', () => {
+    const r = run('test-deps.sh', ['--check']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^test-deps: (all test packages are installed|missing \S)/);
+  });
+
+  it('an unknown argument is status 2 naming it', () => {
+    const r = run('test-deps.sh', ['--bogus']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("'--bogus'");
   });
 });
