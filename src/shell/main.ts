@@ -51,6 +51,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
   // The prompt layer exists before the first await, so no piped line is lost while the table loads.
   const p = new Prompter({ ...opts, ...terminalExtras(opts) });
   let stopOnClosedOutput = (): void => undefined;
+  let session: Session | null = null;
   try {
     let loaded: LoadedTable;
     try {
@@ -61,13 +62,16 @@ export async function runShell(opts: ShellOptions): Promise<number> {
       return EXIT.FAILURE;
     }
     const s = new Session(p, { home: opts.home, hostname: opts.hostname, ui: opts.ui ?? 'esa' }, loaded.table, loaded.revision);
+    session = s;
     if (p.interactive) p.print('Type "help" for the list of commands, "destconfig" to edit the table, "quit" to leave.');
     stopOnClosedOutput = endOnClosedOutput(s, opts.output ?? process.stdout);
     return await mainLoop(s);
   } catch (err) {
     if (err instanceof ScriptInputError) {
       p.warn(`destconfig: line ${err.lineNumber}: ${err.reason.split('\n').join(`\ndestconfig: line ${err.lineNumber}: `)}`);
-      p.warn('destconfig: the session was ended and its changes were not committed.');
+      // Issue 2: pending changes are discarded; a session without any (an unfinished operation is dropped
+      // whole) says no more than that it ended.
+      p.warn(session?.hasChanges() ? 'destconfig: the session was ended and its changes were not committed.' : 'destconfig: the session was ended.');
       return EXIT.USAGE;
     }
     throw err;
