@@ -57,6 +57,8 @@ describe('help in the shell', () => {
     expect(r.code).toBe(0);
     const out = r.stdout;
     expect(out).toContain('Commands:\n  destconfig');
+    // Every line fits the column limit, the command list included (its long entries wrap).
+    for (const line of out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(78);
     for (const [name, text] of Object.entries(OPERATION_HELP)) expect(out).toContain(entry(name, text));
     TLS_MODES.forEach((mode, i) => expect(out).toContain(entry(`${i + 1}. ${TLS_LABELS[mode]}`, TLS_HELP[mode])));
     expect(out).toContain('ESA> help commit\n\n  commit\n      Commit the changes made in this session.\n');
