@@ -20,7 +20,19 @@ die() { echo "$SCRIPT_NAME: $*" >&2; exit 1; }
 usage="usage: BASE=folder $SCRIPT_NAME start|stop"
 case ${1:-} in
   start | stop) ;;
-  -h | --help) echo "$usage"; exit 0 ;;
+  -h | --help)
+    cat <<EOF
+$usage
+
+  start    make the PKI, the signed zones under dane.test and their keys in \$BASE, start unbound on
+           loopback, write \$BASE/rig.env
+  stop     stop the unbound started in \$BASE (by its pid file)
+
+Environment: BASE (the rig's folder, required), DANE_SMTP_PORT (the port of the SMTP server the TLSA
+owners _PORT._tcp.HOST name; default: a free high port), DANE_DNS_PORT (unbound's port; default: a free
+high port). Needs unbound and ldns-signzone. Details: docs/dane.md.
+EOF
+    exit 0 ;;
   *) echo "$SCRIPT_NAME: $usage" >&2; exit 2 ;;
 esac
 [ -n "${BASE:-}" ] || die "BASE must name the rig's folder"

@@ -322,6 +322,18 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  -h|--help) echo "usage: [BASE=DIR] $SCRIPT_NAME start|stop|status" ;;
+  -h|--help)
+    cat <<EOF
+usage: [BASE=DIR] $SCRIPT_NAME start|stop|status
+
+  start    start Postfix and dnsmasq in \$BASE (default: a new mktemp folder); writes \$BASE/peers.env
+  stop     stop the instance in \$BASE (default: the last one started)
+  status   whether the instance in \$BASE (default: the last one started) runs: exit 0 running, 3 not
+
+Environment: BASE (the run folder: absent, empty, or a stopped earlier run), PEERS_SMTP_PORT and
+PEERS_DNS_PORT (default: free high ports), PEERS_NET (first three octets of the listener addresses,
+default 127.0.10). start needs root. Details: docs/interop.md.
+EOF
+    ;;
   *) echo "usage: [BASE=DIR] $SCRIPT_NAME start|stop|status" >&2; exit 2 ;;
 esac

@@ -240,11 +240,19 @@ export class MxResolver {
     const ordered = orderMx(records, this.random);
     const hosts = await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference, families)));
     const addressless = (h: MxHost): boolean => h.v4.length === 0 && h.v6.length === 0;
-    if (!implicit && hosts.every(addressless)) return noMxAddress(domain, hosts);
     const noAddress = (list: MxHost[]): boolean => list.every((h) => addressless(h) && !h.lookupFailed);
     // Whether the domain has no address at all takes both families; the family not in use is asked only then.
     const bothFamilies = families.v4 && families.v6;
-    if (implicit && noAddress(hosts) && (bothFamilies || noAddress([await this.hostAddresses(domain)]))) {
+    const other: AddressFamilies = { v4: !families.v4, v6: !families.v6 };
+    if (!implicit && hosts.every(addressless)) {
+      // Under REQUIRE_V4/V6, MX hosts that have addresses of the other family only are not a dead domain but
+      // unusable under this row: they are skipped and the message waits "like an unreachable host" (reference
+      // §11; anchors §11 C.17 "REQUIRE_V6 with no AAAA → defer"), as for a domain without MX: route.ts names
+      // them and the destination is deferred 4.4.4. Only MX hosts with no address at all bounce 5.4.4.
+      const elsewhere = bothFamilies || !noAddress(hosts) ? [] : await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference, other)));
+      if (!elsewhere.some((h) => !addressless(h))) return noMxAddress(domain, hosts);
+    }
+    if (implicit && noAddress(hosts) && (bothFamilies || noAddress([await this.hostAddresses(domain, 0, other)]))) {
       // No MX and no address: the domain exists but cannot receive mail (Postfix bounces this too).
       return { ok: false, status: 'bounced', enhanced: '5.1.2', reason: `Domain ${domain} has no MX and no A/AAAA records` };
     }

@@ -19,6 +19,10 @@ export function addressProblem(address: string, role: 'sender' | 'recipient'): s
   if (/[\s<>\x00-\x1f\x7f]/.test(address)) return 'it must not contain spaces, angle brackets or control characters';
   const at = address.lastIndexOf('@');
   if (at <= 0) return 'it needs a local part and a domain (local@domain)';
+  // RFC 5321 §4.1.2: a local part is a Dot-string (no @) or a Quoted-string; `bad@@x` is a typo, not an address.
+  const local = address.slice(0, at);
+  const quoted = local.length >= 2 && local.startsWith('"') && local.endsWith('"');
+  if (!quoted && local.includes('@')) return `its local part ${JSON.stringify(local)} has an @ outside quotes`;
   if (address.length > 320) return 'it is longer than 320 characters';
   if (role === 'recipient' && recipientDestination(address) === null) return 'its domain is not a valid domain name or [IP] literal';
   if (at === address.length - 1) return 'its domain is empty';

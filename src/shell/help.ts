@@ -130,7 +130,13 @@ export function mainHelp(
   p.print();
   p.print('Commands:');
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  for (const [name, c] of Object.entries(commands)) p.print(`  ${name.padEnd(width)}  ${c.help}`);
+  // Wrapped at the column limit like the operations, continuation lines under the text.
+  const indent = ' '.repeat(width + 4);
+  for (const [name, c] of Object.entries(commands)) {
+    const lines = wrap(c.help, indent);
+    p.print(`  ${name.padEnd(width)}  ${(lines[0] ?? '').slice(indent.length)}`);
+    for (const line of lines.slice(1)) p.print(line);
+  }
   printOperationsHelp(p);
   printTlsHelp(p);
 }

@@ -27,8 +27,8 @@ const COMMANDS: Record<string, { help: string; run: Command }> = {
   destconfig: { help: 'Configure destination control limits for a specified domain.', run: (s, a) => destconfig(s, a) },
   commit: { help: 'Commit the changes made in this session.', run: (s) => commit(s) },
   clearchanges: { help: 'Discard the changes made since the last commit.', run: (s) => clearChanges(s) },
-  tlsverify: { help: 'Check TLS to a domain: tlsverify DOMAIN [HOST[:PORT]].', run: (s, a) => tlsVerify(s, a) },
-  daneverify: { help: 'Check DANE (DNSSEC-signed TLSA matching the certificate) for a domain: daneverify DOMAIN [HOST[:PORT]]; asks whether to show the detailed steps.', run: (s, a) => daneVerify(s, a) },
+  tlsverify: { help: 'Check TLS to a domain: tlsverify [DOMAIN [HOST[:PORT]]]; asks for the domain and host when not given.', run: (s, a) => tlsVerify(s, a) },
+  daneverify: { help: 'Check DANE (DNSSEC-signed TLSA matching the certificate) for a domain: daneverify [DOMAIN [HOST[:PORT]]]; asks for the domain when not given, then whether to show the detailed steps.', run: (s, a) => daneVerify(s, a) },
   help: { help: 'Explain the commands, the destconfig operations and the TLS modes (help TOPIC: one of them).', run: async (s, a) => mainHelp(s.p, a, COMMANDS, ALIASES) },
   quit: { help: 'Leave the shell (uncommitted changes are not saved).', run: async () => 'quit' },
   exit: { help: 'Same as quit.', run: async () => 'quit' },
@@ -51,6 +51,7 @@ export async function runShell(opts: ShellOptions): Promise<number> {
   // The prompt layer exists before the first await, so no piped line is lost while the table loads.
   const p = new Prompter({ ...opts, ...terminalExtras(opts) });
   let stopOnClosedOutput = (): void => undefined;
+  let session: Session | null = null;
   try {
     let loaded: LoadedTable;
     try {
@@ -61,13 +62,16 @@ export async function runShell(opts: ShellOptions): Promise<number> {
       return EXIT.FAILURE;
     }
     const s = new Session(p, { home: opts.home, hostname: opts.hostname, ui: opts.ui ?? 'esa' }, loaded.table, loaded.revision);
+    session = s;
     if (p.interactive) p.print('Type "help" for the list of commands, "destconfig" to edit the table, "quit" to leave.');
     stopOnClosedOutput = endOnClosedOutput(s, opts.output ?? process.stdout);
     return await mainLoop(s);
   } catch (err) {
     if (err instanceof ScriptInputError) {
       p.warn(`destconfig: line ${err.lineNumber}: ${err.reason.split('\n').join(`\ndestconfig: line ${err.lineNumber}: `)}`);
-      p.warn('destconfig: the session was ended and its changes were not committed.');
+      // Issue 2: pending changes are discarded; a session without any (an unfinished operation is dropped
+      // whole) says no more than that it ended.
+      p.warn(session?.hasChanges() ? 'destconfig: the session was ended and its changes were not committed.' : 'destconfig: the session was ended.');
       return EXIT.USAGE;
     }
     throw err;

@@ -12,6 +12,9 @@ import { palette, type Palette, type Style } from './colour.js';
 import { completeTypedTabs, completeWord } from './complete.js';
 import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
 
+/** readline's own default history size, used when PromptOptions.historySize is not given. */
+const READLINE_HISTORY_SIZE = 30;
+
 export interface PromptOptions {
   input?: NodeJS.ReadableStream & { isTTY?: boolean };
   output?: NodeJS.WritableStream & { isTTY?: boolean };
@@ -60,6 +63,15 @@ export class Prompter {
   private readonly readlineExtras: Pick<PromptOptions, 'completer' | 'historySize' | 'keepInHistory' | 'onHistory'>;
   /** History lines, newest first: carried over when the readline is reopened (withTerminalReleased). */
   private history: string[] | undefined;
+  /** readline's own history array (newest first), as its 'history' event hands it over. */
+  private readlineHistory: string[] | undefined;
+  /**
+   * Lines entered on a terminal and not yet taken by a question, oldest first: each the line readline
+   * would have added to its history, or null. Whether it is kept is decided by the question that takes it,
+   * which for keys typed ahead (a paste) is asked only later (recordHistory).
+   */
+  private entered: (string | null)[] = [];
+  private enteredHistoryLine: string | null = null;
   private words: readonly string[] = [];
   /** The completer is the question's words (no custom one): tabs left in a typed line complete too. */
   private readonly completesWords: boolean;
@@ -93,7 +105,7 @@ export class Prompter {
   }
 
   private open(): void {
-    const { completer, historySize, keepInHistory, onHistory } = this.readlineExtras;
+    const { completer, historySize } = this.readlineExtras;
     const { history } = this;
     this.rl = readline.createInterface({
       input: this.input,
@@ -107,15 +119,39 @@ export class Prompter {
     // Created now, before any await, so lines that arrive while the shell loads the table are kept.
     this.lines = this.rl[Symbol.asyncIterator]();
     this.rl.on('SIGINT', () => this.onInterrupt());
-    // Lines typed on a terminal; the listener may drop the newest (Node documents this for lines not to keep).
+    this.entered = [];
+    this.enteredHistoryLine = null;
+    this.readlineHistory = undefined;
+    if (!this.terminal) return;
+    // Lines typed on a terminal. readline adds each to its history as it is entered, before the question that
+    // will take it may have been asked (keys typed ahead, a paste): the listener puts the history back as
+    // it was (Node lets it change the array) and the line waits in `entered` for its question.
     this.rl.on('history', (lines: string[]) => {
-      // The line as it runs (its left-over tabs completed: typedLine), not as readline read it.
-      if (lines[0] !== undefined) lines[0] = this.typedLine(lines[0]);
-      const added = lines[0] !== undefined && lines[0] !== this.history?.[0];
-      if (added && keepInHistory && !keepInHistory(this.words)) lines.shift();
-      else if (added) onHistory?.(lines);
-      this.history = [...lines];
+      const before = this.history ?? [];
+      this.enteredHistoryLine = lines[0] !== undefined && lines[0] !== before[0] ? lines[0] : null;
+      lines.splice(0, lines.length, ...before);
+      this.readlineHistory = lines;
     });
+    // 'history' (for a line readline would keep) comes just before 'line' (for every line, blank ones too).
+    this.rl.on('line', () => {
+      this.entered.push(this.enteredHistoryLine);
+      this.enteredHistoryLine = null;
+    });
+  }
+
+  /**
+   * Puts a line a question took into the history when readline would have kept it and the question
+   * offered words worth recalling (PromptOptions.keepInHistory), as it runs (`line`: tabs completed).
+   */
+  private recordHistory(entered: string | null, line: string): void {
+    const lines = this.readlineHistory;
+    const { keepInHistory, onHistory, historySize } = this.readlineExtras;
+    if (entered === null || !lines || (keepInHistory && !keepInHistory(this.words))) return;
+    if (lines[0] === line) return; // readline keeps no line twice in a row either
+    lines.unshift(line);
+    if (lines.length > (historySize ?? READLINE_HISTORY_SIZE)) lines.pop();
+    this.history = [...lines];
+    onHistory?.(lines);
   }
 
   /**
@@ -206,6 +242,7 @@ export class Prompter {
     }
     const line = this.typedLine(result.value);
     if (line !== result.value) this.redrawAnswer(prompt, result.value, line);
+    this.recordHistory(this.entered.shift() ?? null, line);
     return line;
   }
 

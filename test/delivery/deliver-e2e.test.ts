@@ -34,6 +34,12 @@ beforeAll(async () => {
     'dual.test': { mx: [{ preference: 10, exchange: 'mx.dual.test' }] },
     'mx.dual.test': { a: ['127.0.0.1'], aaaa: ['::1'] },
     'v6only.test': { aaaa: ['::1'] },
+    // MX hosts with an address of one family only (reference §11: under "Required" a host without the
+    // family is skipped, and with nothing left the message waits as for an unreachable host).
+    'v6mx.test': { mx: [{ preference: 10, exchange: 'mx.v6mx.test' }] },
+    'mx.v6mx.test': { aaaa: ['::1'] },
+    'v4mx.test': { mx: [{ preference: 10, exchange: 'mx.v4mx.test' }] },
+    'mx.v4mx.test': { a: ['127.0.0.1'] },
     'example.test': { mx: [{ preference: 10, exchange: 'mx.example.test' }] },
     'mx.example.test': { a: ['127.0.0.1'] },
     // Two MX hosts: a scripted server on 127.0.0.2 that loses the session, and the peer on 127.0.0.1.
@@ -132,6 +138,17 @@ describe('routing', () => {
     const { report } = await run([message(['bob@v6only.test'])], table({ destination: 'v6only.test', ipSortPref: 'REQUIRE_V4' }), p.port);
     expect(report.recipients[0]?.status).toBe('deferred');
     expect(report.recipients[0]?.reason).toMatch(/^4\.4\.4 No usable address for v6only\.test: v6only\.test has no IPv4 address/);
+    expect(p.connections).toBe(0);
+  });
+
+  it('REQUIRE_V4 / REQUIRE_V6 with MX hosts of the other family only defer with 4.4.4, as without MX (anchors §11 C.17), and connect nowhere', async () => {
+    const p = await peer();
+    for (const [domain, pref, family] of [['v6mx.test', 'REQUIRE_V4', 'IPv4'], ['v4mx.test', 'REQUIRE_V6', 'IPv6']] as const) {
+      const { report, log } = await run([message([`bob@${domain}`])], table({ destination: domain, ipSortPref: pref }), p.port);
+      expect(report.recipients[0]).toMatchObject({ status: 'deferred', attempts: 0, mxHost: null });
+      expect(report.recipients[0]?.reason).toBe(`4.4.4 No usable address for ${domain}: mx.${domain} has no ${family} address (${pref})`);
+      expect(log.lines.some((l) => l.includes(`Delayed: MID`) && l.includes('4.4.4 No usable address'))).toBe(true);
+    }
     expect(p.connections).toBe(0);
   });
 

@@ -309,14 +309,12 @@ describe('deliver orchestration', () => {
     expect(log.lines.filter((l) => l.startsWith('Info: Delayed: MID 1 to RID 2 - 4.4.3 No MX host of tempaddr.test'))).toHaveLength(1);
   });
 
-  it('under REQUIRE_V4 an MX host with only an IPv6 address counts as without address (5.4.4); PREFER_V4 uses it', async () => {
+  it('under REQUIRE_V4 an MX host with only an IPv6 address is skipped and the recipient deferred 4.4.4 (reference §11); PREFER_V4 uses it', async () => {
     const net = new ScriptedNetwork();
     const { result } = run([msg(['a@v6mx.test'])], tableWith({ destination: 'v6mx.test', ipSortPref: 'REQUIRE_V4' }), net);
     const { report } = await result;
-    expect(report.recipients[0]).toMatchObject({ status: 'bounced' });
-    expect(report.recipients[0]?.reason).toBe(
-      '5.4.4 No MX host of v6mx.test has an address. Name service error for name=mx.v6mx.test type=A: Host found but no data record of requested type (NODATA)',
-    );
+    expect(report.recipients[0]).toMatchObject({ status: 'deferred' });
+    expect(report.recipients[0]?.reason).toBe('4.4.4 No usable address for v6mx.test: mx.v6mx.test has no IPv4 address (REQUIRE_V4)');
     expect(net.connects).toHaveLength(0);
     const again = run([msg(['a@v6mx.test'])], tableWith({ destination: 'v6mx.test', ipSortPref: 'PREFER_V4' }), net);
     expect((await again.result).report.recipients[0]).toMatchObject({ status: 'delivered', ip: 'fd00::5' });

@@ -102,12 +102,18 @@ describe('MX resolution against a DNS server', () => {
     );
   });
 
-  it('counts only the families the row allows: an IPv6-only MX host bounces under REQUIRE_V4, is used otherwise', async () => {
+  it('under REQUIRE_V4, an IPv6-only MX host is kept without addresses (route.ts skips it, delivery defers), not bounced', async () => {
     const v4only = await resolver().resolve('v6mx.test', { v4: true, v6: false });
-    expect(v4only).toMatchObject({ ok: false, status: 'bounced', enhanced: '5.4.4' });
-    expect(v4only.ok ? '' : v4only.reason).toContain('name=mx.v6mx.test type=A: Host found but no data record of requested type (NODATA)');
-    expect(v4only.ok ? '' : v4only.reason).not.toContain('AAAA');
+    expect(v4only).toMatchObject({ ok: true, implicit: false, hosts: [{ host: 'mx.v6mx.test', v4: [], v6: [] }] });
     expect(await resolver().resolve('v6mx.test')).toMatchObject({ ok: true, hosts: [{ host: 'mx.v6mx.test', v6: ['::1'] }] });
+  });
+
+  it('under REQUIRE_V4, MX hosts with no address in either family still bounce 5.4.4, naming the A answer', async () => {
+    const r = await resolver().resolve('nodatamx.test', { v4: true, v6: false });
+    expect(r).toMatchObject({ ok: false, status: 'bounced', enhanced: '5.4.4' });
+    expect(r.ok ? '' : r.reason).toBe(
+      'No MX host of nodatamx.test has an address. Name service error for name=mx.nodatamx.test type=A: Host found but no data record of requested type (NODATA)',
+    );
   });
 
   it('defers with 4.4.3 when an MX host lookup failed temporarily and none has an address', async () => {

@@ -20,6 +20,15 @@ describe('envelope addresses', () => {
     expect(addressProblem('a@exa_mple..com', 'recipient')).toMatch(/domain/);
     expect(addressProblem('a@', 'sender')).toMatch(/domain is empty/);
   });
+
+  it('refuses an @ in a local part that is not quoted (RFC 5321 §4.1.2 Dot-string), also from the command line', async () => {
+    expect(addressProblem('bad@@example.com', 'recipient')).toMatch(/local part "bad@" has an @ outside quotes/);
+    expect(addressProblem('a@b@example.com', 'sender')).toMatch(/local part "a@b" has an @ outside quotes/);
+    expect(addressProblem('"a@b"@example.com', 'recipient')).toBeNull();
+    await expect(readSingle('a@example.com', ['ok@example.com', 'bad@@x'], undefined, async () => Buffer.from('x'))).rejects.toThrow(
+      'command line: invalid recipient "bad@@x": its local part "bad@" has an @ outside quotes',
+    );
+  });
 });
 
 describe('batch folders', () => {

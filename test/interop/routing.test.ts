@@ -97,4 +97,22 @@ describe.skipIf(peers === null)('MX routing through dnsmasq', () => {
     expect(dnsQueries()).toMatch(/query\[A\] mx\.noaddr\.test from 127\.0\.0\.1/);
     expect(log.lines().filter((l) => l.includes('connect from'))).toEqual([]);
   });
+
+  it('REQUIRE_V6 for a domain whose MX host has only an A record: deferred 4.4.4 (reference §11), no connection (exit 75)', async () => {
+    const v6home = sharedHome(p, `${tableFile('required_verify', {})}\n[offer.test]\nip_sort_pref = REQUIRE_V6\n`);
+    const token = uniqueTag('v6only');
+    const rcpt = `${token}@offer.test`;
+    const log = MailLog.mark(p);
+    const run = await deliver(p, await v6home(), { to: [rcpt], token });
+    const why = describeRun(run);
+    expect(run.code, why).toBe(75);
+    expect(recipient(run, rcpt), why).toMatchObject({
+      status: 'deferred',
+      row: 'offer.test',
+      mxHost: null,
+      reason: '4.4.4 No usable address for offer.test: mx.offer.test has no IPv6 address (REQUIRE_V6)',
+    });
+    expect(dnsQueries()).toMatch(/query\[AAAA\] mx\.offer\.test from 127\.0\.0\.1/);
+    expect(log.lines().filter((l) => l.includes('connect from'))).toEqual([]);
+  });
 });

@@ -150,6 +150,9 @@ describe('commit, clearchanges and exit statuses', () => {
     const r = await runShell(script('destconfig', 'new', 'example.com', 'maybe'), ['--home', home]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('destconfig: line 4: Please answer Yes or No.');
+    // Nothing was pending (the unfinished NEW is dropped): no word of uncommitted changes.
+    expect(r.stderr).toContain('destconfig: the session was ended.\n');
+    expect(r.stderr).not.toContain('not committed');
   });
 
   it('an out-of-range value ends a piped run with status 2; pending changes are discarded', async () => {
@@ -158,6 +161,7 @@ describe('commit, clearchanges and exit statuses', () => {
     const r = await runShell(input, ['--home', home]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('destconfig: line 15: Value must be an integer from 1 to 1,000.');
+    expect(r.stderr).toContain('destconfig: the session was ended and its changes were not committed.');
     expect(committedDoc(home)).toBeNull();
   });
 

@@ -26,7 +26,7 @@ export function registerShell(program: Command): void {
   program
     .option('--hostname <name>', 'shell: host name shown in the prompt (NAME> )', 'ESA')
     .option('--lenient', 'shell: with piped input, re-ask after an invalid answer instead of stopping with status 2')
-    .option('--ui <mode>', 'shell: dialogue style, "esa" (default) or "form" (TTY only)', 'esa')
+    .option('--ui <mode>', 'shell: dialogue style, "esa" or "form" (TTY only)', 'esa')
     .addHelpText('after', SHELL_HELP)
     .allowExcessArguments(true)
     .action(async () => {

@@ -57,6 +57,8 @@ describe('help in the shell', () => {
     expect(r.code).toBe(0);
     const out = r.stdout;
     expect(out).toContain('Commands:\n  destconfig');
+    // Every line fits the column limit, the command list included (its long entries wrap).
+    for (const line of out.split('\n')) expect(line.length, line).toBeLessThanOrEqual(78);
     for (const [name, text] of Object.entries(OPERATION_HELP)) expect(out).toContain(entry(name, text));
     TLS_MODES.forEach((mode, i) => expect(out).toContain(entry(`${i + 1}. ${TLS_LABELS[mode]}`, TLS_HELP[mode])));
     expect(out).toContain('ESA> help commit\n\n  commit\n      Commit the changes made in this session.\n');
@@ -71,6 +73,14 @@ describe('help in the shell', () => {
     expect(out).toContain(entry('6. Required - Verify Hosted Domains', TLS_HELP.required_verify_hosted));
     expect(out).toContain('Type "help OPERATION" for one operation, "help tls" for the TLS modes.');
     expect(out.match(/Choose the operation you want to perform:/g)).toHaveLength(4);
+  });
+
+  it('help tlsverify and help daneverify show the arguments as optional: without them the commands ask (reference §12.1)', async () => {
+    const r = await runShell(script('help tlsverify', 'help daneverify', 'tlsverify', 'bad..domain'), ['--home', tempHome()]);
+    expect(r.code).toBe(2);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('tlsverify [DOMAIN [HOST[:PORT]]]; asks for the domain and host when not given.');
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('daneverify [DOMAIN [HOST[:PORT]]]; asks for the domain when not given');
+    expect(r.stdout).toContain('ESA> tlsverify\n\nEnter the TLS domain to verify against:\n[]> bad..domain');
   });
 
   it('an unknown help topic is an invalid answer: status 2 on a pipe, re-asked with --lenient', async () => {

@@ -82,6 +82,14 @@ describe('HistoryFile', () => {
 
 describe('history in the prompt layer', () => {
   const commands = ['destconfig', 'commit', 'quit'];
+  /** Up twice, then Enter, at an `ESA> ` prompt: the second newest line of the history. */
+  const recallSecond = async (t: ReturnType<typeof fakeTerminal>): Promise<string> => {
+    const answer = t.p.ask('ESA> ', commands);
+    t.type(UP);
+    await settle();
+    t.type(UP + '\r');
+    return answer;
+  };
 
   it('keeps the lines typed where Tab completes, not plain answers, and recalls them with Up', async () => {
     const recorded: string[][] = [];
@@ -95,11 +103,25 @@ describe('history in the prompt layer', () => {
     expect(recorded).toEqual([['destconfig', 'commit']]);
 
     // Up recalls the newest kept line; once more, the line from an earlier session.
-    const again = t.p.ask('ESA> ', commands);
-    t.type(UP);
-    await settle();
-    t.type(UP + '\r');
-    expect(await again).toBe('commit');
+    expect(await recallSecond(t)).toBe('commit');
+    t.p.close();
+  });
+
+  it('judges a line typed ahead (a paste) by the question that takes it, not by the one on screen when it was typed', async () => {
+    // docs/shell-terminal.md: yes/no answers and commit comments are not kept. Pasted lines reach readline
+    // before their questions are asked; they used to be judged by the question then on screen, so the
+    // answer after a command (`N`) and a commit comment landed in <home>/history.
+    const recorded: string[][] = [];
+    const t = fakeTerminal({ history: [], historySize: 1000, keepInHistory: worthRecalling, onHistory: (hist) => recorded.push([...hist]) });
+    const first = t.p.ask('ESA> ', commands);
+    t.type('commit\rmy secret comment\rN\rquit\r');
+    expect(await first).toBe('commit');
+    expect(await t.p.ask('[]> ')).toBe('my secret comment');
+    expect(await t.p.ask('Question? [N]> ', ['Y', 'N'])).toBe('N');
+    expect(await t.p.ask('ESA> ', commands)).toBe('quit');
+    expect(recorded.at(-1)).toEqual(['quit', 'commit']);
+    // Up recalls only the kept lines, newest first.
+    expect(await recallSecond(t)).toBe('commit');
     t.p.close();
   });
 
@@ -113,11 +135,7 @@ describe('history in the prompt layer', () => {
     t.type('commit\r');
     await second;
     expect(await t.p.withTerminalReleased(async () => 'form done')).toBe('form done');
-    const after = t.p.ask('ESA> ', commands);
-    t.type(UP);
-    await settle();
-    t.type(UP + '\r');
-    expect(await after).toBe('destconfig');
+    expect(await recallSecond(t)).toBe('destconfig');
     t.p.close();
   });
 });
