@@ -3,6 +3,7 @@
 // envelope in NAME.json), and a measured run of `bin/destconfig deliver --batch ... --json`.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { commitTable } from '../../src/store/index.js';
 import { emptyTable, type DestTable } from '../../src/table/types.js';
 import type { DeliveryReport, RecipientReport } from '../../src/delivery/types.js';
@@ -79,4 +80,13 @@ export function parseReport(stdout: string, stderr: string): DeliveryReport {
 
 export function byAddress(report: DeliveryReport): Map<string, RecipientReport> {
   return new Map(report.recipients.map((r) => [r.address.toLowerCase(), r]));
+}
+
+/** Polls `test` until it holds; fails naming `what` after `ms` (a generous bound, never a timing assertion). */
+export async function until(what: string, test: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
 }

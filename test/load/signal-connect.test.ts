@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loopbackZone, startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
-import { parseReport, runDeliverBatch, shortTimeouts, tableHome, writeBatch } from './batch.js';
+import { parseReport, runDeliverBatch, shortTimeouts, tableHome, until, writeBatch } from './batch.js';
 
 const IP = '127.0.0.91';
 
@@ -51,8 +51,7 @@ describe('deliver --batch and SIGTERM during connect', () => {
     const log = path.join(dir, 'mail.log');
     const { child, done } = runDeliverBatch({ home, batch, dnsPort: dns.port, smtpPort: port, log, extra: shortTimeouts({ connect: 600 }) });
     // The address lookup of the MX host is the last step before connect().
-    const deadline = Date.now() + 30_000;
-    while (!dns.queries.some((q) => q.includes('mx.a.conn.test')) && Date.now() < deadline) await sleep(20);
+    await until('the address lookup of the MX host', () => dns.queries.some((q) => q.includes('mx.a.conn.test')), 30_000);
     await sleep(500);
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);

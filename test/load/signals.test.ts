@@ -8,18 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { loopbackZone, startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
-import { parseReport, runDeliverBatch, shortTimeouts, tableHome, writeBatch } from './batch.js';
+import { parseReport, runDeliverBatch, shortTimeouts, tableHome, until, writeBatch } from './batch.js';
 import { dialogue, startScripted, type ScriptedServer } from './scripted-server.js';
-
-async function until(what: string, test: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('deliver --batch and repeated or early signals', () => {
   let dir: string;

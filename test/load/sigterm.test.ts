@@ -9,22 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { blankEntry } from '../../src/table/types.js';
 import { loopbackZone, startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
-import { parseReport, runDeliverBatch, shortTimeouts, tableHome, writeBatch, type BatchMessage } from './batch.js';
+import { parseReport, runDeliverBatch, shortTimeouts, tableHome, until, writeBatch, type BatchMessage } from './batch.js';
 import { dialogue, startScripted, type ScriptConn, type ScriptedServer } from './scripted-server.js';
 
 const DOMAINS = ['st1.sig.test', 'st2.sig.test'];
 const PER_DOMAIN = 20;
-
-async function until(what: string, test: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 describe('deliver --batch and SIGTERM', () => {
   let dir: string;
