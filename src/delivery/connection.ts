@@ -1,6 +1,7 @@
 // A live SMTP connection carrying messages: one mail transaction per send() (RFC 5321 §3.3), RSET
 // before every transaction but the first, MAIL/RCPT.../DATA in one write when PIPELINING is offered
 // (RFC 2920), SIZE honoured before anything is sent, the body CRLF-normalised and dot-stuffed.
+// Without SMTPUTF8 offered the envelope is ASCII: A-label domains, non-ASCII local parts bounced 5.6.7.
 // With PIPELINING and the caller naming the next message, that message's MAIL/RCPT/DATA go out in the
 // same write as this message's data and final dot (RFC 2920 §3.1 restricts only DATA, EHLO, QUIT...
 // to the end of a group; its own example sends "." and QUIT together), so a message costs one write and
@@ -10,6 +11,7 @@
 // final dot.
 import { isAscii } from 'node:buffer';
 import { DataEncoder, encodedMessageSize } from './message-data.js';
+import { asciiEnvelopeAddress, isAsciiAddress } from './envelope-address.js';
 import type { SmtpTransport } from './transport.js';
 import { TransportError } from './transport.js';
 import type {
@@ -89,10 +91,27 @@ class Ledger {
   }
 }
 
+/**
+ * The address as it goes on the wire: as given when the server offers SMTPUTF8 or it is ASCII, else with
+ * its domain's A-label (send() has already refused the addresses that have no ASCII form).
+ */
+function wireAddress(address: string, smtputf8: boolean): string {
+  if (smtputf8 || isAsciiAddress(address)) return address;
+  const ascii = asciiEnvelopeAddress(address);
+  return ascii.ok ? ascii.address : address;
+}
+
+/** Why the address cannot go to a server without SMTPUTF8 (RFC 6531 §3.2), or null when it can. */
+function needsSmtputf8(address: string, smtputf8: boolean): string | null {
+  if (smtputf8 || isAsciiAddress(address)) return null;
+  const ascii = asciiEnvelopeAddress(address);
+  return ascii.ok ? null : ascii.reason;
+}
+
 /** `RCPT TO:<...>` for each recipient, one command per line (a loop: this runs for every message). */
-function rcptCommands(recipients: readonly Recipient[]): string {
+function rcptCommands(recipients: readonly Recipient[], smtputf8: boolean): string {
   let commands = '';
-  for (const r of recipients) commands += `RCPT TO:<${r.address}>\r\n`;
+  for (const r of recipients) commands += `RCPT TO:<${wireAddress(r.address, smtputf8)}>\r\n`;
   return commands;
 }
 
@@ -167,12 +186,23 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       ledger.decideAll(message.recipients, 'deferred', undefined, `4.4.2 connection no longer usable: ${this.transport.error?.message ?? 'closed'}`);
       return ledger.finish();
     }
+    const smtputf8 = this.capabilities.has('SMTPUTF8');
+    const senderRefused = needsSmtputf8(message.from, smtputf8);
+    if (senderRefused) {
+      ledger.decideAll(message.recipients, 'bounced', undefined, senderRefused);
+      return ledger.finish();
+    }
     if (CONTROL.test(message.from)) {
       ledger.decideAll(message.recipients, 'bounced', undefined, `5.1.7 invalid sender address ${JSON.stringify(message.from)}`);
       return ledger.finish();
     }
     const recipients = message.recipients.filter((r) => {
-      if (!CONTROL.test(r.address) && r.address.length > 0) return true;
+      if (!CONTROL.test(r.address) && r.address.length > 0) {
+        const refused = needsSmtputf8(r.address, smtputf8);
+        if (refused === null) return true;
+        ledger.decide(r, 'bounced', undefined, refused);
+        return false;
+      }
       ledger.decide(r, 'bounced', undefined, `5.1.3 invalid recipient address ${JSON.stringify(r.address)}`);
       return false;
     });
@@ -220,11 +250,13 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private prepareAhead(next: OutboundMessage | undefined): (Ahead & { envelope: string }) | null {
     if (!next || !this.capabilities.has('PIPELINING') || CONTROL.test(next.from) || next.recipients.length === 0) return null;
     if (next.recipients.some((r) => CONTROL.test(r.address) || r.address.length === 0)) return null;
+    const smtputf8 = this.capabilities.has('SMTPUTF8');
+    if (needsSmtputf8(next.from, smtputf8) !== null || next.recipients.some((r) => needsSmtputf8(r.address, smtputf8) !== null)) return null;
     const payload = this.encode(next);
     if (this.maxSize > 0 && payload.size > this.maxSize) return null;
     // RSET first, as before every later transaction on a connection (issue 4: connections are reused with
     // RSET between messages); pipelined, it costs no round trip (RFC 2920 §3.1 allows RSET anywhere in a group).
-    const envelope = `RSET\r\n${this.mailCommand(next, payload.size)}${rcptCommands(next.recipients)}DATA\r\n`;
+    const envelope = `RSET\r\n${this.mailCommand(next, payload.size)}${rcptCommands(next.recipients, smtputf8)}DATA\r\n`;
     return { message: next, data: payload.data, slot: payload.slot, size: payload.size, envelope };
   }
 
@@ -348,7 +380,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     progress: { stage: string },
   ): Promise<Envelope> {
     if (!sent) {
-      this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcptCommands(recipients)}DATA\r\n`);
+      this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcptCommands(recipients, this.capabilities.has('SMTPUTF8'))}DATA\r\n`);
     }
     const first = reset ? 1 : 0;
     const count = first + 2 + recipients.length;
@@ -397,7 +429,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     if (statusOf(mailReply) === 'accepted') {
       progress.stage = 'the reply to RCPT TO';
       for (const r of recipients) {
-        this.transport.write(`RCPT TO:<${r.address}>\r\n`);
+        this.transport.write(`RCPT TO:<${wireAddress(r.address, this.capabilities.has('SMTPUTF8'))}>\r\n`);
         rcptReplies.push(await this.transport.readReply(commandMs, progress.stage));
       }
     }
@@ -439,7 +471,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   }
 
   private mailCommand(message: OutboundMessage, size: number): string {
-    let command = `MAIL FROM:<${message.from}>`;
+    let command = `MAIL FROM:<${wireAddress(message.from, this.capabilities.has('SMTPUTF8'))}>`;
     if (this.maxSize > 0 || this.capabilities.has('SIZE')) command += ` SIZE=${size}`;
     // RFC 6152 / RFC 6531 parameters, only when offered and needed (isAscii is a native SIMD scan).
     if (this.capabilities.has('8BITMIME') && !isAscii(message.content)) command += ' BODY=8BITMIME';

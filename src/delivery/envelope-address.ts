@@ -1,0 +1,28 @@
+// An envelope address as it may go on the wire to a server that did not offer SMTPUTF8 (RFC 6531 §3.2):
+// without that extension an address must be ASCII. A non-ASCII domain has an ASCII form, its A-label
+// (RFC 5890, the form DNS routing already used), and goes out in it; a non-ASCII local part has none, so
+// the address cannot be sent there. Postfix does the same: domains converted, and a message that needs
+// SMTPUTF8 bounced "5.6.7 SMTPUTF8 is required, but was not offered by host".
+import { domainToASCII } from 'node:url';
+
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** The address for a server without SMTPUTF8, or why it has none. ASCII addresses come back as they are. */
+export function asciiEnvelopeAddress(address: string): { ok: true; address: string } | { ok: false; reason: string } {
+  if (!NON_ASCII.test(address)) return { ok: true, address };
+  // The domain follows the last @ (a quoted local part may hold one).
+  const at = address.lastIndexOf('@');
+  const local = at < 0 ? address : address.slice(0, at);
+  const domain = at < 0 ? '' : address.slice(at + 1);
+  if (NON_ASCII.test(local)) {
+    return { ok: false, reason: `5.6.7 ${JSON.stringify(address)} has a non-ASCII local part: SMTPUTF8 is required, but was not offered by the host (RFC 6531)` };
+  }
+  const aLabel = domainToASCII(domain);
+  if (aLabel === '') return { ok: false, reason: `5.1.2 ${JSON.stringify(address)} has a domain with no ASCII form (IDNA, RFC 5890)` };
+  return { ok: true, address: `${local}@${aLabel}` };
+}
+
+/** Whether the address needs SMTPUTF8 or conversion (any byte outside ASCII). */
+export function isAsciiAddress(address: string): boolean {
+  return !NON_ASCII.test(address);
+}
