@@ -133,8 +133,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private readonly encoders = [new DataEncoder(), new DataEncoder()];
   private readonly inFlight = [false, false];
   private readonly written = [(): void => this.settleWrite(0), (): void => this.settleWrite(1)];
-  /** Called when the pending write of a payload completes (a reply to its final dot came before it did). */
-  private writeWaiter: (() => void) | null = null;
+  /** Called when the pending write of a payload (in buffer `slot`) completes: a reply to its final dot came before it did. */
+  private writeWaiter: { slot: number; resolve: () => void } | null = null;
   private turn = 0;
   /** The envelope already sent for the next message (RFC 2920 across transactions). */
   private ahead: Ahead | null = null;
@@ -356,7 +356,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     // it counts only once the data is written, as for Postfix, which writes the whole message before it
     // reads the reply; a server that never takes the data times out. Rare: the data is normally written
     // long before any reply can come.
-    if (this.inFlight[payload.slot]) await this.dataWritten(dataMs);
+    if (this.inFlight[payload.slot]) await this.dataWritten(payload.slot, dataMs);
     ledger.result.finalReply = finalReply;
     if (intermediate(finalReply)) {
       this.outOfStep(ledger, accepted, finalReply, 'the final dot');
@@ -445,13 +445,15 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private settleWrite(slot: number): void {
     this.inFlight[slot] = false;
     const waiter = this.writeWaiter;
+    // Only the write of the payload waited for: an earlier one completing first (writes complete in order) is not it.
+    if (waiter?.slot !== slot) return;
     this.writeWaiter = null;
-    waiter?.();
+    waiter.resolve();
   }
 
-  /** Waits (under the data time-out) until the payload's write has completed. Throws TransportError. */
-  private dataWritten(dataMs: number): Promise<void> {
-    const written = new Promise<void>((resolve) => (this.writeWaiter = resolve));
+  /** Waits (under the data time-out) until the write of the payload in `slot` has completed. Throws TransportError. */
+  private dataWritten(slot: number, dataMs: number): Promise<void> {
+    const written = new Promise<void>((resolve) => (this.writeWaiter = { slot, resolve }));
     return this.transport.awaitWrite(written, dataMs, 'the server to take the message data');
   }
 
