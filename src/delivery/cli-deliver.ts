@@ -17,7 +17,7 @@ import { InputError, readBatch, readSingle } from './input.js';
 import { MailLog } from './maillog.js';
 import { readCaFile } from './ca-file.js';
 import { isLocalAddress } from './local-address.js';
-import { exitStatus, reportJson, reportText } from './report.js';
+import { DELIVER_EXIT, exitStatus, reportJson, reportText } from './report.js';
 import { connect } from './session.js';
 import { tableUsesDane } from './dane/hook.js';
 import { runTlsVerify } from './tlsverify.js';
@@ -137,7 +137,8 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   // stay handled until the report is written: Node's default action would end the process without it, and
   // a script would not know what was delivered.
   let signals = 0;
-  const onSignal = (): void => (++signals === 1 ? abort : cut).abort();
+  // The signal's name is the abort reason: the mail log names it.
+  const onSignal = (signal: NodeJS.Signals): void => (++signals === 1 ? abort : cut).abort(signal);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   const resolver = createResolver({ servers, timeoutMs: Math.min(timeouts.commandMs, 5000) });
@@ -196,7 +197,10 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     ...(saveError ? [`cannot save the delivery state ${stateFile(opts.home)}: ${saveError.message}`] : []),
   ];
   if (failures.length > 0) throw new CliError(failures.join('\ndestconfig: '), EXIT.FAILURE);
-  return exitStatus(result.report);
+  // Issue 6: a run stopped by a signal ends with 75, also when everything happened to be delivered before it
+  // stopped (69 stays: something bounced).
+  const status = exitStatus(result.report);
+  return signals > 0 && status === DELIVER_EXIT.OK ? DELIVER_EXIT.DEFERRED : status;
 }
 
 export async function runTlsVerifyCommand(opts: TlsVerifyCliOptions & { home: string; domain: string; host?: string }): Promise<number> {

@@ -16,7 +16,7 @@ import type { RecipientReport } from './types.js';
  */
 export const MAX_RCPT_PER_TRANSACTION = 100;
 
-export const NOT_ATTEMPTED = '4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted';
+export const NOT_ATTEMPTED = '4.3.0 Delivery interrupted before this recipient was attempted';
 
 /** One transaction: one message to the recipients it has at one destination. */
 export interface Job {

@@ -6,6 +6,11 @@ import type { DeliveryConnection } from './types.js';
 import type { ConnectionSlots } from './limits.js';
 import { lines, type MailLogSink } from './maillog.js';
 
+/** The CLI aborts with the signal's name as the reason (SIGTERM or SIGINT); other callers mean SIGTERM. */
+function signalName(signal: AbortSignal | undefined): string {
+  return typeof signal?.reason === 'string' ? signal.reason : 'SIGTERM';
+}
+
 export class Shutdown {
   /** Set on abort (or when the signal was aborted before the run began). */
   stopping = false;
@@ -68,8 +73,8 @@ export class Shutdown {
    * (a second SIGTERM) also cuts every connection still open at once.
    */
   async watch(signal: AbortSignal | undefined, body: () => Promise<void>, cutSignal?: AbortSignal): Promise<void> {
-    const onAbort = (): void => this.interrupt();
-    const onCut = (): void => this.cut();
+    const onAbort = (): void => this.interrupt(signalName(signal));
+    const onCut = (): void => this.cut(signalName(cutSignal));
     if (signal?.aborted) this.stopping = true;
     signal?.addEventListener('abort', onAbort, { once: true });
     cutSignal?.addEventListener('abort', onCut, { once: true });
@@ -81,16 +86,16 @@ export class Shutdown {
     }
   }
 
-  private cut(): void {
-    this.interrupt();
+  private cut(name: string): void {
+    this.interrupt(name);
     this.log.write(lines.cut());
     for (const c of this.open) c.destroy();
   }
 
-  private interrupt(): void {
+  private interrupt(signalName: string): void {
     if (this.stopping) return;
     this.stopping = true;
-    this.log.write(lines.interrupted('SIGTERM'));
+    this.log.write(lines.interrupted(signalName));
     this.slots.cancelWaiting();
     for (const setUp of this.settingUp) setUp.abort();
     this.settingUp.clear();

@@ -328,9 +328,38 @@ describe('destconfig deliver', () => {
       'Delivery interrupted by SIGTERM: no new transactions are started',
       'Message done DCID 1 MID 1 to RID [0]',
       'DCID 1 close',
-      'Delayed: MID 2 to RID 0 - 4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted',
-      'Delayed: MID 3 to RID 0 - 4.3.0 Delivery interrupted (SIGTERM) before this recipient was attempted',
+      'Delayed: MID 2 to RID 0 - 4.3.0 Delivery interrupted before this recipient was attempted',
+      'Delayed: MID 3 to RID 0 - 4.3.0 Delivery interrupted before this recipient was attempted',
     ]);
+  });
+
+  it('on SIGINT names SIGINT in the mail log, and ends 75 (interrupted) even when the open transaction delivered everything', async () => {
+    let holding!: () => void;
+    const inData = new Promise<void>((r) => (holding = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const server = await startPlainMx(async () => {
+      holding();
+      await released;
+      return 'accept';
+    });
+    closers.push(() => server.close());
+    await writeFile(path.join(work, 'm.eml'), 'Subject: one\n\nbody\n');
+    const run = await destconfig(['deliver', ...common(server.port), '--from', 'a@sender.test', '--to', 'b@example.test', '--json', path.join(work, 'm.eml')], {
+      onSpawn: (kill) => {
+        void inData.then(() => {
+          kill('SIGINT');
+          setTimeout(release, 300);
+        });
+      },
+    });
+    // Issue 6: a run interrupted by a signal ends with 75, whatever it managed to deliver before stopping.
+    expect(run.code).toBe(75);
+    const report = JSON.parse(run.stdout) as DeliveryReport;
+    expect(report.recipients.map((r) => r.status)).toEqual(['delivered']);
+    const log = await readFile(path.join(home, 'mail.log'), 'utf8');
+    expect(log).toContain('Delivery interrupted by SIGINT: no new transactions are started');
+    expect(log).not.toContain('SIGTERM');
   });
 });
 
