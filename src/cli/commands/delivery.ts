@@ -58,7 +58,7 @@ export function registerDelivery(program: Command): void {
     .option('--max-connections <n>', 'at most this many simultaneous connections in all', '200')
     .addHelpText(
       'after',
-      '\nExit status: 0 every recipient delivered; 75 some deferred and none bounced; 69 any bounced; 2 usage; 1 other failure (unreadable table, I/O error).',
+      '\nExit status: 0 every recipient delivered; 75 some deferred and none bounced, or stopped by SIGTERM/SIGINT; 69 any bounced; 2 usage; 1 other failure (unreadable table, I/O error).',
     )
     .action(async (message: string | undefined, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DeliverCliOptions>();
