@@ -368,7 +368,7 @@ describe('destconfig deliver --help', () => {
     const run = await destconfig(['deliver', '--help']);
     expect(run.code).toBe(0);
     expect(run.stdout.replace(/\s+/g, ' ')).toContain(
-      'Exit status: 0 every recipient delivered; 75 some deferred and none bounced; 69 any bounced; 2 usage; 1 other failure (unreadable table, I/O error).',
+      'Exit status: 0 every recipient delivered; 75 some deferred and none bounced, or stopped by SIGTERM/SIGINT; 69 any bounced; 2 usage; 1 other failure (unreadable table, I/O error).',
     );
   });
 });
