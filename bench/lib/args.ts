@@ -10,7 +10,7 @@ export const USAGE = `Usage: npm run bench -- [--quick] [--only CASE[,CASE...]] 
 Runs the performance cases side by side with their yardsticks, prints a table and writes
 bench/results.json (medians with their spread).
 
-  --quick            fewer rounds (1 instead of 3; startup 8 instead of 30): a smoke run, not
+  --quick            1 round instead of 3 (delivery: 7), startup 8 instead of 30: a smoke run, not
                      for the record (bench/results.json is still written, marked "quick": true)
   --only CASES       run only these cases, comma-separated: ${CASES.join(', ')}
   -h, --help         show this help
