@@ -22,19 +22,21 @@ interface FaultCase {
   size?: number;
 }
 
-const GIVE_UP = /time|long|length|too|exceed|limit|size|line/i;
+// Each reason must say what went wrong. Reasons name the MX host, and the hosts are named after their
+// cases ("mx.long-lines.fault.test"), so the host is masked before matching: otherwise /line/ or /reset/
+// would match the name and not the failure.
 const CASES: FaultCase[] = [
-  { name: 'stall', script: stall, reason: /time/i },
-  { name: 'reset', script: resetAtOnce, reason: /reset|closed|lost|ECONNRESET|refused|connect/i },
+  { name: 'stall', script: stall, reason: /timed out.*greeting/i },
+  { name: 'reset', script: resetAtOnce, reason: /ECONNRESET|reset|closed/i },
   {
     name: 'reset-mid-data',
     script: dialogue({ onDataProgress: (conn, received) => received > 0 && conn.socket.resetAndDestroy() }),
-    reason: /reset|closed|lost|ECONNRESET|data/i,
+    reason: /ECONNRESET|reset|closed|lost/i,
     size: 400_000,
   },
-  { name: 'stall-after-data', script: dialogue({ onDot: async () => null }), reason: /time/i },
-  { name: 'long-lines', script: dialogue({ padTo: 100_000 }), reason: GIVE_UP },
-  { name: 'endless-multiline', script: endlessMultiline, reason: GIVE_UP },
+  { name: 'stall-after-data', script: dialogue({ onDot: async () => null }), reason: /timed out.*final dot/i },
+  { name: 'long-lines', script: dialogue({ padTo: 100_000 }), reason: /line (is )?(longer|too long)/i },
+  { name: 'endless-multiline', script: endlessMultiline, reason: /multi-line reply (is )?(longer|too long)|too many lines/i },
 ];
 const RSS_LIMIT_MB = 200;
 const domainOf = (name: string): string => `${name}.fault.test`;
@@ -99,7 +101,7 @@ describe('deliver --batch against hostile servers', () => {
     for (const c of CASES) {
       const r = reported.get(`user@${domainOf(c.name)}`);
       expect(r, c.name).toBeDefined();
-      const why = `${r!.reason ?? ''} ${r!.reply ? `${r!.reply.code} ${r!.reply.text.slice(0, 200)}` : ''}`;
+      const why = `${r!.reason ?? ''} ${r!.reply ? `${r!.reply.code} ${r!.reply.text.slice(0, 200)}` : ''}`.replaceAll(domainOf(c.name), '<domain>');
       expect({ case: c.name, status: r!.status }).toEqual({ case: c.name, status: 'deferred' });
       expect(why, c.name).toMatch(c.reason);
     }
