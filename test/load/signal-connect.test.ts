@@ -3,7 +3,7 @@
 // once, as it does a connection waiting for its greeting (docs/delivery.md "Shutdown"), and not wait for
 // the connect time-out (here 600 s, far beyond the test's own limit).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -13,6 +13,14 @@ import { loopbackZone, startDnsServer, type TestDnsServer } from '../helpers/dns
 import { parseReport, runDeliverBatch, shortTimeouts, tableHome, until, writeBatch } from './batch.js';
 
 const IP = '127.0.0.91';
+
+/** True while process `pid` has a TCP connection to IP:port in SYN-SENT, i.e. its connect() is under way
+ * (ss from iproute2, which scripts/test-deps.sh installs). */
+function connecting(pid: number | undefined, port: number): boolean {
+  const r = spawnSync('ss', ['-tnpH', 'state', 'syn-sent', 'dst', `${IP}:${port}`], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) throw new Error(`ss (iproute2) is needed to see the connect() under way: ${r.error?.message ?? r.stderr}`);
+  return r.stdout.includes(`pid=${pid},`);
+}
 
 describe('deliver --batch and SIGTERM during connect', () => {
   let dir: string;
@@ -50,9 +58,9 @@ describe('deliver --batch and SIGTERM during connect', () => {
     writeBatch(batch, [{ from: 'sender@origin.test', to: ['u@a.conn.test'] }]);
     const log = path.join(dir, 'mail.log');
     const { child, done } = runDeliverBatch({ home, batch, dnsPort: dns.port, smtpPort: port, log, extra: shortTimeouts({ connect: 600 }) });
-    // The address lookup of the MX host is the last step before connect().
-    await until('the address lookup of the MX host', () => dns.queries.some((q) => q.includes('mx.a.conn.test')), 30_000);
-    await sleep(500);
+    // Signal only once the client's SYN is out and unanswered: a signal before connect() starts would
+    // pass for the wrong reason (the recipient is then never attempted at all).
+    await until("the client's connect() to the stopped server", () => connecting(child.pid, port), 30_000);
     child.kill('SIGTERM');
     const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
     const run = await done;
