@@ -339,8 +339,7 @@ describe('deliver orchestration', () => {
     const table = tableWith({ destination: 'ok.test', maxConcurrency: 2, maxMessagesPerConnection: 3 });
     const messages = Array.from({ length: 10 }, (_, i) => msg([`u${i}@ok.test`], `m${i}.eml`));
     const { result } = run(messages, table, net);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(net.open.get('10.0.0.1')).toBe(2);
+    await expect.poll(() => net.open.get('10.0.0.1'), { timeout: 10_000 }).toBe(2);
     open();
     const { report, peakConnections } = await result;
     expect(report.summary.delivered).toBe(10);
@@ -394,9 +393,11 @@ describe('deliver orchestration', () => {
     const net = new ScriptedNetwork();
     let open!: () => void;
     net.gate = new Promise((r) => (open = r));
-    const table = tableWith({ destination: 'many.test', maxConcurrency: 1, limitType: 'mxip', limitApply: 'system' });
+    const table = tableWith({ destination: 'many.test', maxConcurrency: 1, maxMessagesPerConnection: 3, limitType: 'mxip', limitApply: 'system' });
     const { result } = run(Array.from({ length: 6 }, (_, i) => msg([`u${i}@many.test`])), table, net);
-    await new Promise((r) => setTimeout(r, 50));
+    // While every send is held, each of the two addresses has its own connection: the limit of 1 is per
+    // address, not one for the domain.
+    await expect.poll(() => [net.open.get('10.0.1.1'), net.open.get('10.0.1.2')], { timeout: 10_000 }).toEqual([1, 1]);
     open();
     const { peakConnections } = await result;
     expect(Math.max(...net.peak.values())).toBe(1);
