@@ -58,8 +58,34 @@ function pickSource(run: DeliveryRun, group: Group, ip: string | null): string |
   return sources[run.sourceTurn++ % sources.length];
 }
 
+/**
+ * Under a limit per MX IP ("Separate limit for each mail exchanger IP address"), each address has its own
+ * slots: a connection goes to an equal address (same MX preference and family) with a free slot before it
+ * waits for a busy one, so that a domain with two equal MX hosts gets its limit on each, not on the first
+ * only. The order is otherwise the route's, and the connection keeps it for its fallbacks.
+ */
+function freeAddressesFirst(run: DeliveryRun, group: Group, route: Route): Route {
+  if (group.row.limitType.value !== 'mxip' || route.targets.length < 2) return route;
+  const max = group.row.maxConcurrency.value;
+  const settings = limitSettings(group);
+  const sourcesOf = (ip: string): (string | undefined)[] => {
+    const family = (run.o.sources ?? []).filter((s) => isIP(s) === isIP(ip));
+    return family.length > 0 ? family : [undefined];
+  };
+  const busy = (t: RouteTarget): boolean => sourcesOf(t.ip).every((s) => run.slots.active(limitKey(group.destination, settings, t.ip, s)) >= max);
+  const targets: RouteTarget[] = [];
+  for (let i = 0; i < route.targets.length; ) {
+    const first = route.targets[i] as RouteTarget;
+    const equal: RouteTarget[] = [];
+    while (i < route.targets.length && route.targets[i]?.preference === first.preference && route.targets[i]?.family === first.family) equal.push(route.targets[i++] as RouteTarget);
+    targets.push(...equal.filter((t) => !busy(t)), ...equal.filter(busy));
+  }
+  return { ...route, targets };
+}
+
 /** `prior`: failures of the job's earlier attempts on this route (a lost session), for the deciding failure. */
-export async function openConnection(run: DeliveryRun, group: Group, job: Job, route: Route, prior: AttemptFailure[] = []): Promise<OpenResult> {
+export async function openConnection(run: DeliveryRun, group: Group, job: Job, given: Route, prior: AttemptFailure[] = []): Promise<OpenResult> {
+  const route = freeAddressesFirst(run, group, given);
   const { row } = group;
   const o = run.o;
   const failures: AttemptFailure[] = [...prior];
