@@ -471,7 +471,8 @@ describe('deliver orchestration', () => {
     const table = tableWith({ destination: 'ok.test', maxConcurrency: 1 });
     const abort = new AbortController();
     const { result, log } = run([msg(['a@ok.test']), msg(['b@ok.test']), msg(['c@ok.test'])], table, net, { signal: abort.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    // The first message is in its transaction (held by the gate) when the abort comes.
+    await expect.poll(() => net.open.get('10.0.0.1'), { timeout: 10_000 }).toBe(1);
     abort.abort();
     open();
     const { report } = await result;
