@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { BIN, committedDoc, requireBuild, tempHome } from './run.js';
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
+// CI installs util-linux's script (bsdutils, scripts/test-deps.sh): there a missing one is a failure, not a skip.
+const mustRun = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+if (!hasScript && mustRun) throw new Error('script (util-linux, Debian bsdutils) is not installed: the terminal tests cannot run');
 
 /** A shell on a pseudo-terminal; `answer` waits for `prompt` to appear (after the last answer) and types `keys`. */
 function ttyShell(home: string, outputThrough = '') {
