@@ -119,18 +119,17 @@ describe.skipIf(!hasTmux)('the shell in a terminal (tmux)', { timeout: 180_000 }
     await again.waitForLastLine('ESA> quit');
     again.press('Up');
     await again.waitForLastLine('ESA> commit');
+    // Up through the whole history, each step waiting for the line to change, to its oldest entry: a plain
+    // answer kept by mistake would show between "new" and "EDIT" (six steps were not enough to reach it).
     const recalled: string[] = [];
-    for (let i = 0; i < 6; i++) {
+    while (recalled.at(-1) !== 'destconfig' && recalled.length < 20) {
+      const before = again.lastLine();
       again.press('Up');
-      await new Promise((r) => setTimeout(r, 150));
+      await again.waitFor(() => again.lastLine() !== before && /^ESA> \S/.test(again.lastLine()), `the history entry before ${JSON.stringify(before)}`);
       recalled.push(again.lastLine().replace(/^ESA> /, ''));
     }
-    expect(recalled).toContain('bogus');
-    expect(recalled).toContain('list');
-    expect(recalled).toContain('detail');
-    expect(recalled).not.toContain('N');
-    expect(recalled).not.toContain('3');
-    again.press('Down', 'Down', 'Down', 'Down', 'Down', 'Down');
+    expect(recalled).toEqual(['tlsverify example.com 127.0.0.1:1', 'bogus', 'list', 'all', 'detail', 'EDIT', 'new', 'destconfig']);
+    again.press(...Array<string>(recalled.length).fill('Down'));
     await again.waitForLastLine('ESA> commit');
     again.press('Enter');
     await again.waitFor('There are no changes to commit.');
