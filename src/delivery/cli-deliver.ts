@@ -1,6 +1,6 @@
-// `destconfig deliver` and `destconfig tlsverify` behind the command line: option checks (status 2 with a
+// `destconfig deliver`, `tlsverify` and `daneverify` behind the command line: option checks (status 2 with a
 // message naming the bad value), wiring of the real resolver, connector, mail log and alerts, the report,
-// SIGTERM handling and the exit status.
+// SIGTERM/SIGINT handling and the exit status (75 after a signal unless something bounced: issue 6).
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { isIP } from 'node:net';

@@ -22,7 +22,7 @@ export function asciiEnvelopeAddress(address: string): { ok: true; address: stri
   return { ok: true, address: `${local}@${aLabel}` };
 }
 
-/** Whether the address needs SMTPUTF8 or conversion (any byte outside ASCII). */
+/** True when the address is all ASCII: it goes as given, with or without SMTPUTF8; false when it needs SMTPUTF8 or conversion. */
 export function isAsciiAddress(address: string): boolean {
   return !NON_ASCII.test(address);
 }

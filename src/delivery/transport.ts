@@ -44,7 +44,7 @@ export interface TransportConnectOptions {
   port: number;
   localAddress?: string;
   timeoutMs: number;
-  /** Aborted (SIGTERM): the attempt is dropped at once, not left to its time-out. */
+  /** Aborted (the run interrupted by SIGTERM/SIGINT): the attempt is dropped at once, not left to its time-out. */
   signal?: AbortSignal;
 }
 
