@@ -72,8 +72,18 @@ function validPort(port: string | undefined): boolean {
  */
 export const MAX_LOOKUPS_IN_FLIGHT = 64;
 
+/**
+ * How long one DNS query waits (c-ares then tries once more). A command's longer step time-out (deliver's
+ * --command-timeout, tlsverify's and daneverify's --connect-timeout) bounds a query only when it is shorter.
+ */
+export const DNS_QUERY_TIMEOUT_MS = 5000;
+
+export function dnsQueryTimeout(stepMs: number): number {
+  return Math.min(stepMs, DNS_QUERY_TIMEOUT_MS);
+}
+
 export function createResolver(opts: ResolverOptions = {}): DnsResolver {
-  const resolver = new dnsPromises.Resolver({ timeout: opts.timeoutMs ?? 5000, tries: opts.tries ?? 2 });
+  const resolver = new dnsPromises.Resolver({ timeout: opts.timeoutMs ?? DNS_QUERY_TIMEOUT_MS, tries: opts.tries ?? 2 });
   if (opts.servers && opts.servers.length > 0) resolver.setServers(opts.servers);
   return limitInFlight(resolver, MAX_LOOKUPS_IN_FLIGHT);
 }
