@@ -1,8 +1,10 @@
 // MX resolution for delivery (RFC 5321 §5.1, RFC 7505): MX records sorted by preference with equal
 // preferences shuffled; no MX → the domain itself is the implicit MX; a null MX or a domain that does not
 // exist → bounce; a resolver failure → defer; MX hosts none of which has an address → bounce, or defer when
-// one of their lookups failed temporarily (Postfix, docs/delivery.md "No MX host has an address"). Answers are cached for their TTL (MX answers, whose TTL
-// Node's resolver does not expose, for a fixed time) so a batch makes one lookup per name, not per message.
+// one of their lookups failed temporarily (Postfix, docs/delivery.md "No MX host has an address"); under
+// REQUIRE_V4/V6, MX hosts with addresses of the other family only → no usable address (route.ts; deferred
+// 4.4.4 by the orchestrator). Answers are cached for their TTL (MX answers, whose TTL Node's resolver does
+// not expose, for a fixed time) so a batch makes one lookup per name, not per message.
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
 
@@ -233,7 +235,8 @@ export class MxResolver {
 
   /**
    * The ordered mail exchangers of a domain (a fresh shuffle of equal preferences on every call). `families`
-   * limits the address lookups (REQUIRE_V4 never asks for AAAA, REQUIRE_V6 never for A).
+   * limits the address lookups (REQUIRE_V4 asks for AAAA, REQUIRE_V6 for A, only when no host has an address
+   * of its own family, to tell a domain that has no address at all from one this row cannot use).
    */
   async resolve(domain: string, families: AddressFamilies = BOTH_FAMILIES): Promise<MxResult> {
     const lookup = await this.cached(this.mxCache, domain, () => this.lookupMx(domain), () => this.mxCacheMs);
