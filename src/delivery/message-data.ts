@@ -79,7 +79,10 @@ function encodeInto(content: Buffer, wireReady: boolean, out: Buffer): number {
   return o + TERMINATOR.copy(out, o);
 }
 
-/** Encodes message content for the DATA phase, terminator included, into a new buffer. */
+/**
+ * Encodes message content for the DATA phase, terminator included, into a new buffer: the one-shot form the
+ * property tests check; the connection encodes through a DataEncoder, which reuses its buffers.
+ */
 export function encodeData(content: Buffer): Buffer {
   const wireReady = isWireReady(content);
   const out = Buffer.allocUnsafe(capacityFor(content, wireReady));
