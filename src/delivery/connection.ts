@@ -8,7 +8,8 @@
 // one round trip. RSET leads that group too: the final dot already ends the transaction whatever its
 // reply (RFC 5321 §4.1.1.4), but issue 4 asks for RSET between messages, and pipelined it costs only a
 // reply to read. Nothing is reported delivered unless the server answered 2xx to that message's own
-// final dot.
+// final dot, and that answer counts only once the message's data has been written (an early reply waits).
+// A 3xx anywhere but to DATA puts the session out of step: 4.5.0, connection dropped (RFC 5321 §4.2.1).
 import { isAscii } from 'node:buffer';
 import { DataEncoder, encodedMessageSize } from './message-data.js';
 import { asciiEnvelopeAddress, isAsciiAddress } from './envelope-address.js';
