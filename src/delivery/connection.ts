@@ -12,7 +12,7 @@
 // A 3xx anywhere but to DATA puts the session out of step: 4.5.0, connection dropped (RFC 5321 §4.2.1).
 import { isAscii } from 'node:buffer';
 import { DataEncoder, encodedMessageSize } from './message-data.js';
-import { asciiEnvelopeAddress, isAsciiAddress } from './envelope-address.js';
+import { needsSmtputf8, wireAddress } from './envelope-address.js';
 import type { SmtpTransport } from './transport.js';
 import { TransportError } from './transport.js';
 import type {
@@ -90,23 +90,6 @@ class Ledger {
     this.result.recipients = recipients;
     return this.result;
   }
-}
-
-/**
- * The address as it goes on the wire: as given when the server offers SMTPUTF8 or it is ASCII, else with
- * its domain's A-label (send() has already refused the addresses that have no ASCII form).
- */
-function wireAddress(address: string, smtputf8: boolean): string {
-  if (smtputf8 || isAsciiAddress(address)) return address;
-  const ascii = asciiEnvelopeAddress(address);
-  return ascii.ok ? ascii.address : address;
-}
-
-/** Why the address cannot go to a server without SMTPUTF8 (RFC 6531 §3.2), or null when it can. */
-function needsSmtputf8(address: string, smtputf8: boolean): string | null {
-  if (smtputf8 || isAsciiAddress(address)) return null;
-  const ascii = asciiEnvelopeAddress(address);
-  return ascii.ok ? null : ascii.reason;
 }
 
 /** `RCPT TO:<...>` for each recipient, one command per line (a loop: this runs for every message). */
