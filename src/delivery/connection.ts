@@ -12,7 +12,7 @@
 // A 3xx anywhere but to DATA puts the session out of step: 4.5.0, connection dropped (RFC 5321 §4.2.1).
 import { isAscii } from 'node:buffer';
 import { DataEncoder, encodedMessageSize } from './message-data.js';
-import { needsSmtputf8, wireAddress } from './envelope-address.js';
+import { isAsciiAddress, needsSmtputf8, wireAddress } from './envelope-address.js';
 import type { SmtpTransport } from './transport.js';
 import { TransportError } from './transport.js';
 import type {
@@ -100,8 +100,7 @@ function rcptCommands(recipients: readonly Recipient[], smtputf8: boolean): stri
 }
 
 function envelopeIsAscii(message: OutboundMessage): boolean {
-  const ascii = (text: string): boolean => !/[^\x00-\x7f]/.test(text);
-  return ascii(message.from) && message.recipients.every((r) => ascii(r.address));
+  return isAsciiAddress(message.from) && message.recipients.every((r) => isAsciiAddress(r.address));
 }
 
 export class SmtpDeliveryConnection implements DeliveryConnection {
