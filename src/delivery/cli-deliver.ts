@@ -1,6 +1,6 @@
-// `destconfig deliver` and `destconfig tlsverify` behind the command line: option checks (status 2 with a
+// `destconfig deliver`, `tlsverify` and `daneverify` behind the command line: option checks (status 2 with a
 // message naming the bad value), wiring of the real resolver, connector, mail log and alerts, the report,
-// SIGTERM handling and the exit status.
+// SIGTERM/SIGINT handling and the exit status (75 after a signal unless something bounced: issue 6).
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { isIP } from 'node:net';
@@ -12,7 +12,7 @@ import type { DestTable } from '../table/types.js';
 import { TlsAlerts } from './alerts.js';
 import { loadBatvKey } from './batv.js';
 import { deliver, type InputMessage } from './deliver.js';
-import { MxResolver, createResolver, parseDnsServer } from './dns.js';
+import { MxResolver, createResolver, dnsQueryTimeout, parseDnsServer } from './dns.js';
 import { InputError, readBatch, readSingle } from './input.js';
 import { MailLog } from './maillog.js';
 import { readCaFile } from './ca-file.js';
@@ -130,7 +130,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   const windows = new RecipientWindows(Date.now, state.recipientWindows);
 
   // DANE rows need the DNSSEC-aware client (docs/dane.md); loaded only then.
-  const dane = tableUsesDane(table) ? (await import('./dane/setup.js')).createDaneResolver(servers, Math.min(timeouts.commandMs, 5000)) : undefined;
+  const dane = tableUsesDane(table) ? (await import('./dane/setup.js')).createDaneResolver(servers, dnsQueryTimeout(timeouts.commandMs)) : undefined;
   const abort = new AbortController();
   const cut = new AbortController();
   // SIGTERM or SIGINT: the first stops the run (no new transaction), a second cuts what is still open. Both
@@ -141,7 +141,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   const onSignal = (signal: NodeJS.Signals): void => (++signals === 1 ? abort : cut).abort(signal);
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  const resolver = createResolver({ servers, timeoutMs: Math.min(timeouts.commandMs, 5000) });
+  const resolver = createResolver({ servers, timeoutMs: dnsQueryTimeout(timeouts.commandMs) });
   let result;
   // A mail log that lost lines is reported after the report, as a state file that could not be saved is.
   let logError: Error | null = null;

@@ -8,39 +8,26 @@
 // one round trip. RSET leads that group too: the final dot already ends the transaction whatever its
 // reply (RFC 5321 §4.1.1.4), but issue 4 asks for RSET between messages, and pipelined it costs only a
 // reply to read. Nothing is reported delivered unless the server answered 2xx to that message's own
-// final dot.
+// final dot, and that answer counts only once the message's data has been written (an early reply waits).
+// A 3xx anywhere but to DATA puts the session out of step: 4.5.0, connection dropped (RFC 5321 §4.2.1).
 import { isAscii } from 'node:buffer';
 import { DataEncoder, encodedMessageSize } from './message-data.js';
-import { asciiEnvelopeAddress, isAsciiAddress } from './envelope-address.js';
+import { isAsciiAddress, needsSmtputf8, wireAddress } from './envelope-address.js';
+import { intermediate, Ledger, statusOf, type Recipient } from './transaction-ledger.js';
 import type { SmtpTransport } from './transport.js';
-import { TransportError } from './transport.js';
+import { TransportError } from './transport-error.js';
 import type {
   ConnectOptions,
   ConnectTarget,
   DeliveryConnection,
   MessageResult,
   OutboundMessage,
-  RecipientResult,
-  RecipientStatus,
   SmtpReply,
   Timeouts,
   TlsInfo,
 } from './types.js';
 
 const CONTROL = /[\x00-\x1f\x7f<>]/;
-
-/** Outcome of one reply for the recipients it concerns: 2xx accepted, 5xx permanent, anything else temporary. */
-function statusOf(reply: SmtpReply): 'accepted' | 'bounced' | 'deferred' {
-  if (reply.code >= 200 && reply.code < 300) return 'accepted';
-  return reply.code >= 500 && reply.code < 600 ? 'bounced' : 'deferred';
-}
-
-type Recipient = OutboundMessage['recipients'][number];
-
-/** A 3xx reply: intermediate, which only DATA may get (RFC 5321 §4.2.1, §4.3.2). */
-function intermediate(reply: SmtpReply): boolean {
-  return reply.code >= 300 && reply.code < 400;
-}
 
 /** A message whose envelope went out behind the previous message's data, its payload ready. */
 interface Ahead {
@@ -59,55 +46,6 @@ interface Envelope {
   dataReply?: SmtpReply;
 }
 
-/**
- * The outcome of each recipient of one message: the first decision stands. The result and its entries are
- * created with every property they can have, in one order, so all of them share one shape (the code reading
- * them runs for every message and stays compiled for that one shape).
- */
-class Ledger {
-  readonly result: MessageResult;
-  private readonly decided = new Map<number, RecipientResult>();
-
-  constructor(private readonly message: OutboundMessage) {
-    this.result = { mid: message.mid, recipients: [], mailReply: undefined, dataReply: undefined, finalReply: undefined, nextStarted: false };
-  }
-
-  decide(recipient: Recipient, status: RecipientStatus, reply?: SmtpReply, reason?: string): void {
-    if (this.decided.has(recipient.rid)) return;
-    this.decided.set(recipient.rid, { rid: recipient.rid, address: recipient.address, status, reply, reason: reason || undefined });
-  }
-
-  decideAll(recipients: readonly Recipient[], status: RecipientStatus, reply?: SmtpReply, reason?: string): void {
-    for (const recipient of recipients) this.decide(recipient, status, reply, reason);
-  }
-
-  finish(): MessageResult {
-    const recipients: RecipientResult[] = [];
-    for (const r of this.message.recipients) {
-      recipients.push(this.decided.get(r.rid) ?? { rid: r.rid, address: r.address, status: 'deferred', reply: undefined, reason: 'not attempted' });
-    }
-    this.result.recipients = recipients;
-    return this.result;
-  }
-}
-
-/**
- * The address as it goes on the wire: as given when the server offers SMTPUTF8 or it is ASCII, else with
- * its domain's A-label (send() has already refused the addresses that have no ASCII form).
- */
-function wireAddress(address: string, smtputf8: boolean): string {
-  if (smtputf8 || isAsciiAddress(address)) return address;
-  const ascii = asciiEnvelopeAddress(address);
-  return ascii.ok ? ascii.address : address;
-}
-
-/** Why the address cannot go to a server without SMTPUTF8 (RFC 6531 §3.2), or null when it can. */
-function needsSmtputf8(address: string, smtputf8: boolean): string | null {
-  if (smtputf8 || isAsciiAddress(address)) return null;
-  const ascii = asciiEnvelopeAddress(address);
-  return ascii.ok ? null : ascii.reason;
-}
-
 /** `RCPT TO:<...>` for each recipient, one command per line (a loop: this runs for every message). */
 function rcptCommands(recipients: readonly Recipient[], smtputf8: boolean): string {
   let commands = '';
@@ -116,8 +54,7 @@ function rcptCommands(recipients: readonly Recipient[], smtputf8: boolean): stri
 }
 
 function envelopeIsAscii(message: OutboundMessage): boolean {
-  const ascii = (text: string): boolean => !/[^\x00-\x7f]/.test(text);
-  return ascii(message.from) && message.recipients.every((r) => ascii(r.address));
+  return isAsciiAddress(message.from) && message.recipients.every((r) => isAsciiAddress(r.address));
 }
 
 export class SmtpDeliveryConnection implements DeliveryConnection {

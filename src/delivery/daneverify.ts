@@ -9,7 +9,7 @@
 // so the level is the Opportunistic one (which also accepts a secure host behind an unsigned MX RRset,
 // reported "Trusted" as Postfix does) and anything short of usable TLSA that matched is a failure.
 import os from 'node:os';
-import { MxResolver, createResolver, parseDnsServer } from './dns.js';
+import { MxResolver, createResolver, dnsQueryTimeout, parseDnsServer } from './dns.js';
 import { createDaneResolver } from './dane/setup.js';
 import { tlsaRecords, type DaneQueryType } from './dane/policy.js';
 import type { SecureAnswer } from './dane/secure-dns.js';
@@ -51,7 +51,7 @@ export async function runDaneVerify(args: DaneVerifyArgs): Promise<number> {
   }
   const { domain } = checked;
   const timeoutMs = args.timeoutMs ?? 30_000;
-  const dnsTimeoutMs = Math.min(timeoutMs, 5000);
+  const dnsTimeoutMs = dnsQueryTimeout(timeoutMs);
   const servers = (args.dnsServers ?? []).map((s) => parseDnsServer(s) ?? s);
   const mx = new MxResolver({ resolver: createResolver({ servers, timeoutMs: dnsTimeoutMs }) });
   const dane = createDaneResolver(servers, dnsTimeoutMs, (name, type, answer) => showAnswer(name, type, answer, step));

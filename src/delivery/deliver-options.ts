@@ -41,7 +41,7 @@ export interface DeliverOptions {
   maxConnections?: number;
   firstMid?: number;
   firstDcid?: number;
-  /** Aborted on SIGTERM: no new transactions; open ones end; the rest is reported deferred. */
+  /** Aborted on SIGTERM or SIGINT (its reason the signal's name, for the mail log): no new transactions; open ones end; the rest is reported deferred. */
   signal?: AbortSignal;
   /** Aborted on a second SIGTERM/SIGINT: every connection still open is cut at once (its transaction deferred). */
   cutSignal?: AbortSignal;

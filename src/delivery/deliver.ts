@@ -8,7 +8,7 @@
 // open-connection.ts (addresses in route order under the connection limits), send-job.ts (one
 // transaction), session-fallback.ts (a connection lost before any reply to MAIL FROM: on to the next
 // target), recipient-window.ts (the recipient limit), recipient-outcomes.ts (report entries and log
-// lines), shutdown.ts (SIGTERM), run-context.ts (the state they share).
+// lines), shutdown.ts (SIGTERM/SIGINT), run-context.ts (the state they share).
 import type { DeliverOptions, DeliverResult, InputMessage } from './deliver-options.js';
 import { DestinationCapacity } from './limits.js';
 import { lines } from './maillog.js';

@@ -1,8 +1,10 @@
 // MX resolution for delivery (RFC 5321 §5.1, RFC 7505): MX records sorted by preference with equal
 // preferences shuffled; no MX → the domain itself is the implicit MX; a null MX or a domain that does not
 // exist → bounce; a resolver failure → defer; MX hosts none of which has an address → bounce, or defer when
-// one of their lookups failed temporarily (Postfix, docs/delivery.md "No MX host has an address"). Answers are cached for their TTL (MX answers, whose TTL
-// Node's resolver does not expose, for a fixed time) so a batch makes one lookup per name, not per message.
+// one of their lookups failed temporarily (Postfix, docs/delivery.md "No MX host has an address"); under
+// REQUIRE_V4/V6, MX hosts with addresses of the other family only → no usable address (route.ts; deferred
+// 4.4.4 by the orchestrator). Answers are cached for their TTL (MX answers, whose TTL Node's resolver does
+// not expose, for a fixed time) so a batch makes one lookup per name, not per message.
 import { promises as dnsPromises } from 'node:dns';
 import { isIP } from 'node:net';
 
@@ -72,8 +74,18 @@ function validPort(port: string | undefined): boolean {
  */
 export const MAX_LOOKUPS_IN_FLIGHT = 64;
 
+/**
+ * How long one DNS query waits (c-ares then tries once more). A command's longer step time-out (deliver's
+ * --command-timeout, tlsverify's and daneverify's --connect-timeout) bounds a query only when it is shorter.
+ */
+export const DNS_QUERY_TIMEOUT_MS = 5000;
+
+export function dnsQueryTimeout(stepMs: number): number {
+  return Math.min(stepMs, DNS_QUERY_TIMEOUT_MS);
+}
+
 export function createResolver(opts: ResolverOptions = {}): DnsResolver {
-  const resolver = new dnsPromises.Resolver({ timeout: opts.timeoutMs ?? 5000, tries: opts.tries ?? 2 });
+  const resolver = new dnsPromises.Resolver({ timeout: opts.timeoutMs ?? DNS_QUERY_TIMEOUT_MS, tries: opts.tries ?? 2 });
   if (opts.servers && opts.servers.length > 0) resolver.setServers(opts.servers);
   return limitInFlight(resolver, MAX_LOOKUPS_IN_FLIGHT);
 }
@@ -223,7 +235,8 @@ export class MxResolver {
 
   /**
    * The ordered mail exchangers of a domain (a fresh shuffle of equal preferences on every call). `families`
-   * limits the address lookups (REQUIRE_V4 never asks for AAAA, REQUIRE_V6 never for A).
+   * limits the address lookups (REQUIRE_V4 asks for AAAA, REQUIRE_V6 for A, only when no host has an address
+   * of its own family, to tell a domain that has no address at all from one this row cannot use).
    */
   async resolve(domain: string, families: AddressFamilies = BOTH_FAMILIES): Promise<MxResult> {
     const lookup = await this.cached(this.mxCache, domain, () => this.lookupMx(domain), () => this.mxCacheMs);

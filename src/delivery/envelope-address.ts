@@ -22,7 +22,26 @@ export function asciiEnvelopeAddress(address: string): { ok: true; address: stri
   return { ok: true, address: `${local}@${aLabel}` };
 }
 
-/** Whether the address needs SMTPUTF8 or conversion (any byte outside ASCII). */
+/** True when the address is all ASCII: it goes as given, with or without SMTPUTF8; false when it needs SMTPUTF8 or conversion. */
 export function isAsciiAddress(address: string): boolean {
   return !NON_ASCII.test(address);
+}
+
+/**
+ * The address as it goes on the wire: a final dot after the domain dropped (RFC 5321's Domain has none;
+ * Postfix strips it too), then as given when the server offers SMTPUTF8 or it is ASCII, else with its
+ * domain's A-label (send() has already refused the addresses that have no ASCII form: needsSmtputf8).
+ */
+export function wireAddress(address: string, smtputf8: boolean): string {
+  const plain = address.charCodeAt(address.length - 1) === 0x2e && address.lastIndexOf('@') > 0 ? address.slice(0, -1) : address;
+  if (smtputf8 || isAsciiAddress(plain)) return plain;
+  const ascii = asciiEnvelopeAddress(plain);
+  return ascii.ok ? ascii.address : plain;
+}
+
+/** Why the address cannot go to a server without SMTPUTF8 (RFC 6531 §3.2), or null when it can. */
+export function needsSmtputf8(address: string, smtputf8: boolean): string | null {
+  if (smtputf8 || isAsciiAddress(address)) return null;
+  const ascii = asciiEnvelopeAddress(address);
+  return ascii.ok ? null : ascii.reason;
 }

@@ -160,7 +160,7 @@ export class MailLog implements MailLogSink {
   }
 }
 
-/** Keeps lines in memory (tests, and tlsverify, which logs nothing to disk). */
+/** Keeps lines in memory: the sink tests hand to deliver() to read its log lines (tlsverify writes no mail log). */
 export class MemoryLog implements MailLogSink {
   readonly lines: string[] = [];
   write(text: string, severity: Severity = 'Info'): void {

@@ -1,22 +1,35 @@
 // The DATA payload (RFC 5321 §4.1.1.4, §4.5.2): every line ending made CRLF (bare LF and bare CR
 // alike), a leading "." on a line doubled, a final CRLF added when missing, then the terminating
-// ".\r\n". Buffer scans with indexOf; a message that already needs no change (the usual case) is
-// copied once, with no per-line work beyond the scan, into a buffer the connection reuses.
+// ".\r\n". A line over 998 octets (RFC 5321 §4.5.3.1.6: 1,000 with its CRLF, a stuffed dot not
+// counted) is folded by inserting CRLF and a space, as Postfix's client does (smtp_line_length_limit =
+// 998; the space keeps a folded header a header). Buffer scans with indexOf; a message that already needs
+// no change (the usual case) is copied once, with no per-line work beyond the scan, into a buffer the
+// connection reuses.
 const CR = 0x0d;
 const LF = 0x0a;
 const DOT = 0x2e;
+const SPACE = 0x20;
+/** Longest line sent, CRLF not counted (RFC 5321 §4.5.3.1.6; Postfix smtp_line_length_limit). */
+const MAX_LINE = 998;
 const TERMINATOR = Buffer.from('.\r\n');
 const CRLF_TERMINATOR = Buffer.from('\r\n.\r\n');
 
-/** True when every CR is followed by LF, every LF preceded by CR, and no line starts with ".". */
+/**
+ * True when every CR is followed by LF, every LF preceded by CR, no line starts with "." and none is
+ * longer than MAX_LINE.
+ */
 function isWireReady(content: Buffer): boolean {
   if (content[0] === DOT) return false;
+  let lineStart = 0;
   let lf = content.indexOf(LF);
   while (lf >= 0) {
     if (lf === 0 || content[lf - 1] !== CR) return false;
+    if (lf - 1 - lineStart > MAX_LINE) return false;
     if (content[lf + 1] === DOT) return false;
-    lf = content.indexOf(LF, lf + 1);
+    lineStart = lf + 1;
+    lf = content.indexOf(LF, lineStart);
   }
+  if (content.length - lineStart > MAX_LINE) return false;
   let cr = content.indexOf(CR);
   while (cr >= 0) {
     if (content[cr + 1] !== LF) return false;
@@ -33,6 +46,24 @@ function capacityFor(content: Buffer, wireReady: boolean): number {
   return wireReady ? content.length + CRLF_TERMINATOR.length : content.length * 3 + CRLF_TERMINATOR.length;
 }
 
+/**
+ * Copies the line content[from, to) (no line break in it, longer than MAX_LINE) to `out` at `o` as lines
+ * of at most MAX_LINE octets, each fold a CRLF and a space; returns the new end.
+ */
+function copyFolded(content: Buffer, from: number, to: number, out: Buffer, o: number): number {
+  let at = from + MAX_LINE;
+  o += content.copy(out, o, from, at);
+  while (at < to) {
+    out[o++] = CR;
+    out[o++] = LF;
+    out[o++] = SPACE;
+    const end = Math.min(at + MAX_LINE - 1, to);
+    o += content.copy(out, o, at, end);
+    at = end;
+  }
+  return o;
+}
+
 /** Writes the DATA payload of `content` into `out` (large enough, see capacityFor); returns its length. */
 function encodeInto(content: Buffer, wireReady: boolean, out: Buffer): number {
   if (content.length === 0) return TERMINATOR.copy(out, 0);
@@ -47,6 +78,7 @@ function encodeInto(content: Buffer, wireReady: boolean, out: Buffer): number {
   const n = content.length;
   let o = 0;
   let run = 0; // start of the bytes not yet copied
+  let lineStart = 0;
   if (content[0] === DOT) out[o++] = DOT;
   let cr = content.indexOf(CR);
   let lf = content.indexOf(LF);
@@ -55,6 +87,12 @@ function encodeInto(content: Buffer, wireReady: boolean, out: Buffer): number {
     const brk = atCr ? cr : lf;
     const crlf = atCr && content[cr + 1] === LF;
     const next = crlf ? cr + 2 : brk + 1;
+    if (brk - lineStart > MAX_LINE) {
+      o += content.copy(out, o, run, lineStart);
+      o = copyFolded(content, lineStart, brk, out, o);
+      run = brk;
+    }
+    lineStart = next;
     if (!crlf) {
       // A bare CR or bare LF becomes CRLF.
       o += content.copy(out, o, run, brk);
@@ -70,6 +108,11 @@ function encodeInto(content: Buffer, wireReady: boolean, out: Buffer): number {
     if (atCr) cr = content.indexOf(CR, next);
     if (!atCr || crlf) lf = content.indexOf(LF, next);
   }
+  if (n - lineStart > MAX_LINE) {
+    o += content.copy(out, o, run, lineStart);
+    o = copyFolded(content, lineStart, n, out, o);
+    run = n;
+  }
   o += content.copy(out, o, run, n);
   const last = content[n - 1];
   if (last !== CR && last !== LF) {
@@ -79,7 +122,10 @@ function encodeInto(content: Buffer, wireReady: boolean, out: Buffer): number {
   return o + TERMINATOR.copy(out, o);
 }
 
-/** Encodes message content for the DATA phase, terminator included, into a new buffer. */
+/**
+ * Encodes message content for the DATA phase, terminator included, into a new buffer: the one-shot form the
+ * property tests check; the connection encodes through a DataEncoder, which reuses its buffers.
+ */
 export function encodeData(content: Buffer): Buffer {
   const wireReady = isWireReady(content);
   const out = Buffer.allocUnsafe(capacityFor(content, wireReady));

@@ -1,6 +1,6 @@
 // The outcome of a `deliver` run: a text report for people, `--json` (the DeliveryReport shape in types.ts,
-// documented in docs/delivery.md) for scripts, and the exit status (0 all delivered, 75 some deferred and none
-// bounced, 69 any bounced).
+// documented in docs/delivery.md) for scripts, and the exit status the outcomes give (0 all delivered, 75 some
+// deferred and none bounced, 69 any bounced; a run stopped by a signal ends 75 at best: cli-deliver.ts).
 import { TLS_LABELS } from '../table/fields.js';
 import type { DeliveryReport, RecipientReport } from './types.js';
 

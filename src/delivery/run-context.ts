@@ -1,6 +1,6 @@
 // The state one delivery run shares across its destinations and workers: the options, the connection slots
 // and recipient windows (limits.ts), the clock, the connection-id counter, the turn of the source addresses,
-// the SIGTERM handling (shutdown.ts) and the BATV key, loaded at most once.
+// the SIGTERM/SIGINT handling (shutdown.ts) and the BATV key, loaded at most once.
 import type { DeliverOptions } from './deliver-options.js';
 import { ConnectionSlots, RecipientWindows } from './limits.js';
 import type { Group } from './plan.js';

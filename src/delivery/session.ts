@@ -10,7 +10,9 @@ import { formatReply } from './reply.js';
 import { defaultSessionCache, secureContextFor, sessionKey, sniName, tlsConnectOptions, type TlsSessionCache } from './tls-context.js';
 import { mustVerify, requiresTls, triesStartTls } from './tls-policy.js';
 import { verifyDane } from './dane/verify.js';
-import { SmtpTransport, TransportError } from './transport.js';
+import type { SmtpTransport } from './transport.js';
+import { TransportError } from './transport-error.js';
+import { connectTransport } from './transport-connect.js';
 import type { ConnectFailure, ConnectOptions, Connector, OpenConnection, SmtpReply, TlsInfo } from './types.js';
 import { snapshotPeer, verifyPeer, type PeerSnapshot } from './verification.js';
 
@@ -61,7 +63,7 @@ async function openSession(options: ConnectOptions, cache: TlsSessionCache): Pro
   const tlsInfo: TlsInfo = { mode: policy.mode, offered: false, attempted: false, negotiated: false };
   let transport: SmtpTransport;
   try {
-    transport = await SmtpTransport.connect({
+    transport = await connectTransport({
       ip: target.ip,
       port: target.port,
       localAddress: target.localAddress,

@@ -1,7 +1,9 @@
-// The SIGTERM handling of a delivery run. Once the run's signal aborts: no new transaction starts and no new
-// connection is opened (waiters for a connection slot are cancelled), transactions already open run to
-// their end, and after the grace period every connection still open is cut. Recipients never attempted
-// keep the "not attempted" deferral they were planned with (plan.ts).
+// The SIGTERM/SIGINT handling of a delivery run. Once the run's signal aborts: no new transaction starts and
+// no new connection is opened (waiters for a connection slot are cancelled, set-ups under way abandoned),
+// DNS lookups are no longer waited for, transactions already open run to their end, and after the grace
+// period every connection still open is cut; a second signal (`cutSignal`) cuts them at once. Recipients
+// never attempted keep the "not attempted" deferral they were planned with (plan.ts). The exit status
+// after a signal (75) is the CLI's (cli-deliver.ts).
 import type { DeliveryConnection } from './types.js';
 import type { ConnectionSlots } from './limits.js';
 import { lines, type MailLogSink } from './maillog.js';
@@ -36,7 +38,7 @@ export class Shutdown {
   }
 
   /**
-   * A signal for one connection's set-up, aborted by SIGTERM; `done` once the set-up ended. (One
+   * A signal for one connection's set-up, aborted when the run is interrupted; `done` once the set-up ended. (One
    * controller per set-up rather than one listener each on the run's signal, which would gather hundreds.)
    */
   setUp(): { signal: AbortSignal; done: () => void } {
@@ -48,7 +50,7 @@ export class Shutdown {
 
   /**
    * `work`'s result, or null as soon as the run is interrupted: what is only being looked up (a DNS answer)
-   * is not waited for after SIGTERM, since nothing would be sent with it.
+   * is not waited for after the signal, since nothing would be sent with it.
    */
   unlessStopped<T>(work: Promise<T>): Promise<T | null> {
     if (this.stopping) return Promise.resolve(null);
@@ -70,7 +72,7 @@ export class Shutdown {
 
   /**
    * Runs `body` with the signals watched: an abort of `signal` interrupts the run; an abort of `cutSignal`
-   * (a second SIGTERM) also cuts every connection still open at once.
+   * (a second SIGTERM or SIGINT) also cuts every connection still open at once.
    */
   async watch(signal: AbortSignal | undefined, body: () => Promise<void>, cutSignal?: AbortSignal): Promise<void> {
     const onAbort = (): void => this.interrupt(signalName(signal));

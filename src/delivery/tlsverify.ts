@@ -4,7 +4,7 @@
 // profile, reference §7.3 / §12.1: "The CLI command tlsverify uses the 'Verify Algorithm'") and ends with a
 // verdict. Exit status 0 when TLS was negotiated and the certificate verified, 1 otherwise.
 import os from 'node:os';
-import { MxResolver, createResolver, parseDnsServer } from './dns.js';
+import { MxResolver, createResolver, dnsQueryTimeout, parseDnsServer } from './dns.js';
 import { checkVerifyArgs, findTargets } from './verify-targets.js';
 
 export { parseHostPort } from './verify-targets.js';
@@ -41,7 +41,7 @@ export async function runTlsVerify(args: TlsVerifyArgs): Promise<number> {
   const defaultPort = args.port ?? 25;
   const timeoutMs = args.timeoutMs ?? 30_000;
   const servers = (args.dnsServers ?? []).map((s) => parseDnsServer(s) ?? s);
-  const mx = new MxResolver({ resolver: createResolver({ servers, timeoutMs: Math.min(timeoutMs, 5000) }) });
+  const mx = new MxResolver({ resolver: createResolver({ servers, timeoutMs: dnsQueryTimeout(timeoutMs) }) });
 
   // The trust anchors before any lookup: a CA file that cannot be used ends the command (status 2) at once.
   let extraCa: string[] | undefined;

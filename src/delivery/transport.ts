@@ -5,22 +5,10 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { formatReply, ReplyParser, SmtpProtocolError } from './reply.js';
+import { TransportError, type TransportErrorKind } from './transport-error.js';
 import type { SmtpReply } from './types.js';
 
-/** Why the transport failed: the classification the session maps onto ConnectFailure stages. */
-export type TransportErrorKind = 'connect' | 'timeout' | 'closed' | 'protocol' | 'tls';
-
-export class TransportError extends Error {
-  override name = 'TransportError';
-  constructor(
-    readonly kind: TransportErrorKind,
-    message: string,
-    /** The reply that ended the connection (a 421), when one did. */
-    readonly reply?: SmtpReply,
-  ) {
-    super(message);
-  }
-}
+export { TransportError, type TransportErrorKind } from './transport-error.js';
 
 /** A pending read of `count` replies (1, or a pipelined group's). */
 interface Waiter {
@@ -37,15 +25,6 @@ interface Waiter {
 export interface GroupRead {
   replies: SmtpReply[];
   error: TransportError | null;
-}
-
-export interface TransportConnectOptions {
-  ip: string;
-  port: number;
-  localAddress?: string;
-  timeoutMs: number;
-  /** Aborted (SIGTERM): the attempt is dropped at once, not left to its time-out. */
-  signal?: AbortSignal;
 }
 
 export class SmtpTransport {
@@ -66,42 +45,10 @@ export class SmtpTransport {
   private readonly onError = (error: Error): void => this.failWith('closed', `connection error: ${error.message}`);
   private readonly onClose = (): void => this.failWith('closed', 'connection closed by the server');
 
-  private constructor(socket: net.Socket) {
+  /** Over a connected socket (transport-connect.ts opens one). */
+  constructor(socket: net.Socket) {
     this.socket = socket;
     this.attach(socket);
-  }
-
-  /** Opens the TCP connection; Nagle is turned off since SMTP is request/reply with small writes. */
-  static connect(options: TransportConnectOptions): Promise<SmtpTransport> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: options.ip, port: options.port, localAddress: options.localAddress });
-      socket.setNoDelay(true);
-      const { signal } = options;
-      const abandon = (): void => {
-        clearTimeout(timer);
-        socket.destroy();
-        reject(new TransportError('connect', `connection to ${options.ip} port ${options.port} abandoned: delivery interrupted`));
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', abandon);
-        socket.destroy();
-        reject(new TransportError('timeout', `connection to ${options.ip} port ${options.port} timed out after ${options.timeoutMs} ms`));
-      }, options.timeoutMs);
-      socket.once('error', (error: NodeJS.ErrnoException) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', abandon);
-        socket.destroy();
-        reject(new TransportError('connect', `connection to ${options.ip} port ${options.port} failed: ${error.code ?? error.message}`));
-      });
-      socket.once('connect', () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', abandon);
-        socket.removeAllListeners('error');
-        resolve(new SmtpTransport(socket));
-      });
-      if (signal?.aborted) abandon();
-      else signal?.addEventListener('abort', abandon, { once: true });
-    });
   }
 
   get secure(): boolean {

@@ -266,7 +266,7 @@ export interface ConnectOptions {
   dcid: number;
   /** Receives protocol events as they happen (for the mail log and tlsverify's step output). */
   onEvent?: (event: ConnectionEvent) => void;
-  /** Aborts the set-up (SIGTERM): the connection is dropped at once, no transaction having started. */
+  /** Aborts the set-up (the run interrupted by SIGTERM/SIGINT): the connection is dropped at once, no transaction having started. */
   signal?: AbortSignal;
 }
 

@@ -80,24 +80,6 @@ export const LIMIT_APPLY_LABELS: Record<LimitApply, string> = {
   vg: 'Per Virtual Gateway',
 };
 
-/** TLS predicates used by delivery (ARCHITECTURE.md decision 5). */
-export function mustEncrypt(mode: TlsMode): boolean {
-  return mode === 'required' || mode === 'required_verify' || mode === 'required_verify_hosted';
-}
-export function mustVerify(mode: TlsMode): boolean {
-  return mode === 'required_verify' || mode === 'required_verify_hosted';
-}
-export function triesTls(mode: TlsMode): boolean {
-  return mode !== 'no';
-}
-export function checksCertificate(mode: TlsMode): boolean {
-  return mode === 'preferred_verify' || mustVerify(mode);
-}
-/** Identity profile: 'hosted' (SAN only, CN when no SAN; RFC 6125) or 'verify' (SAN and CN). */
-export function identityProfile(mode: TlsMode): 'verify' | 'hosted' {
-  return mode === 'required_verify_hosted' ? 'hosted' : 'verify';
-}
-
 /** Bounce profile names: a letter or underscore first, then letters, digits, `_`, `-`, `.` (at most 64). */
 export function validateBounceProfileName(name: string): Parsed<string> {
   const s = name.trim();

@@ -1,6 +1,6 @@
 // asciiEnvelopeAddress: what an address becomes for a server without SMTPUTF8 (RFC 6531 §3.2, RFC 5890).
 import { describe, expect, it } from 'vitest';
-import { asciiEnvelopeAddress, isAsciiAddress } from '../../src/delivery/envelope-address.js';
+import { asciiEnvelopeAddress, isAsciiAddress, needsSmtputf8, wireAddress } from '../../src/delivery/envelope-address.js';
 
 describe('asciiEnvelopeAddress', () => {
   it('leaves an ASCII address exactly as given (case included)', () => {
@@ -27,5 +27,22 @@ describe('asciiEnvelopeAddress', () => {
     const r = asciiEnvelopeAddress('a@ü%.test');
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.reason).toMatch(/^5\.1\.2 "a@ü%\.test" /);
+  });
+});
+
+describe('wireAddress', () => {
+  it('drops a final dot after the domain (RFC 5321 Domain syntax), as Postfix does', () => {
+    expect(wireAddress('a@example.test.', false)).toBe('a@example.test');
+    expect(wireAddress('a@bücher.test.', false)).toBe('a@xn--bcher-kva.test');
+    expect(wireAddress('a@bücher.test.', true)).toBe('a@bücher.test');
+    // No domain: nothing to drop.
+    expect(wireAddress('postmaster.', false)).toBe('postmaster.');
+  });
+
+  it('keeps an address that needs no change as it is', () => {
+    expect(wireAddress('A@Example.test', false)).toBe('A@Example.test');
+    expect(needsSmtputf8('A@Example.test', false)).toBeNull();
+    expect(needsSmtputf8('jörg@example.test', true)).toBeNull();
+    expect(needsSmtputf8('jörg@example.test', false)).toMatch(/^5\.6\.7 /);
   });
 });

@@ -52,6 +52,32 @@ describe('encodeData', () => {
     );
   });
 
+  // RFC 5321 §4.5.3.1.6: a text line is at most 1,000 octets with its CRLF (a stuffed dot not counted).
+  // Longer lines are folded as Postfix's client does (smtp_line_length_limit = 998): CRLF and a space.
+  it.each([
+    ['a'.repeat(998) + '\r\n', 'a'.repeat(998) + '\r\n'],
+    ['a'.repeat(999) + '\r\n', 'a'.repeat(998) + '\r\n a\r\n'],
+    ['a'.repeat(2500), 'a'.repeat(998) + '\r\n ' + 'a'.repeat(997) + '\r\n ' + 'a'.repeat(505) + '\r\n'],
+    ['.' + 'b'.repeat(998) + '\n', '..' + 'b'.repeat(997) + '\r\n b\r\n'],
+    ['x\r\n' + 'c'.repeat(1000) + '\r\ny', 'x\r\n' + 'c'.repeat(998) + '\r\n cc\r\ny\r\n'],
+  ])('folds a line over 998 octets: %#', (input, body) => {
+    expect(encodeData(Buffer.from(input)).toString('latin1')).toBe(`${body}.\r\n`);
+  });
+
+  it('never sends a line over 998 octets, and only folds (CRLF SPACE) what was longer', () => {
+    const long = (n: number): string => 'L'.repeat(n);
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.constantFrom('a', '.', '\r', '\n', '\r\n', ' '), fc.integer({ min: 990, max: 2100 }).map(long)), { maxLength: 12 }), (parts) => {
+        const content = parts.join('');
+        const wire = encodeData(Buffer.from(content, 'latin1'));
+        for (const line of wire.toString('latin1').split('\r\n')) expect(line.replace(/^\./, '').length).toBeLessThanOrEqual(998);
+        const unfold = (text: string): string => text.replace(/\r\n /g, '');
+        expect(unfold(receive(wire))).toBe(unfold(normalised(content)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('reports the size without the terminator', () => {
     expect(encodedMessageSize(encodeData(Buffer.from('abc\r\n')))).toBe(5);
   });
@@ -60,7 +86,7 @@ describe('encodeData', () => {
 describe('DataEncoder', () => {
   it('encodes like encodeData into one reused buffer, and into a fresh one when asked not to reuse', () => {
     const encoder = new DataEncoder();
-    const outputs = ['a\r\nb\r\n', '.x\ny', '', 'z'.repeat(5000), 'short\r\n'].map((input) => {
+    const outputs = ['a\r\nb\r\n', '.x\ny', '', `${'z'.repeat(900)}\r\n`.repeat(5), 'short\r\n'].map((input) => {
       const encoded = encoder.encode(Buffer.from(input));
       expect(encoded.toString('latin1')).toBe(encodeData(Buffer.from(input)).toString('latin1'));
       return encoded;

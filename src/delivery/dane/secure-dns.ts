@@ -7,6 +7,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { randomInt } from 'node:crypto';
 import packet from 'dns-packet';
+import { DNS_QUERY_TIMEOUT_MS } from '../dns.js';
 
 /** RFC 4033 §5 / RFC 7672 §2.1.1 as the client can see them; 'bogus' covers SERVFAIL, time-out and refusals. */
 export type DnsSecurity = 'secure' | 'insecure' | 'bogus';
@@ -64,7 +65,7 @@ export class SecureDns {
     this.host = host;
     this.port = port;
     this.trustsAd = isLoopback(host);
-    this.timeoutMs = opts.timeoutMs ?? 5000;
+    this.timeoutMs = opts.timeoutMs ?? DNS_QUERY_TIMEOUT_MS;
     this.tries = opts.tries ?? 2;
   }
 

@@ -21,11 +21,6 @@ export function parseNewDestination(table: DestTable, answer: string): Parsed<st
   return r;
 }
 
-/** `table`: Tab completes its destinations. */
-export function askDestination(p: Prompter, question: string, table?: DestTable): Promise<string> {
-  return askText(p, question, normaliseDestination, undefined, table ? destinationWords(table) : []);
-}
-
 /**
  * Asks for an existing entry (EDIT, DELETE). Prints the appliance's "was not found in the destination"
  * message and returns null when the table has no such entry; the operation then ends.
