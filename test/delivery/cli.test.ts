@@ -285,7 +285,8 @@ describe('destconfig deliver', () => {
     expect(p.connections).toBe(0);
   });
 
-  it('on SIGTERM finishes the open transaction, starts no new one, reports the rest deferred, exits 75', async () => {
+  /** A plain MX that holds its reply to the final dot: `inData` once a message's data is in, `release` lets it answer 250. */
+  async function holdingMx(): Promise<{ server: Awaited<ReturnType<typeof startPlainMx>>; inData: Promise<void>; release: () => void }> {
     let holding!: () => void;
     const inData = new Promise<void>((r) => (holding = r));
     let release!: () => void;
@@ -296,6 +297,11 @@ describe('destconfig deliver', () => {
       return 'accept';
     });
     closers.push(() => server.close());
+    return { server, inData, release };
+  }
+
+  it('on SIGTERM finishes the open transaction, starts no new one, reports the rest deferred, exits 75', async () => {
+    const { server, inData, release } = await holdingMx();
     const t = emptyTable();
     t.entries.set('example.test', { ...blankEntry('example.test'), maxConcurrency: 1 });
     await commitTable(home, t, { baseRevision: 0, comment: 'test' });
@@ -334,16 +340,7 @@ describe('destconfig deliver', () => {
   });
 
   it('on SIGINT names SIGINT in the mail log, and ends 75 (interrupted) even when the open transaction delivered everything', async () => {
-    let holding!: () => void;
-    const inData = new Promise<void>((r) => (holding = r));
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    const server = await startPlainMx(async () => {
-      holding();
-      await released;
-      return 'accept';
-    });
-    closers.push(() => server.close());
+    const { server, inData, release } = await holdingMx();
     await writeFile(path.join(work, 'm.eml'), 'Subject: one\n\nbody\n');
     const run = await destconfig(['deliver', ...common(server.port), '--from', 'a@sender.test', '--to', 'b@example.test', '--json', path.join(work, 'm.eml')], {
       onSpawn: (kill) => {
