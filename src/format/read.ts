@@ -1,5 +1,6 @@
 // Reading a table file from disk: the I/O around the pure parse (parse.ts) and build (build.ts) passes.
 import { open } from 'node:fs/promises';
+import path from 'node:path';
 import { buildTable, type ImportedTable } from './build.js';
 import { reportErrors } from './errors.js';
 import { parseSyntax, type ProgressFn } from './parse.js';
@@ -31,6 +32,12 @@ const IO_REASONS: Record<string, string> = {
 export function ioReason(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return (e.code && IO_REASONS[e.code]) ?? e.message ?? String(err);
+}
+
+/** Why writing `file` failed. A file being created cannot be missing, so ENOENT means its folder is. */
+export function writeReason(err: unknown, file: string): string {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `the folder ${path.dirname(file)} does not exist`;
+  return ioReason(err);
 }
 
 /** Reads a regular file of at most MAX_FILE_BYTES. */

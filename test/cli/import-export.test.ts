@@ -169,9 +169,9 @@ describe('destconfig export', () => {
     expect(readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('fails with exit 1 naming the file when it cannot write', () => {
+  it('fails with exit 1 naming the file and the missing folder when it cannot write', () => {
     const r = destconfig(['--home', home, 'export', path.join(home, 'missing-folder', 't.ini')]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe(`destconfig: export: cannot write ${path.join(home, 'missing-folder', 't.ini')}: no such file.\n`);
+    expect(r.stderr).toBe(`destconfig: export: cannot write ${path.join(home, 'missing-folder', 't.ini')}: the folder ${path.join(home, 'missing-folder')} does not exist.\n`);
   });
 });

@@ -1,4 +1,6 @@
 // One test per destconfig operation, driving the built bin/destconfig through a pipe with a temp --home.
+import { mkdirSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { committedDoc, runShell, script, SEED_NEW_ANSWERS, tempHome } from './run.js';
 
@@ -237,6 +239,15 @@ describe('IMPORT and EXPORT', () => {
     const r = await runShell(script('destconfig', 'import', '../outside.txt'), ['--home', tempHome()]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^destconfig: line 3: /);
+  });
+
+  it('EXPORT to a name that is a folder says so, in words, and leaves no temporary file', async () => {
+    const home = tempHome();
+    mkdirSync(path.join(home, 'configuration', 'sub'), { recursive: true });
+    const r = await runShell(script('destconfig', 'export', 'sub'), ['--home', home]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('destconfig: line 3: Export failed: cannot write sub: it is a folder, not a file.\ndestconfig: the session was ended.\n');
+    expect(readdirSync(path.join(home, 'configuration'))).toEqual(['sub']);
   });
 });
 

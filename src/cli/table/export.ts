@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit.js';
 import { writeFileAtomic } from '../../store/write.js';
-import { ioReason } from '../../format/read.js';
+import { writeReason } from '../../format/read.js';
 import { formatTable } from '../../format/write.js';
 import { homeOf, loadCommitted, out } from './io.js';
 
@@ -21,7 +21,7 @@ export async function runExport(file: string | undefined, cmd: Command, now: Dat
     if (await isSpecialFile(target)) await writeFile(target, text);
     else await writeFileAtomic(target, text);
   } catch (err) {
-    throw new CliError(`export: cannot write ${file}: ${ioReason(err)}.`, EXIT.FAILURE);
+    throw new CliError(`export: cannot write ${file}: ${writeReason(err, file)}.`, EXIT.FAILURE);
   }
   const n = table.entries.size;
   out(`Exported ${n} destination entr${n === 1 ? 'y' : 'ies'} to ${file}.\n`);

@@ -1,5 +1,6 @@
 // EXPORT: writes the working table (pending changes included) as an ESA table file in
 // `<home>/configuration/` (reference §5.9; format in src/format/shellfiles.ts). An empty answer cancels.
+import { writeReason } from '../../format/read.js';
 import { resolveConfigPath, writeTableFile } from '../../format/shellfiles.js';
 import { askText } from '../ask.js';
 import type { OpContext } from './context.js';
@@ -14,7 +15,7 @@ export async function exportTable(ctx: OpContext): Promise<void> {
   try {
     await writeTableFile(where.path, table);
   } catch (err) {
-    return p.reject(`Export failed: ${err instanceof Error ? err.message : String(err)}`);
+    return p.reject(`Export failed: cannot write ${name}: ${writeReason(err, where.path)}.`);
   }
   p.print(`File written on machine "${ctx.hostname}" to the location "${where.path}".`);
   p.print('Export completed.');
