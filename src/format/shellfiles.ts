@@ -89,5 +89,5 @@ export async function readTableFile(file: string): Promise<{ ok: true; table: Im
  *  folder on first EXPORT) when missing. */
 export async function writeTableFile(file: string, table: DestTable, now: Date = new Date()): Promise<void> {
   await makeFolders(path.dirname(file));
-  await writeFileAtomic(file, formatTable(table, now));
+  await writeFileAtomic(file, formatTable(table, now), { keepMode: true });
 }

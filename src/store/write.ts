@@ -3,9 +3,11 @@
 // A replaced file goes through a temp file in the same folder: write, fsync, rename over the target,
 // fsync the folder. rename(2) is atomic within one file system, so a reader (or a process restarted
 // after SIGKILL or power loss) sees either the whole old file or the whole new one, never a mix; it also
-// replaces a symbolic link at the target rather than writing through it.
+// replaces a symbolic link at the target rather than writing through it, unless asked to follow it (the
+// command line's export: the operator named that path; the shell's EXPORT does not follow links, which
+// could lead out of its configuration folder).
 import { randomBytes } from 'node:crypto';
-import { chmod, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { chmod, open, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { isErrno } from './files.js';
 import { makeFolders } from './folders.js';
@@ -34,6 +36,10 @@ export interface AtomicWriteOptions {
   tempName?: string;
   /** Runs after the data is durable and just before it replaces the target (the committer checks there that it still holds the lock). */
   beforeRename?: () => Promise<void>;
+  /** An existing file keeps its mode (an exported table the operator made private stays private), as write-file-atomic does. */
+  keepMode?: boolean;
+  /** A symbolic link at the target is written through (the file it names is replaced), not replaced itself. */
+  followLink?: boolean;
 }
 
 /**
@@ -46,13 +52,15 @@ export async function writeFileAtomic(
   data: string | Uint8Array | Iterable<string>,
   opts: AtomicWriteOptions = {},
 ): Promise<void> {
+  if (opts.followLink) file = await realpath(file).catch(() => file);
   const dir = path.dirname(file);
   const tmp = path.join(dir, opts.tempName ?? `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const mode = opts.mode ?? 0o644;
+  const existingMode = opts.keepMode ? await stat(file).then((st) => (st.isFile() ? st.mode & 0o7777 : undefined), () => undefined) : undefined;
+  const mode = existingMode ?? opts.mode ?? 0o644;
   try {
     const fh = await open(tmp, 'wx', mode);
     try {
-      if (opts.exactMode) await fh.chmod(mode);
+      if (opts.exactMode || existingMode !== undefined) await fh.chmod(mode);
       if (typeof data === 'string' || data instanceof Uint8Array) await fh.writeFile(data);
       else await writePieces(fh, data);
       await fh.sync();

@@ -1,6 +1,6 @@
 // End-to-end: `destconfig import` and `destconfig export` on the built bundle with a temporary --home.
 import { execFileSync, spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commitTable, loadTable } from '../../src/store/index.js';
@@ -167,6 +167,21 @@ describe('destconfig export', () => {
     expect(r).toMatchObject({ status: 0, stderr: '', stdout: `Exported 0 destination entries to ${fifo}.\n` });
     expect(withoutTime(read)).toBe(withoutTime(golden('minimal.ini')));
     expect(readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('keeps the mode of a file it replaces, and writes through a symbolic link (the file it names is replaced)', () => {
+    const out = path.join(home, 'out');
+    mkdirSync(out);
+    const real = path.join(out, 'tables-v1.ini');
+    writeFileSync(real, 'old content', { mode: 0o600 });
+    chmodSync(real, 0o600);
+    symlinkSync('tables-v1.ini', path.join(out, 'current.ini'));
+    const r = destconfig(['--home', home, 'export', path.join(out, 'current.ini')]);
+    expect(r.status).toBe(0);
+    expect(lstatSync(path.join(out, 'current.ini')).isSymbolicLink()).toBe(true);
+    expect(withoutTime(readFileSync(real, 'utf8'))).toBe(withoutTime(golden('minimal.ini')));
+    expect(statSync(real).mode & 0o777).toBe(0o600);
+    expect(readdirSync(out).sort()).toEqual(['current.ini', 'tables-v1.ini']);
   });
 
   it('fails with exit 1 naming the file and the missing folder when it cannot write', () => {

@@ -1,6 +1,6 @@
 // The one atomic file writer (src/store/write.ts), used by the store's commit and by exports and the
 // delivery state: on real files in a temporary folder.
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,28 @@ describe('writeFileAtomic', () => {
     expect(lstatSync(file).isSymbolicLink()).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe('new');
     expect(readFileSync(elsewhere, 'utf8')).toBe('untouched');
+  });
+
+  it('keepMode: a file it replaces keeps its mode (a new one gets the default)', async () => {
+    const file = path.join(folder, 'private.ini');
+    writeFileSync(file, 'old');
+    // 0700: a mode the default (0644 under any umask) can never give, so only keepMode explains it.
+    chmodSync(file, 0o700);
+    await writeFileAtomic(file, 'new', { keepMode: true });
+    expect(statSync(file).mode & 0o777).toBe(0o700);
+    await writeFileAtomic(file, 'newer');
+    expect(statSync(file).mode & 0o111).toBe(0);
+  });
+
+  it('followLink: writes through a symbolic link, replacing the file it names', async () => {
+    const real = path.join(folder, 'real.txt');
+    writeFileSync(real, 'old');
+    const link = path.join(folder, 'link.txt');
+    symlinkSync('real.txt', link);
+    await writeFileAtomic(link, 'new', { followLink: true });
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe('new');
+    expect(readdirSync(folder).sort()).toEqual(['link.txt', 'real.txt']);
   });
 });
 

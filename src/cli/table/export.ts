@@ -19,7 +19,8 @@ export async function runExport(file: string | undefined, cmd: Command, now: Dat
   const target = path.resolve(file);
   try {
     if (await isSpecialFile(target)) await writeFile(target, text);
-    else await writeFileAtomic(target, text);
+    // A file the operator already has keeps its mode, and a symbolic link is written through.
+    else await writeFileAtomic(target, text, { keepMode: true, followLink: true });
   } catch (err) {
     throw new CliError(`export: cannot write ${file}: ${writeReason(err, file)}.`, EXIT.FAILURE);
   }
