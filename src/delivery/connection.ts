@@ -80,6 +80,8 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private readonly timeouts: Timeouts;
   /** SIZE limit of the server (0 = none announced). */
   private readonly maxSize: number;
+  /** The server offers SMTPUTF8 (RFC 6531): the envelope may go as given; otherwise it must be ASCII (envelope-address.ts). */
+  private readonly smtputf8: boolean;
 
   constructor(
     private readonly transport: SmtpTransport,
@@ -92,6 +94,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     this.timeouts = options.timeouts;
     const size = Number(capabilities.get('SIZE') ?? '0');
     this.maxSize = capabilities.has('SIZE') && Number.isFinite(size) && size > 0 ? size : 0;
+    this.smtputf8 = capabilities.has('SMTPUTF8');
   }
 
   get localAddress(): string {
@@ -123,7 +126,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       ledger.decideAll(message.recipients, 'deferred', undefined, `4.4.2 connection no longer usable: ${this.transport.error?.message ?? 'closed'}`);
       return ledger.finish();
     }
-    const smtputf8 = this.capabilities.has('SMTPUTF8');
+    const { smtputf8 } = this;
     const senderRefused = needsSmtputf8(message.from, smtputf8);
     if (senderRefused) {
       ledger.decideAll(message.recipients, 'bounced', undefined, senderRefused);
@@ -187,7 +190,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   private prepareAhead(next: OutboundMessage | undefined): (Ahead & { envelope: string }) | null {
     if (!next || !this.capabilities.has('PIPELINING') || CONTROL.test(next.from) || next.recipients.length === 0) return null;
     if (next.recipients.some((r) => CONTROL.test(r.address) || r.address.length === 0)) return null;
-    const smtputf8 = this.capabilities.has('SMTPUTF8');
+    const { smtputf8 } = this;
     if (needsSmtputf8(next.from, smtputf8) !== null || next.recipients.some((r) => needsSmtputf8(r.address, smtputf8) !== null)) return null;
     const payload = this.encode(next);
     if (this.maxSize > 0 && payload.size > this.maxSize) return null;
@@ -317,7 +320,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     progress: { stage: string },
   ): Promise<Envelope> {
     if (!sent) {
-      this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcptCommands(recipients, this.capabilities.has('SMTPUTF8'))}DATA\r\n`);
+      this.transport.write(`${reset ? 'RSET\r\n' : ''}${this.mailCommand(message, size)}${rcptCommands(recipients, this.smtputf8)}DATA\r\n`);
     }
     const first = reset ? 1 : 0;
     const count = first + 2 + recipients.length;
@@ -366,7 +369,7 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
     if (statusOf(mailReply) === 'accepted') {
       progress.stage = 'the reply to RCPT TO';
       for (const r of recipients) {
-        this.transport.write(`RCPT TO:<${wireAddress(r.address, this.capabilities.has('SMTPUTF8'))}>\r\n`);
+        this.transport.write(`RCPT TO:<${wireAddress(r.address, this.smtputf8)}>\r\n`);
         rcptReplies.push(await this.transport.readReply(commandMs, progress.stage));
       }
     }
@@ -410,11 +413,11 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
   }
 
   private mailCommand(message: OutboundMessage, size: number): string {
-    let command = `MAIL FROM:<${wireAddress(message.from, this.capabilities.has('SMTPUTF8'))}>`;
+    let command = `MAIL FROM:<${wireAddress(message.from, this.smtputf8)}>`;
     if (this.maxSize > 0 || this.capabilities.has('SIZE')) command += ` SIZE=${size}`;
     // RFC 6152 / RFC 6531 parameters, only when offered and needed (isAscii is a native SIMD scan).
     if (this.capabilities.has('8BITMIME') && !isAscii(message.content)) command += ' BODY=8BITMIME';
-    if (this.capabilities.has('SMTPUTF8') && !envelopeIsAscii(message)) command += ' SMTPUTF8';
+    if (this.smtputf8 && !envelopeIsAscii(message)) command += ' SMTPUTF8';
     return `${command}\r\n`;
   }
 
