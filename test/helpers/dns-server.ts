@@ -64,11 +64,44 @@ export interface DnsServerOptions {
   tcp?: boolean;
 }
 
+/**
+ * A UDP socket on a free loopback port and, when `tcp`, a TCP server on the same port number. The UDP port
+ * is free for UDP only: a TCP socket (another test's client connection) may hold the same number, so on
+ * EADDRINUSE both are given up and another port is tried.
+ */
+async function bindUdpAndTcp(tcp: boolean, onConnection: (conn: net.Socket) => void): Promise<{ socket: dgram.Socket; tcpServer: net.Server | null }> {
+  for (let attempt = 1; ; attempt++) {
+    const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(0, '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    if (!tcp) return { socket, tcpServer: null };
+    const server = net.createServer(onConnection);
+    const port = (socket.address() as AddressInfo).port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return { socket, tcpServer: server };
+    } catch (err) {
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 20) throw err;
+    }
+  }
+}
+
 export async function startDnsServer(zone: Record<string, ZoneName> | ZoneFunction = {}, options: DnsServerOptions = {}): Promise<TestDnsServer> {
   const names = new Map<string, ZoneName>(typeof zone === 'function' ? [] : Object.entries(zone).map(([k, v]) => [k.toLowerCase(), v]));
   const lookup = (name: string): ZoneName | undefined => names.get(name) ?? (typeof zone === 'function' ? zone(name) : undefined);
   const queries: string[] = [];
-  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
 
   /** The reply to a query (null: no reply), over UDP or TCP. */
   const answer = (msg: Buffer, overTcp: boolean): Buffer | null => {
@@ -113,45 +146,30 @@ export async function startDnsServer(zone: Record<string, ZoneName> | ZoneFuncti
     return packet.encode({ id: query.id, type: 'response', flags, questions: query.questions, answers: truncated ? [] : answers, additionals });
   };
 
+  const onTcpConnection = (conn: net.Socket): void => {
+    let buffer = Buffer.alloc(0);
+    conn.on('error', () => undefined);
+    conn.on('data', (chunk: Buffer) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
+        const length = buffer.readUInt16BE(0);
+        const reply = answer(buffer.subarray(2, 2 + length), true);
+        buffer = buffer.subarray(2 + length);
+        // Written in two pieces: clients must reassemble a reply split across segments.
+        if (reply) {
+          const framed = Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 0xff]), reply]);
+          conn.write(framed.subarray(0, 3));
+          setTimeout(() => conn.write(framed.subarray(3)), 5);
+        }
+      }
+    });
+  };
+  const { socket, tcpServer } = await bindUdpAndTcp(options.tcp === true, onTcpConnection);
   socket.on('message', (msg, rinfo) => {
     const reply = answer(msg, false);
     if (reply) socket.send(reply, rinfo.port, rinfo.address);
   });
-
-  await new Promise<void>((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      socket.off('error', reject);
-      resolve();
-    });
-  });
   const port = (socket.address() as AddressInfo).port;
-  let tcpServer: net.Server | null = null;
-  if (options.tcp) {
-    const server = net.createServer((conn) => {
-      let buffer = Buffer.alloc(0);
-      conn.on('error', () => undefined);
-      conn.on('data', (chunk: Buffer) => {
-        buffer = Buffer.concat([buffer, chunk]);
-        while (buffer.length >= 2 && buffer.length >= 2 + buffer.readUInt16BE(0)) {
-          const length = buffer.readUInt16BE(0);
-          const reply = answer(buffer.subarray(2, 2 + length), true);
-          buffer = buffer.subarray(2 + length);
-          // Written in two pieces: clients must reassemble a reply split across segments.
-          if (reply) {
-            const framed = Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 0xff]), reply]);
-            conn.write(framed.subarray(0, 3));
-            setTimeout(() => conn.write(framed.subarray(3)), 5);
-          }
-        }
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    tcpServer = server;
-  }
   return {
     address: `127.0.0.1:${port}`,
     port,
