@@ -129,6 +129,23 @@ describe('commit, clearchanges and exit statuses', () => {
     expect((await runShell(script('destconfig', 'list'), ['--home', tempHome()])).code).toBe(0);
   });
 
+  it('end of input in the middle of an operation says the operation was not recorded (status as for quit)', async () => {
+    const home = tempHome();
+    // A script cut short inside NEW: nothing else pending, so status 0, but not without a word.
+    const cut = await runShell(script('destconfig', 'new', 'example.com'), ['--home', home]);
+    expect(cut.code).toBe(0);
+    expect(cut.stderr).toBe('destconfig: end of input in the middle of NEW: the operation was not completed and nothing of it was kept.\n');
+    expect(committedDoc(home)).toBeNull();
+    // With an earlier operation pending: the notice, then the quit warning, status 3.
+    const pending = await runShell(script('destconfig', ...NEW_SEED, 'edit', 'example.com'), ['--home', home]);
+    expect(pending.code).toBe(3);
+    expect(pending.stderr).toContain('end of input in the middle of EDIT');
+    expect(pending.stderr).toContain('were not committed');
+    // End of input at the menu's own prompt is the ordinary end of a script: no notice.
+    const atMenu = await runShell(script('destconfig', 'list'), ['--home', tempHome()]);
+    expect(atMenu.stderr).toBe('');
+  });
+
   it('commit with nothing pending says so', async () => {
     const r = await runShell(script('commit', 'quit'), ['--home', tempHome()]);
     expect(r.code).toBe(0);

@@ -1,7 +1,7 @@
 // The destconfig operation menu (reference §3.2, seed transcript): the entry count, the ten operations,
 // `[]> `. Operation names are case-insensitive; an empty line leaves to the main prompt. What an operation
 // changes in the session's table is kept only when the operation completes (draft.ts rolls it back otherwise).
-import { Interrupted } from '../errors.js';
+import { EndOfInput, Interrupted } from '../errors.js';
 import type { Session } from '../session.js';
 import { suggest } from '../suggest.js';
 import { menuHelp } from '../help.js';
@@ -80,6 +80,9 @@ export async function runDestconfigMenu(s: Session): Promise<void> {
       await (form ?? item.run)(ctx);
     } catch (err) {
       draft.rollBack();
+      // A script cut short inside an operation ends the session as `quit` does (issue 2), but not without a
+      // word: the operation it was in is named, so a truncated script is told from a complete one.
+      if (err instanceof EndOfInput) p.warn(`destconfig: end of input in the middle of ${item.name}: the operation was not completed and nothing of it was kept.`);
       if (!(err instanceof Interrupted)) throw err;
       // Ctrl-C abandons the operation and returns to the menu (issue 2), in a form too.
       p.print('-- Changes not recorded');
