@@ -1,10 +1,10 @@
 // End-to-end: `destconfig import` and `destconfig export` on the built bundle with a temporary --home.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commitTable, loadTable } from '../../src/store/index.js';
-import { FIXTURES, destconfig, requireBundle, tempHome, withoutTime } from './run.js';
+import { BIN, FIXTURES, destconfig, destconfigAsync, requireBundle, tempHome, withoutTime, type Run } from './run.js';
 
 let home: string;
 beforeAll(requireBundle);
@@ -121,6 +121,32 @@ describe('destconfig import', () => {
       expect(r.stderr).toMatch(new RegExp(`^destconfig: cannot read the table in ${home.replace(/[.]/g, '\\.')}: `));
     }
     expect(readFileSync(path.join(home, 'destconfig.json'), 'utf8')).toBe('garbage');
+  });
+
+  it('reads a file that is a pipe, as `import <(generate)` and `cat t.ini | import /dev/stdin` hand it over', () => {
+    // Through bash, so that the file is a real pipe (spawnSync's input is a socket, which /dev/stdin cannot open).
+    const bash = (script: string): Run => {
+      const r = spawnSync('bash', ['-c', script, 'bash', process.execPath, BIN, home, valid('reference-example.ini')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const substituted = bash('"$1" "$2" --home "$3" import <(cat "$4")');
+    expect(substituted).toMatchObject({ status: 0, stderr: '' });
+    expect(substituted.stdout).toMatch(/^Imported 2 destination entries from \/dev\/fd\/\d+ \(2 added, 0 changed, 0 removed\); committed as revision 1\.\n$/);
+    const piped = bash('cat "$4" | "$1" "$2" --home "$3" import /dev/stdin --dry-run');
+    expect(piped).toMatchObject({ status: 0, stderr: '' });
+    expect(piped.stdout).toContain('No changes: the file holds the committed table.');
+  });
+
+  it('reads a named pipe given as the file, and its errors still name the pipe', async () => {
+    const fifo = path.join(home, 'in.ini');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'printf "[DEFAULT]\\nbogus = 1\\n" > "$1"', 'sh', fifo], { stdio: 'ignore' });
+    const written = new Promise((resolve) => writer.on('close', resolve));
+    const r = await destconfigAsync(['--home', home, 'import', fifo]);
+    await written;
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${fifo}:2: [DEFAULT] bogus:`);
+    expect(r.stderr).toContain(`destconfig: import: ${fifo} is not a valid table file; nothing was imported.`);
   });
 
   it('is a usage error without a file', () => {
