@@ -113,9 +113,10 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   try {
     ({ table } = await loadTable(opts.home));
   } catch (err) {
-    // A damaged table file: say which file and why, send nothing (status 1, not an internal error).
+    // A damaged table file, or a home that cannot be read (not a folder, no permission): say which and why,
+    // send nothing (status 1, not an internal error), in the words of the table commands.
     if (err instanceof TableFileError) throw new CliError(err.message, EXIT.FAILURE);
-    throw err;
+    throw new CliError(`cannot read the table in ${opts.home}: ${err instanceof Error ? err.message : String(err)}`, EXIT.FAILURE);
   }
   const clientCert = await clientCertificate(table);
   const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));

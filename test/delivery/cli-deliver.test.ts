@@ -37,3 +37,15 @@ describe('destconfig deliver --source', () => {
     expect(peer.messages).toHaveLength(1);
   });
 });
+
+describe('destconfig deliver with a table home it cannot read', () => {
+  it('says which home and why (status 1, no internal error) and sends nothing', async () => {
+    const notAFolder = path.join(work, 'home-file');
+    await writeFile(notAFolder, 'not a folder\n');
+    const run = await destconfig(['deliver', '--home', notAFolder, '--port', String(peer.port), '--from', 'a@sender.test', '--to', 'bob@[127.0.0.1]', '--json', path.join(work, 'm.eml')]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`destconfig: cannot read the table in ${notAFolder}: ENOTDIR: not a directory, open '${notAFolder}/destconfig.json'\n`);
+    expect(peer.connections).toBe(0);
+  });
+});
