@@ -2,7 +2,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commitTable, loadTable } from '../../src/store/index.js';
 import { BIN, FIXTURES, destconfig, destconfigAsync, requireBundle, tempHome, withoutTime, type Run } from './run.js';
 
@@ -82,6 +82,26 @@ describe('destconfig import', () => {
     expect(destconfig(['--home', home, 'import', valid('minimal.ini')]).status).toBe(0);
     const r = destconfig(['--home', home, 'import', valid('minimal.ini'), '--dry-run']);
     expect(r.stdout).toContain('No changes: the file holds the committed table.');
+  });
+
+  it('commits nothing when the file holds the committed table: same revision, and a shell session opened before can still commit', async () => {
+    expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
+    const before = readFileSync(path.join(home, 'destconfig.json'), 'utf8');
+    const again = destconfig(['--home', home, 'import', valid('reference-example.ini')]);
+    expect(again).toMatchObject({ status: 0, stderr: '' });
+    expect(again.stdout).toBe(`No changes: ${valid('reference-example.ini')} holds the committed table (2 destination entries); nothing was committed, the table stays at revision 1.\n`);
+    expect(readFileSync(path.join(home, 'destconfig.json'), 'utf8')).toBe(before);
+    // What the extra revision broke: an operator's session that loaded revision 1 had its commit refused.
+    const session = spawn(process.execPath, [BIN, '--home', home], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    session.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    const ended = new Promise<number | null>((resolve) => session.on('close', resolve));
+    session.stdin.write('destconfig\n');
+    await vi.waitFor(() => expect(output).toContain('[]> '), { timeout: 30_000 });
+    expect(destconfig(['--home', home, 'import', '-'], { input: readFileSync(valid('reference-example.ini')) }).status).toBe(0);
+    session.stdin.end('clear\n\ncommit\nafter an idempotent import\nquit\n');
+    expect(await ended).toBe(0);
+    expect(output).toContain('Changes committed:');
   });
 
   it('reads standard input for "-", and records the import in the commit comment', () => {
