@@ -48,6 +48,3 @@ export class Session {
     return cloneTable(this.committed);
   }
 }
-
-/** Kept here for the shell's tests and callers; it lives with the table model (src/table/fingerprint.ts). */
-export { fingerprint };
