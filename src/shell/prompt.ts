@@ -234,11 +234,14 @@ export class Prompter {
     }
     this.consumed += 1;
     if (!this.terminal) {
+      // A script saved by an editor that starts files with a UTF-8 byte order mark: the mark is not part of
+      // its first line (as a table file's is not, docs/file-format.md).
+      const answer = this.consumed === 1 && result.value.startsWith('\uFEFF') ? result.value.slice(1) : result.value;
       // A terminal echoes what the operator types (also when the output goes to a pipe, `| tee log`); piped
       // input is not echoed by anyone, so the answer is written after its prompt (issue 2: "when stdin is
       // not a TTY each answer is echoed").
-      if (!this.interactive) this.out.write(visible(result.value) + '\n');
-      return result.value;
+      if (!this.interactive) this.out.write(visible(answer) + '\n');
+      return answer;
     }
     const line = this.typedLine(result.value);
     if (line !== result.value) this.redrawAnswer(prompt, result.value, line);
