@@ -1,9 +1,10 @@
 // End-to-end: `destconfig import` and `destconfig export` on the built bundle with a temporary --home.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commitTable, loadTable } from '../../src/store/index.js';
+import { withLock } from '../../src/store/lock.js';
 import { BIN, FIXTURES, destconfig, destconfigAsync, requireBundle, tempHome, withoutTime, type Run } from './run.js';
 
 let home: string;
@@ -102,6 +103,40 @@ describe('destconfig import', () => {
     session.stdin.end('clear\n\ncommit\nafter an idempotent import\nquit\n');
     expect(await ended).toBe(0);
     expect(output).toContain('Changes committed:');
+  });
+
+  it('is refused with status 1 in words for the command line (not the shell\'s advice) when another session committed meanwhile', async () => {
+    expect(destconfig(['--home', home, 'import', valid('spellings.ini')]).status).toBe(0);
+    const table = path.join(home, 'destconfig.json');
+    const revision1 = readFileSync(table, 'utf8');
+    const revision2 = revision1.replace('"revision": 1,', '"revision": 2,');
+    // While this test holds the commit lock, the import loads revision 1 and then waits for the lock (its
+    // attempt shows as a `destconfig.lock.PID.*.tmp` file); the table then moves on to revision 2, as after
+    // another session's commit, and the lock is released.
+    const { run } = await withLock(home, async () => {
+      const watcher = watch(home);
+      const attempting = new Promise<void>((resolve) =>
+        watcher.on('change', (_event, name) => {
+          if (String(name).startsWith('destconfig.lock.') && !String(name).startsWith(`destconfig.lock.${process.pid}.`)) resolve();
+        }),
+      );
+      const pending = destconfigAsync(['--home', home, 'import', valid('reference-example.ini')]);
+      try {
+        await Promise.race([attempting, pending.then((r) => Promise.reject(new Error(`the import ended before it asked for the lock: ${JSON.stringify(r)}`)))]);
+      } finally {
+        watcher.close();
+      }
+      writeFileSync(path.join(home, 'next'), revision2);
+      renameSync(path.join(home, 'next'), table);
+      return { run: pending };
+    });
+    const r = await run;
+    expect(r).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'destconfig: import: another session committed the table while the file was being imported (the table is now at revision 2; the import started from revision 1); nothing was imported. Run the import again.\n',
+    });
+    expect(readFileSync(table, 'utf8')).toBe(revision2);
   });
 
   it('reads standard input for "-", and records the import in the commit comment', () => {

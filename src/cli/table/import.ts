@@ -64,7 +64,12 @@ export async function runImport(file: string, opts: { dryRun?: boolean }, cmd: C
     out(`Imported ${entries} from ${label} (${counts}); committed as revision ${done.revision}.\n`);
   } catch (err) {
     if (err instanceof StaleRevisionError) {
-      throw new CliError(`import: ${err.message}; nothing was imported, run the import again.`, EXIT.FAILURE);
+      // The store's message speaks to a shell session (clearchanges); a command line has only this to say.
+      throw new CliError(
+        `import: another session committed the table while the file was being imported (the table is now at revision ${err.currentRevision}; ` +
+          `the import started from revision ${err.baseRevision}); nothing was imported. Run the import again.`,
+        EXIT.FAILURE,
+      );
     }
     throw new CliError(`import: the commit failed: ${err instanceof Error ? err.message : String(err)}; the table is unchanged.`, EXIT.FAILURE);
   }
