@@ -4,12 +4,11 @@
 // mail log say so, and the exit status is 75. Spawned `bin/destconfig` (the bundle: `npm test` builds it)
 // against real SMTP servers on 127.0.0.1 and the in-process DNS server.
 import { mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { blankEntry, type DestEntry } from '../../src/table/types.js';
+import { startCountingSink } from '../helpers/counting-sink.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startPlainMx } from '../helpers/plain-mx.js';
 import { parseReport, runDeliverBatch, tableHome } from '../load/batch.js';
@@ -106,44 +105,13 @@ describe('deliver --batch reads each message when it is sent', () => {
     await commitRow();
     // smtp-server offers PIPELINING: while m0 is sent, m1 is read to go out behind it. The greeting is
     // held until m1.eml is gone, so that read fails.
-    let connected!: () => void;
-    const inConnect = new Promise<void>((resolve) => (connected = resolve));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const subjects: string[] = [];
-    let connections = 0;
-    const server = new SMTPServer({
-      secure: false,
-      authOptional: true,
-      disableReverseLookup: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onConnect(_session, callback) {
-        connections++;
-        connected();
-        void released.then(() => callback());
-      },
-      onData(stream, _session, callback) {
-        let text = '';
-        stream.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-        stream.on('end', () => {
-          subjects.push(/Subject: (.*)\r\n/.exec(text)?.[1] ?? '?');
-          callback(null, 'Ok: queued');
-        });
-      },
-    });
-    server.on('error', () => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-    void inConnect.then(async () => {
-      await unlink(path.join(batch, 'm1.eml'));
-      release();
-    });
-    const run = await deliverBatch((server.server.address() as AddressInfo).port);
+    const sink = await startCountingSink({ beforeGreeting: () => unlink(path.join(batch, 'm1.eml')) });
+    closers.push(() => sink.close());
+    const run = await deliverBatch(sink.port);
     expectM1Deferred(run);
-    expect(subjects).toEqual(['message 0', 'message 2']);
+    expect(sink.messages.map((m) => m.subject)).toEqual(['message 0', 'message 2']);
     // Two messages per connection, and both delivered messages went on the first: the failed
     // reservation gave its place back.
-    expect(connections).toBe(1);
+    expect(sink.connections).toBe(1);
   });
 });

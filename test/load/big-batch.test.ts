@@ -5,11 +5,10 @@
 // of each message it accepts without keeping them, so the test also proves every message arrived whole.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { blankEntry } from '../../src/table/types.js';
+import { startCountingSink, type CountingSink } from '../helpers/counting-sink.js';
 import { loopbackZone, startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { parseReport, runDeliverBatch, tableHome } from './batch.js';
 
@@ -32,44 +31,15 @@ function message(i: number, size: number): Buffer {
   return out;
 }
 
-/** smtp-server sink counting each accepted message's bytes by the index in its Subject; no data kept. */
-async function countingSink(): Promise<{ port: number; bytes: Map<number, number>; close(): Promise<void> }> {
-  const bytes = new Map<number, number>();
-  const server = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disableReverseLookup: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    size: 50 * 1024 * 1024,
-    onData(stream, _session, callback) {
-      let n = 0;
-      let index = -1;
-      stream.on('data', (chunk: Buffer) => {
-        if (index < 0) index = Number(/Subject: big (\d+)/.exec(chunk.toString('latin1', 0, 200))?.[1] ?? -1);
-        n += chunk.length;
-      });
-      stream.on('end', () => {
-        bytes.set(index, (bytes.get(index) ?? 0) + n);
-        callback(null, 'Ok: counted');
-      });
-    },
-  });
-  server.on('error', () => undefined);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.server.address() as AddressInfo;
-  return { port, bytes, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
-}
-
 describe('deliver --batch of 300 MB: memory bounded by the messages in flight, not the batch', () => {
   let dir: string;
   let dns: TestDnsServer;
-  let sink: Awaited<ReturnType<typeof countingSink>>;
+  let sink: CountingSink;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'load-big-batch-'));
     dns = await startDnsServer(loopbackZone({ isDomain: (name) => DOMAINS.includes(name) }));
-    sink = await countingSink();
+    sink = await startCountingSink();
   });
 
   afterAll(async () => {
@@ -106,9 +76,10 @@ describe('deliver --batch of 300 MB: memory bounded by the messages in flight, n
     expect(report.summary, run.stderr).toEqual({ delivered: MESSAGES, deferred: 0, bounced: 0 });
     expect(run.status, run.stderr).toBe(0);
     // Every message reached the sink once and whole (its data, the terminator taken off, is the file).
-    const wrong = sizes.flatMap((size, i) => (sink.bytes.get(i) === size ? [] : [`message ${i}: ${sink.bytes.get(i) ?? 'missing'} bytes, expected ${size}`]));
+    expect(sink.messages).toHaveLength(MESSAGES);
+    const bytes = new Map(sink.messages.map((m) => [m.subject, m.bytes]));
+    const wrong = sizes.flatMap((size, i) => (bytes.get(`big ${i}`) === size ? [] : [`message ${i}: ${bytes.get(`big ${i}`) ?? 'missing'} bytes, expected ${size}`]));
     expect(wrong.slice(0, 10)).toEqual([]);
-    expect(sink.bytes.size).toBe(MESSAGES);
     // The figure goes to the log of the run, for the report (never a timing assertion).
     console.log(`big batch: ${batchMb.toFixed(0)} MB of .eml files, client peak RSS ${run.maxRssMb.toFixed(0)} MB, ${(run.wallMs / 1000).toFixed(1)} s`);
     expect(run.maxRssMb).toBeLessThan(RSS_LIMIT_MB);
