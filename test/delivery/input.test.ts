@@ -1,10 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError, addressProblem, readBatch, readSingle } from '../../src/delivery/input.js';
 import { loadSource, type MessageSource } from '../../src/delivery/message-source.js';
+import { BIN, requireBundle } from '../cli/run.js';
 
 /** A batch message's content as readBatch gives it: a source to read at send time, not bytes. */
 function source(content: Buffer | MessageSource): MessageSource {
@@ -89,11 +90,26 @@ describe('batch folders', () => {
     expect(await readBatch(dir)).toHaveLength(2);
   });
 
-  it.skipIf(process.getuid?.() === 0)('refuses a message file it may not read (not as root, who may read any)', async () => {
+  it('refuses a message file it may not read (as root, who may read any file, checked as the user nobody)', async () => {
     await writeFile(path.join(dir, 'a.eml'), 'x');
     await envelope('a');
     await chmod(path.join(dir, 'a.eml'), 0o000);
-    await expect(readBatch(dir)).rejects.toThrow(/cannot read message .*a\.eml: EACCES/);
+    if (process.getuid?.() !== 0) {
+      await expect(readBatch(dir)).rejects.toThrow(/cannot read message .*a\.eml: EACCES/);
+      return;
+    }
+    // Root reads through any mode: the same check runs in the command, started as an unprivileged user.
+    requireBundle();
+    const home = await mkdtemp(path.join(os.tmpdir(), 'batch-home-'));
+    try {
+      await chmod(home, 0o777);
+      await chmod(dir, 0o755);
+      const run = spawnSync(process.execPath, [BIN, 'deliver', '--home', home, '--batch', dir], { uid: 65534, gid: 65534, encoding: 'utf8' });
+      expect(run.stderr).toMatch(/cannot read message .*a\.eml: EACCES/);
+      expect(run.status).toBe(2);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it('reads no message bytes up front: each file is read as it is when its transaction is sent', async () => {
