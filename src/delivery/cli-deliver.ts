@@ -8,6 +8,7 @@ import path from 'node:path';
 import { CliError, EXIT } from '../cli/exit.js';
 import type { DaneVerifyCliOptions, DeliverCliOptions, TlsVerifyCliOptions } from '../cli/commands/delivery.js';
 import { TableFileError, loadTable } from '../store/index.js';
+import { readStreamBounded } from '../store/bounded-read.js';
 import type { DestTable } from '../table/types.js';
 import { TlsAlerts } from './alerts.js';
 import { loadBatvKey } from './batv.js';
@@ -17,6 +18,7 @@ import { InputError, readBatch, readSingle } from './input.js';
 import { MailLog } from './maillog.js';
 import { readCaFile } from './ca-file.js';
 import { isLocalAddress } from './local-address.js';
+import { MAX_MESSAGE_BYTES, tooLargeText } from './message-source.js';
 import { DELIVER_EXIT, exitStatus, reportJson, reportText } from './report.js';
 import { connect } from './session.js';
 import { tableUsesDane } from './dane/hook.js';
@@ -70,13 +72,11 @@ async function clientCertificate(table: DestTable): Promise<{ cert: string; key:
   }
 }
 
-function readStdin(): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    process.stdin.on('data', (c: Buffer) => chunks.push(c));
-    process.stdin.on('end', () => resolve(Buffer.concat(chunks)));
-    process.stdin.on('error', reject);
-  });
+/** The message on standard input, at most MAX_MESSAGE_BYTES (`deliver - < /dev/zero` is refused, not read until memory runs out). */
+async function readStdin(): Promise<Buffer> {
+  const bytes = await readStreamBounded(process.stdin, MAX_MESSAGE_BYTES);
+  if (!bytes) throw new Error(tooLargeText());
+  return bytes;
 }
 
 export async function runDeliverCommand(opts: DeliverCliOptions & { home: string; message?: string }): Promise<number> {

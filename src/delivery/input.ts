@@ -3,11 +3,12 @@
 // input is checked before anything is sent, so a bad sidecar never leaves a batch half delivered. A batch's
 // message files are checked then (there, a regular file, readable, not empty) but read only when each one's
 // transaction is sent, so a run holds the messages in flight, not the whole batch (issue 6).
-import { readFile, readdir } from 'node:fs/promises';
+import { open, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { recipientDestination } from '../table/domain.js';
 import type { InputMessage } from './deliver-options.js';
-import { errorText, fileSource, openMessageFile } from './message-source.js';
+import { readHandleBounded } from '../store/bounded-read.js';
+import { errorText, fileSource, MAX_MESSAGE_BYTES, openMessageFile, tooLargeText } from './message-source.js';
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -59,12 +60,33 @@ export async function readSingle(
   const name = file ?? '-';
   let content: Buffer;
   try {
-    content = name === '-' ? await stdin() : await readFile(name);
+    content = name === '-' ? await stdin() : await readMessageFile(name);
   } catch (err) {
-    throw new InputError(`cannot read message ${name}: ${(err as Error).message}`);
+    throw new InputError(`cannot read message ${name}: ${errorText(err)}`);
   }
   if (content.length === 0) throw new InputError(`message ${name} is empty`);
   return [{ name, ...env, content }];
+}
+
+/**
+ * A message named on the command line, at most MAX_MESSAGE_BYTES: a regular file, or what a script hands
+ * over as a file (a named pipe, `/dev/stdin`, the `/dev/fd/N` of `deliver ... <(generate)`).
+ */
+async function readMessageFile(file: string): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new Error('it is a folder, not a file');
+    if (!st.isFile()) {
+      const bytes = await readHandleBounded(fh, MAX_MESSAGE_BYTES);
+      if (!bytes) throw new Error(tooLargeText());
+      return bytes;
+    }
+    if (st.size > MAX_MESSAGE_BYTES) throw new Error(tooLargeText(st.size));
+    return await fh.readFile();
+  } finally {
+    await fh.close();
+  }
 }
 
 /**

@@ -7,6 +7,18 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
+/**
+ * The largest message `deliver` reads, in bytes (256 MiB, as for table files). SMTP sets no limit of its own
+ * (servers state theirs with SIZE, RFC 1870; Postfix's default is 10 MB), but a mistaken argument
+ * (`/dev/zero`, a disk image) must be refused, not read until memory runs out.
+ */
+export const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+
+/** Why a message is refused for its size. */
+export function tooLargeText(size?: number): string {
+  return `it is larger than ${MAX_MESSAGE_BYTES} bytes (256 MiB), the most deliver reads${size === undefined ? '' : ` (${size} bytes)`}`;
+}
+
 /** Message content read on demand: `file` names it in reasons; `load` gives its bytes. */
 export interface MessageSource {
   readonly file: string;
@@ -24,6 +36,7 @@ export async function openMessageFile(file: string): Promise<FileHandle> {
     const stats = await handle.stat();
     if (!stats.isFile()) throw new Error('it is not a regular file');
     if (stats.size === 0) throw new Error('it is empty');
+    if (stats.size > MAX_MESSAGE_BYTES) throw new Error(tooLargeText(stats.size));
     return handle;
   } catch (err) {
     await handle.close();

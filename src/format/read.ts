@@ -1,6 +1,7 @@
 // Reading a table file from disk: the I/O around the pure parse (parse.ts) and build (build.ts) passes.
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
+import { readHandleBounded } from '../store/bounded-read.js';
 import { buildTable, type ImportedTable } from './build.js';
 import { reportErrors } from './errors.js';
 import { parseSyntax, type ProgressFn } from './parse.js';
@@ -40,20 +41,6 @@ export function writeReason(err: unknown, file: string): string {
   return ioReason(err);
 }
 
-/** The rest of a stream (a named pipe, `/dev/stdin` on a pipe, a device) up to MAX_FILE_BYTES; null past it. */
-async function readStreamBounded(fh: FileHandle): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for (;;) {
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
-    if (bytesRead === 0) return Buffer.concat(chunks, size);
-    size += bytesRead;
-    if (size > MAX_FILE_BYTES) return null;
-    chunks.push(chunk.subarray(0, bytesRead));
-  }
-}
-
 /**
  * Reads a file of at most MAX_FILE_BYTES. Besides regular files it reads what scripts hand over as a file
  * name: a named pipe, and `/dev/stdin` or `/dev/fd/N` on a pipe (`destconfig import <(generate-table)`).
@@ -66,7 +53,7 @@ export async function readFileBounded(file: string, label = file): Promise<{ ok:
     if (st.isDirectory()) return { ok: false, error: `${label}: cannot read: ${IO_REASONS.EISDIR}.` };
     const tooLarge = (size: string): string => `${label}: too large (${size}; a table file is at most ${MAX_FILE_BYTES} bytes).`;
     if (!st.isFile()) {
-      const bytes = await readStreamBounded(fh);
+      const bytes = await readHandleBounded(fh, MAX_FILE_BYTES);
       return bytes ? { ok: true, bytes } : { ok: false, error: tooLarge(`more than ${MAX_FILE_BYTES} bytes`) };
     }
     if (st.size > MAX_FILE_BYTES) return { ok: false, error: tooLarge(`${st.size} bytes`) };

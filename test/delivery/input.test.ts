@@ -1,5 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, symlink, truncate, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -142,4 +143,40 @@ describe('single messages', () => {
     const [m] = await readSingle('s@a.test', ['a@b.test'], undefined, stdin);
     expect(m?.name).toBe('-');
   });
+
+  it('reads a message handed over as a pipe (deliver ... <(generate)), and refuses a folder', async () => {
+    const fifo = path.join(dir, 'm.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // The writer opens the pipe once the reader has: a shell's process substitution does the same.
+    const writer = spawn('sh', ['-c', `printf 'Subject: piped\\r\\n\\r\\nbody\\r\\n' > '${fifo}'`]);
+    const [m] = await readSingle('s@a.test', ['a@b.test'], fifo, async () => Buffer.alloc(0));
+    expect(String(m?.content)).toBe('Subject: piped\r\n\r\nbody\r\n');
+    await new Promise((resolve) => writer.on('exit', resolve));
+    await expect(readSingle('s@a.test', ['a@b.test'], dir, async () => Buffer.alloc(0))).rejects.toThrow(/cannot read message .*: it is a folder/);
+  });
+
+  it('refuses a message over 256 MiB, from a file, a device, a batch or standard input, without reading it whole', async () => {
+    const none = async (): Promise<Buffer> => Buffer.alloc(0);
+    // A sparse file: its size is past the bound, its blocks are not written.
+    const big = path.join(dir, 'big.eml');
+    await writeFile(big, '');
+    await truncate(big, 256 * 1024 * 1024 + 1);
+    await expect(readSingle('s@a.test', ['a@b.test'], big, none)).rejects.toThrow(/cannot read message .*big\.eml: it is larger than 268435456 bytes \(256 MiB\), the most deliver reads \(268435457 bytes\)/);
+    await envelope('big');
+    await expect(readBatch(dir)).rejects.toThrow(/cannot read message .*big\.eml: it is larger than 268435456 bytes/);
+    // A device that never ends: read up to the bound, then refused.
+    await expect(readSingle('s@a.test', ['a@b.test'], '/dev/zero', none)).rejects.toThrow(/cannot read message \/dev\/zero: it is larger than 268435456 bytes/);
+    // Standard input that never ends, through the command.
+    requireBundle();
+    const home = await mkdtemp(path.join(os.tmpdir(), 'batch-home-'));
+    const zero = openSync('/dev/zero', 'r');
+    try {
+      const run = spawnSync(process.execPath, [BIN, 'deliver', '--home', home, '--from', 's@a.test', '--to', 'a@b.test', '-'], { stdio: [zero, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect(run.stderr).toBe('destconfig: cannot read message -: it is larger than 268435456 bytes (256 MiB), the most deliver reads\n');
+      expect(run.status).toBe(2);
+    } finally {
+      closeSync(zero);
+      await rm(home, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
