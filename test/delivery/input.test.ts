@@ -149,9 +149,10 @@ describe('single messages', () => {
     execFileSync('mkfifo', [fifo]);
     // The writer opens the pipe once the reader has: a shell's process substitution does the same.
     const writer = spawn('sh', ['-c', `printf 'Subject: piped\\r\\n\\r\\nbody\\r\\n' > '${fifo}'`]);
+    const exited = new Promise((resolve) => writer.on('exit', resolve));
     const [m] = await readSingle('s@a.test', ['a@b.test'], fifo, async () => Buffer.alloc(0));
     expect(String(m?.content)).toBe('Subject: piped\r\n\r\nbody\r\n');
-    await new Promise((resolve) => writer.on('exit', resolve));
+    await exited;
     await expect(readSingle('s@a.test', ['a@b.test'], dir, async () => Buffer.alloc(0))).rejects.toThrow(/cannot read message .*: it is a folder/);
   });
 
