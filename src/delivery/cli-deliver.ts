@@ -194,6 +194,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   }
   const failures = [
     ...(logError ? [`cannot write the mail log ${logFile}: ${logError.message}`] : []),
+    ...(alerts.error ? [`cannot write the alert log ${alerts.file}: ${alerts.error.message}`] : []),
     ...(saveError ? [`cannot save the delivery state ${stateFile(opts.home)}: ${saveError.message}`] : []),
   ];
   if (failures.length > 0) throw new CliError(failures.join('\ndestconfig: '), EXIT.FAILURE);
