@@ -9,6 +9,7 @@ import { CliError, EXIT } from '../cli/exit.js';
 import type { DaneVerifyCliOptions, DeliverCliOptions, TlsVerifyCliOptions } from '../cli/commands/delivery.js';
 import { TableFileError, loadTable } from '../store/index.js';
 import type { DestTable } from '../table/types.js';
+import { lookup } from '../table/lookup.js';
 import { TlsAlerts } from './alerts.js';
 import { loadBatvKey } from './batv.js';
 import { deliver, type InputMessage } from './deliver.js';
@@ -70,6 +71,24 @@ async function clientCertificate(table: DestTable): Promise<{ cert: string; key:
   }
 }
 
+/**
+ * The BATV key, read before anything is sent when a row governing one of the recipients tags senders, so
+ * that a damaged or unreadable secrets file is refused as a damaged table is (status 1, naming the file).
+ * Read only when the first tagged message went out, it ended the run there as an internal error, with no
+ * report, after other destinations may already have been sent to. Null when no row tags (nothing is read,
+ * nor a key made).
+ */
+async function preloadBatvKey(home: string, table: DestTable, messages: InputMessage[]): Promise<Buffer | null> {
+  const tags = (address: string): boolean => lookup(table, address)?.bounceVerification.value === true;
+  if (!messages.some((m) => m.from !== '' && m.to.some(tags))) return null;
+  try {
+    return await loadBatvKey(home);
+  } catch (err) {
+    if (err instanceof TableFileError) throw new CliError(err.message, EXIT.FAILURE);
+    throw new CliError(`cannot read the bounce verification key: ${(err as Error).message}`, EXIT.FAILURE);
+  }
+}
+
 function readStdin(): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -118,6 +137,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     throw err;
   }
   const clientCert = await clientCertificate(table);
+  const batvKey = await preloadBatvKey(opts.home, table, messages);
   const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));
   let log: MailLog;
   try {
@@ -158,7 +178,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
       sources,
       ...(extraCa ? { extraCa } : {}),
       ...(clientCert ? { clientCert } : {}),
-      batvKey: () => loadBatvKey(opts.home),
+      batvKey: () => (batvKey ? Promise.resolve(batvKey) : loadBatvKey(opts.home)),
       maxConnections,
       firstMid: state.mid,
       firstDcid: state.dcid,
