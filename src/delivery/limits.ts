@@ -191,6 +191,12 @@ export class DestinationCapacity {
     return waiting <= spare;
   }
 
+  /** True when a connection of the destination is open and carrying its mail (usable, or sending now). */
+  carrying(): boolean {
+    for (const c of this.live) if (c.sending || c.connection.usable) return true;
+    return false;
+  }
+
   opening(): void {
     this.connecting++;
   }
