@@ -3,32 +3,16 @@
 // after it with status 1, as for a mail log that lost lines. Found in the delivery code review (29 Nov
 // 2026): the failed append was a promise nobody awaited until the end, so Node ended the process on the
 // unhandled rejection, in the middle of the run, without any report. Needs the bundle (`npm test` builds it).
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commitTable } from '../../src/store/index.js';
 import type { DeliveryReport } from '../../src/delivery/types.js';
 import { blankEntry, emptyTable } from '../../src/table/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
-
-const BIN = fileURLToPath(new URL('../../bin/destconfig', import.meta.url));
-
-function destconfig(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end('');
-  });
-}
+import { destconfigAsync as destconfig } from '../cli/run.js';
 
 let dns: TestDnsServer;
 let work: string;
@@ -74,7 +58,7 @@ describe('destconfig deliver with an alert log that cannot be written', () => {
     expect(peer.messages).toHaveLength(1);
     expect(run.stderr).toContain(`destconfig: cannot write the alert log ${path.join(home, 'alerts.log')}: EISDIR`);
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace: a named failure, not a crash
-    expect(run.code).toBe(1);
+    expect(run.status).toBe(1);
     // The run's state was saved: message ids go on counting in the next run.
     expect(JSON.parse(await readFile(path.join(home, 'delivery-state.json'), 'utf8'))).toMatchObject({ mid: 2 });
   });

@@ -2,14 +2,11 @@
 // fails while another connection to the destination is carrying its mail does not defer the destination's
 // queue. Found in the delivery code review (29 Nov 2026).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, type InputMessage } from '../../src/delivery/deliver.js';
-import { MxResolver, createResolver } from '../../src/delivery/dns.js';
-import { MemoryLog } from '../../src/delivery/maillog.js';
-import { connect } from '../../src/delivery/session.js';
-import { DEFAULT_TIMEOUTS } from '../../src/delivery/types.js';
+import type { InputMessage } from '../../src/delivery/deliver.js';
 import { blankEntry, emptyTable, type DestTable } from '../../src/table/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startHostileServer, type HostileServer } from '../helpers/hostile-server.js';
+import { deliverOverLoopback } from '../helpers/loopback-deliver.js';
 
 let dns: TestDnsServer;
 const servers: HostileServer[] = [];
@@ -76,16 +73,7 @@ async function oneAtATime(): Promise<{ server: HostileServer; state: { accepted:
 describe('a connection attempt refused while another connection carries the destination', () => {
   it('leaves the queue to the connection that works: every message is delivered', async () => {
     const { server, state } = await oneAtATime();
-    const log = new MemoryLog();
-    const { report } = await deliver([1, 2, 3, 4, 5].map(message), {
-      table: table(),
-      connector: connect,
-      mx: new MxResolver({ resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 }) }),
-      log,
-      port: server.port,
-      helo: 'client.sender.test',
-      timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 10_000, commandMs: 10_000, tlsMs: 10_000 },
-    });
+    const { report } = await deliverOverLoopback([1, 2, 3, 4, 5].map(message), table(), dns.address, server.port);
     expect(report.recipients.map((r) => [r.address, r.status, r.reason])).toEqual([1, 2, 3, 4, 5].map((n) => [`r${n}@busy.test`, 'delivered', null]));
     expect(state.accepted).toBe(5);
   });

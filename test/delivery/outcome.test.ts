@@ -2,15 +2,12 @@
 // which failures count as TLS failures (the `TLS was required` line, the 4.7.x code, the SETUP alert) and
 // which do not. Found in the delivery code review (29 Nov 2026).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, type DeliverOptions, type InputMessage } from '../../src/delivery/deliver.js';
-import { MxResolver, createResolver } from '../../src/delivery/dns.js';
-import { MemoryLog } from '../../src/delivery/maillog.js';
-import { connect } from '../../src/delivery/session.js';
-import { DEFAULT_TIMEOUTS } from '../../src/delivery/types.js';
+import type { InputMessage } from '../../src/delivery/deliver.js';
 import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startHostileServer, type HostileServer, type ScriptedConnection } from '../helpers/hostile-server.js';
 import { testPki } from '../helpers/test-ca.js';
+import { deliverOverLoopback } from '../helpers/loopback-deliver.js';
 
 let dns: TestDnsServer;
 const servers: HostileServer[] = [];
@@ -35,22 +32,13 @@ function table(...entries: Partial<DestEntry>[]): DestTable {
 
 const message: InputMessage = { name: 'm.eml', from: 'alice@sender.test', to: ['bob@example.test'], content: Buffer.from('Subject: t\n\nhi\n') };
 
-async function run(t: DestTable, port: number, extra: Partial<DeliverOptions> = {}) {
-  const log = new MemoryLog();
+async function run(t: DestTable, port: number) {
   const alerts: string[] = [];
-  const result = await deliver([message], {
-    table: t,
-    connector: connect,
-    mx: new MxResolver({ resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 }) }),
-    log,
-    port,
-    helo: 'client.sender.test',
-    timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 10_000, commandMs: 10_000, tlsMs: 10_000 },
+  const result = await deliverOverLoopback([message], t, dns.address, port, {
     extraCa: [testPki().caCert],
     alerts: { requiredTlsFailed: (domain) => alerts.push(domain), flush: async () => undefined },
-    ...extra,
   });
-  return { ...result, log, alerts };
+  return { ...result, alerts };
 }
 
 /** Greets, offers STARTTLS, completes the handshake, then runs `afterTls` for the EHLO sent over TLS. */

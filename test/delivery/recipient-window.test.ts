@@ -2,15 +2,12 @@
 // RecipientWindows): admissions given back when a session is lost before any reply to MAIL FROM must be
 // that session's own, not a later connection's. Found in the delivery code review (29 Nov 2026).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { deliver, type InputMessage } from '../../src/delivery/deliver.js';
-import { MxResolver, createResolver } from '../../src/delivery/dns.js';
-import { MemoryLog } from '../../src/delivery/maillog.js';
+import type { InputMessage } from '../../src/delivery/deliver.js';
 import { RecipientWindows } from '../../src/delivery/limits.js';
-import { connect } from '../../src/delivery/session.js';
-import { DEFAULT_TIMEOUTS } from '../../src/delivery/types.js';
 import { blankEntry, emptyTable, type DestTable } from '../../src/table/types.js';
 import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startHostileServer, type HostileServer, type ScriptedConnection } from '../helpers/hostile-server.js';
+import { deliverOverLoopback } from '../helpers/loopback-deliver.js';
 
 let dns: TestDnsServer;
 const servers: HostileServer[] = [];
@@ -36,20 +33,8 @@ function table(): DestTable {
 
 const message = (n: number): InputMessage => ({ name: `m${n}.eml`, from: 'alice@sender.test', to: [`r${n}@window.test`], content: Buffer.from(`Subject: ${n}\n\nhi\n`) });
 
-async function run(messages: InputMessage[], port: number, windows: RecipientWindows, now: () => number) {
-  const log = new MemoryLog();
-  const result = await deliver(messages, {
-    table: table(),
-    connector: connect,
-    mx: new MxResolver({ resolver: createResolver({ servers: [dns.address], timeoutMs: 1000, tries: 1 }) }),
-    log,
-    port,
-    helo: 'client.sender.test',
-    timeouts: { ...DEFAULT_TIMEOUTS, connectMs: 5000, greetingMs: 10_000, commandMs: 10_000, tlsMs: 10_000 },
-    windows,
-    now,
-  });
-  return { ...result, log };
+function run(messages: InputMessage[], port: number, windows: RecipientWindows, now: () => number) {
+  return deliverOverLoopback(messages, table(), dns.address, port, { windows, now });
 }
 
 describe('a session lost before any reply to MAIL FROM gives back its own admissions', () => {
