@@ -95,8 +95,10 @@ export class SmtpTransport {
     }
     if (this.parser.queued > 0) {
       // The unasked reply is dropped with the connection: left queued, the next read took it for the reply
-      // to this command, which never went out (a line behind the greeting read as the reply to EHLO).
-      this.parser.reset();
+      // to this command, which never went out (a line behind the greeting read as the reply to EHLO). A 421
+      // is the exception: a server shutting down may send it unasked, "on the assumption that the client
+      // will receive it after the next command is issued" (RFC 5321 §3.8), so it answers this command.
+      if (this.parser.nextCode !== 421) this.parser.reset();
       this.failWith('protocol', 'protocol violation: reply received before any command asked for it');
       return;
     }

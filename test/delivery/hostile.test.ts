@@ -178,6 +178,19 @@ describe('servers out of step', () => {
     expect(sent.recipients[0]).toMatchObject({ status: 'deferred', reason: '4.5.0 protocol violation: reply received before any command asked for it while waiting for the reply to MAIL FROM' });
   });
 
+  it('still reads a 421 sent unasked as the answer to the next command (RFC 5321 §3.8: the server is shutting down)', async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+      conn.write('250 mx\r\n421 4.3.2 Service shutting down\r\n');
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port)) as OpenConnection;
+    const sent = await result.connection.send(MESSAGE);
+    expect(sent.mailReply).toMatchObject({ code: 421, enhanced: '4.3.2' });
+    expect(sent.recipients[0]).toMatchObject({ status: 'deferred', reply: { code: 421 } });
+  });
+
   it('stops using a connection after a 421 and does not say QUIT on it', async () => {
     const server = await serve(async (conn) => {
       conn.write('220 mx ESMTP\r\n');
