@@ -133,7 +133,9 @@ export class RecipientWindows {
    * not known here (other connections may have admitted recipients since), so the oldest admissions still
    * inside the window (`limit`, when given) go first: what is kept is then never older than what should
    * have been, and the window never admits more than the limit. Giving back the latest first took another
-   * connection's later admission and left the lost session's earlier one, which expired too soon.
+   * connection's later admission and left the lost session's earlier one, which expired too soon. The
+   * price: when the lost session's was the latest, an earlier admission goes instead, and the window stays
+   * full a little longer than it had to (never more than one window).
    */
   refund(key: string, count: number, limit?: RecipientLimit): void {
     if (limit) this.used(key, limit); // drops the admissions already out of the window
