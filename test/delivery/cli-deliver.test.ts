@@ -1,7 +1,7 @@
 // `destconfig deliver` option checks that need the built command and a real peer: an option that names
 // something this machine cannot use is refused (status 2) before anything is looked up or sent.
 // Needs the bundle (`npm test` builds it first).
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -55,6 +55,18 @@ describe('destconfig deliver with a damaged secrets file', () => {
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     expect(peer.connections).toBe(0);
+  });
+
+  it('tags the sender with the key read up front, made on first use', async () => {
+    const home = path.join(work, 'home');
+    const t = emptyTable();
+    t.entries.set('[127.0.0.1]', { ...blankEntry('[127.0.0.1]'), bounceVerification: true });
+    await commitTable(home, t, { baseRevision: 0, comment: 'test' });
+    const run = await destconfig(['deliver', '--home', home, '--port', String(peer.port), '--from', 'a@sender.test', '--to', 'bob@[127.0.0.1]', '--json', path.join(work, 'm.eml')]);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(peer.mailFroms.map((m) => m.address)).toEqual([expect.stringMatching(/^prvs=\d{4}[0-9A-F]{6}=a@sender\.test$/)]);
+    expect(JSON.parse(await readFile(path.join(home, 'secrets.json'), 'utf8'))).toBeTruthy();
   });
 
   it('is not read when no governing row tags senders', async () => {
