@@ -132,9 +132,10 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   try {
     ({ table } = await loadTable(opts.home));
   } catch (err) {
-    // A damaged table file: say which file and why, send nothing (status 1, not an internal error).
+    // A damaged table file, or a home that cannot be read (not a folder, no permission): say which and why,
+    // send nothing (status 1, not an internal error), in the words of the table commands.
     if (err instanceof TableFileError) throw new CliError(err.message, EXIT.FAILURE);
-    throw err;
+    throw new CliError(`cannot read the table in ${opts.home}: ${err instanceof Error ? err.message : String(err)}`, EXIT.FAILURE);
   }
   const clientCert = await clientCertificate(table);
   const batvKey = await preloadBatvKey(opts.home, table, messages);
@@ -206,22 +207,26 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   } catch (err) {
     saveError = err as Error;
   }
+  const failures = [
+    ...(logError ? [`cannot write the mail log ${logFile}: ${logError.message}`] : []),
+    ...(alerts.error ? [`cannot write the alert log ${alerts.file}: ${alerts.error.message}`] : []),
+    ...(saveError ? [`cannot save the delivery state ${stateFile(opts.home)}: ${saveError.message}`] : []),
+  ];
+  // Issue 6: a run stopped by a signal ends with 75, also when everything happened to be delivered before it
+  // stopped (69 stays: something bounced).
+  const outcome = exitStatus(result.report);
+  const status = signals > 0 && outcome === DELIVER_EXIT.OK ? DELIVER_EXIT.DEFERRED : outcome;
+  // Known before the report is written: a reader that goes away while it is (`| head -1`) ends the process
+  // with process.exitCode (src/cli/main.ts), which must be this run's status, not 0 ("all delivered").
+  process.exitCode = failures.length > 0 ? EXIT.FAILURE : status;
   try {
     await writeOut(opts.json ? reportJson(result.report) : reportText(result.report));
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
   }
-  const failures = [
-    ...(logError ? [`cannot write the mail log ${logFile}: ${logError.message}`] : []),
-    ...(alerts.error ? [`cannot write the alert log ${alerts.file}: ${alerts.error.message}`] : []),
-    ...(saveError ? [`cannot save the delivery state ${stateFile(opts.home)}: ${saveError.message}`] : []),
-  ];
   if (failures.length > 0) throw new CliError(failures.join('\ndestconfig: '), EXIT.FAILURE);
-  // Issue 6: a run stopped by a signal ends with 75, also when everything happened to be delivered before it
-  // stopped (69 stays: something bounced).
-  const status = exitStatus(result.report);
-  return signals > 0 && status === DELIVER_EXIT.OK ? DELIVER_EXIT.DEFERRED : status;
+  return status;
 }
 
 export async function runTlsVerifyCommand(opts: TlsVerifyCliOptions & { home: string; domain: string; host?: string }): Promise<number> {

@@ -8,6 +8,7 @@ import type { RecipientWindows } from './limits.js';
 import type { MailLogSink } from './maillog.js';
 import type { AlertSink } from './alerts.js';
 import type { DaneResolver } from './dane/policy.js';
+import type { MessageSource } from './message-source.js';
 
 /** One message to deliver, as read from the command line or a batch folder. */
 export interface InputMessage {
@@ -15,7 +16,11 @@ export interface InputMessage {
   name: string;
   from: string;
   to: string[];
-  content: Buffer;
+  /**
+   * The message bytes, or a source read when the message's transaction is sent (a batch folder's files:
+   * a run then holds only the messages in flight; message-source.ts).
+   */
+  content: Buffer | MessageSource;
 }
 
 export interface DeliverOptions {

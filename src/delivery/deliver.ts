@@ -18,6 +18,7 @@ import { resolveRoute, runWorker } from './destination-worker.js';
 import { settleJob } from './recipient-outcomes.js';
 
 export type { DeliverOptions, DeliverResult, InputMessage } from './deliver-options.js';
+export type { MessageSource } from './message-source.js';
 
 export async function deliver(messages: InputMessage[], opts: DeliverOptions): Promise<DeliverResult> {
   const run = new DeliveryRun(opts);

@@ -140,6 +140,11 @@ function carryOn(run: DeliveryRun, group: Group, capacity: DestinationCapacity, 
   return fallBack(run, group, capacity, lost, held, (on, job) => sendAndReserve(run, group, on, job, null, maxMessages, held));
 }
 
+/** A next message that could not be built: not reserved (sendAndReserve). */
+function notBuilt(): null {
+  return null;
+}
+
 /**
  * Sends `job` (already counted in conn.assigned) and, when the connection may take one more and the
  * row has no recipient limit (admission must happen when a transaction starts), reserves the next
@@ -160,8 +165,16 @@ async function sendAndReserve(
     const nextJob = group.queue.shift() as Job;
     conn.assigned++;
     const built = outbound(run, group, nextJob, nextJob.recipients);
-    next = { job: nextJob, on: conn, message: built instanceof Promise ? await built : built, started: false };
-    held.ahead = next;
+    const message = built instanceof Promise ? await built.catch(notBuilt) : built;
+    if (message) {
+      next = { job: nextJob, on: conn, message, started: false };
+      held.ahead = next;
+    } else {
+      // Its file could not be read (or its BATV key not loaded): not reserved. It goes back to the front of
+      // the queue, to be sent, and fail with its reason, as a job of its own (sendJob).
+      conn.assigned--;
+      group.queue.unshift(nextJob);
+    }
   }
   // A full connection closes after this job (runWorker never gives it another): QUIT may go out with the
   // job's final dot. Not under a recipient limit, where a job that admits nobody hands its place back.

@@ -1,10 +1,13 @@
 // Reading what `deliver` is asked to send: one message (file or stdin) with --from/--to, or a batch folder
 // of NAME.eml files, each with its envelope in NAME.json (`{"from": "a@b", "to": ["c@d", ...]}`). Every
-// input is checked before anything is sent, so a bad sidecar never leaves a batch half delivered.
+// input is checked before anything is sent, so a bad sidecar never leaves a batch half delivered. A batch's
+// message files are checked then (there, a regular file, readable, not empty) but read only when each one's
+// transaction is sent, so a run holds the messages in flight, not the whole batch (issue 6).
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { recipientDestination } from '../table/domain.js';
 import type { InputMessage } from './deliver-options.js';
+import { errorText, fileSource, openMessageFile } from './message-source.js';
 
 export class InputError extends Error {
   constructor(message: string) {
@@ -64,7 +67,23 @@ export async function readSingle(
   return [{ name, ...env, content }];
 }
 
-/** Every NAME.eml in a folder with its NAME.json sidecar, in name order. */
+/**
+ * A batch message file must be there, a regular file, readable and not empty when the batch is checked;
+ * its bytes are read only when its transaction is sent (message-source.ts).
+ */
+async function checkMessageFile(file: string): Promise<void> {
+  try {
+    // Opened, not only stat'ed: the open proves it readable (modes, ACLs, a read-only mount).
+    await (await openMessageFile(file)).close();
+  } catch (err) {
+    throw new InputError(`cannot read message ${file}: ${errorText(err)}`);
+  }
+}
+
+/**
+ * Every NAME.eml in a folder with its NAME.json sidecar, in name order. Every sidecar is read and every
+ * message file checked before anything is sent; the messages' bytes are read as they are sent.
+ */
 export async function readBatch(dir: string): Promise<InputMessage[]> {
   let names: string[];
   try {
@@ -86,9 +105,8 @@ export async function readBatch(dir: string): Promise<InputMessage[]> {
     }
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError(`${sidecar}: expected an object {"from": ..., "to": [...]}`);
     const env = checkEnvelope(sidecar, doc.from, doc.to);
-    const content = await readFile(emlPath);
-    if (content.length === 0) throw new InputError(`message ${emlPath} is empty`);
-    messages.push({ name: emlPath, ...env, content });
+    await checkMessageFile(emlPath);
+    messages.push({ name: emlPath, ...env, content: fileSource(emlPath) });
   }
   return messages;
 }

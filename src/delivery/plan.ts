@@ -9,6 +9,7 @@ import { effectiveRow, findEntry, type EffectiveRow } from '../table/lookup.js';
 import { recipientDestination } from '../table/domain.js';
 import { reportTls } from './outcome.js';
 import type { RecipientReport } from './types.js';
+import type { MessageSource } from './message-source.js';
 
 /**
  * Recipients per transaction: RFC 5321 §4.5.3.1.8 obliges servers to take at least 100, so a message with
@@ -23,7 +24,8 @@ export interface Job {
   mid: number;
   from: string;
   recipients: { rid: number; address: string }[];
-  content: Buffer;
+  /** The bytes, or where to read them when the job is sent (send-job.ts `outbound`). */
+  content: Buffer | MessageSource;
   /** Report entries of this job's recipients, by RID. */
   entries: Map<number, RecipientReport>;
 }

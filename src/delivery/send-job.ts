@@ -7,24 +7,33 @@ import type { Group, Job } from './plan.js';
 import { batvTag } from './batv.js';
 import type { OpenConn } from './open-connection.js';
 import { throttle } from './recipient-window.js';
-import { reasonFor, recordAnswer } from './recipient-outcomes.js';
+import { reasonFor, recordAnswer, settleJob } from './recipient-outcomes.js';
+import { loadSource, UnreadableMessage } from './message-source.js';
 import { reportTls } from './outcome.js';
 import { noteLostSession } from './session-fallback.js';
 import type { DeliveryRun } from './run-context.js';
 
 /**
- * The message as sent. Only a BATV-tagged sender needs to wait (for the key); otherwise the message is
- * returned as is, not as a promise, sparing every message an await.
+ * The message as sent. Only a BATV-tagged sender (the key) or content still to be read (a batch file,
+ * message-source.ts) needs to wait; otherwise the message is returned as is, not as a promise, sparing
+ * every message an await. A source that cannot be read rejects with UnreadableMessage.
  */
 export function outbound(run: DeliveryRun, group: Group, job: Job, recipients: Job['recipients']): OutboundMessage | Promise<OutboundMessage> {
-  if (!group.row.bounceVerification.value) return { mid: job.mid, from: job.from, recipients, content: job.content };
-  return run.loadBatvKey().then((key) => ({ mid: job.mid, from: batvTag(job.from, key, new Date(run.now())), recipients, content: job.content }));
+  const { content } = job;
+  if (!group.row.bounceVerification.value) {
+    if (Buffer.isBuffer(content)) return { mid: job.mid, from: job.from, recipients, content };
+    return loadSource(content).then((bytes) => ({ mid: job.mid, from: job.from, recipients, content: bytes }));
+  }
+  const key = run.loadBatvKey();
+  const bytes = Buffer.isBuffer(content) ? content : loadSource(content);
+  return Promise.all([key, bytes]).then(([k, b]) => ({ mid: job.mid, from: batvTag(job.from, k, new Date(run.now())), recipients, content: b }));
 }
 
 /**
  * Carries one job over the connection (`next`: the message the connection may start behind it; `last`:
- * the connection closes after this job, so QUIT may follow its final dot). Returns null when the
- * recipient limit left nobody to send it to.
+ * the connection closes after this job, so QUIT may follow its final dot). Returns null when nothing
+ * was sent: the recipient limit left nobody to send it to, or the message could not be read (its
+ * recipients deferred with the reason naming the file; the connection carries on with the next job).
  */
 export async function sendJob(
   run: DeliveryRun,
@@ -48,7 +57,16 @@ export async function sendJob(
     if (recipients.length === 0) return null;
   }
   let message = prebuilt ?? outbound(run, group, job, recipients);
-  if (message instanceof Promise) message = await message;
+  if (message instanceof Promise) {
+    const loaded = await message.catch(unreadable);
+    if (loaded instanceof UnreadableMessage) {
+      // Nothing went out: the admitted recipients are given back to the recipient limit, and deferred.
+      if (limit) run.windows.refund(conn.limitKey, recipients.length);
+      settleJob(log, recipients === job.recipients ? job : { ...job, recipients }, 'deferred', null, loaded.reason);
+      return null;
+    }
+    message = loaded;
+  }
   // RID lists are built with push, like `delivered` below: one kind of array reaches the log formatter.
   const rids: number[] = [];
   for (const r of recipients) {
@@ -76,4 +94,10 @@ export async function sendJob(
   }
   if (delivered.length > 0) log.write(lines.messageDone(conn.dcid, job.mid, delivered, result.finalReply));
   return result;
+}
+
+/** A message that could not be read becomes a value sendJob settles; any other failure goes on as before. */
+function unreadable(err: unknown): UnreadableMessage {
+  if (err instanceof UnreadableMessage) return err;
+  throw err;
 }

@@ -1,5 +1,5 @@
 // Reading a table file from disk: the I/O around the pure parse (parse.ts) and build (build.ts) passes.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { buildTable, type ImportedTable } from './build.js';
 import { reportErrors } from './errors.js';
@@ -40,15 +40,36 @@ export function writeReason(err: unknown, file: string): string {
   return ioReason(err);
 }
 
-/** Reads a regular file of at most MAX_FILE_BYTES. */
+/** The rest of a stream (a named pipe, `/dev/stdin` on a pipe, a device) up to MAX_FILE_BYTES; null past it. */
+async function readStreamBounded(fh: FileHandle): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const chunk = Buffer.allocUnsafe(64 * 1024);
+    const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
+    if (bytesRead === 0) return Buffer.concat(chunks, size);
+    size += bytesRead;
+    if (size > MAX_FILE_BYTES) return null;
+    chunks.push(chunk.subarray(0, bytesRead));
+  }
+}
+
+/**
+ * Reads a file of at most MAX_FILE_BYTES. Besides regular files it reads what scripts hand over as a file
+ * name: a named pipe, and `/dev/stdin` or `/dev/fd/N` on a pipe (`destconfig import <(generate-table)`).
+ */
 export async function readFileBounded(file: string, label = file): Promise<{ ok: true; bytes: Buffer } | { ok: false; error: string }> {
   let fh;
   try {
     fh = await open(file, 'r');
     const st = await fh.stat();
     if (st.isDirectory()) return { ok: false, error: `${label}: cannot read: ${IO_REASONS.EISDIR}.` };
-    if (!st.isFile()) return { ok: false, error: `${label}: cannot read: not a regular file.` };
-    if (st.size > MAX_FILE_BYTES) return { ok: false, error: `${label}: too large (${st.size} bytes; a table file is at most ${MAX_FILE_BYTES} bytes).` };
+    const tooLarge = (size: string): string => `${label}: too large (${size}; a table file is at most ${MAX_FILE_BYTES} bytes).`;
+    if (!st.isFile()) {
+      const bytes = await readStreamBounded(fh);
+      return bytes ? { ok: true, bytes } : { ok: false, error: tooLarge(`more than ${MAX_FILE_BYTES} bytes`) };
+    }
+    if (st.size > MAX_FILE_BYTES) return { ok: false, error: tooLarge(`${st.size} bytes`) };
     return { ok: true, bytes: await fh.readFile() };
   } catch (err) {
     return { ok: false, error: `${label}: cannot read: ${ioReason(err)}.` };

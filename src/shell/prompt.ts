@@ -11,6 +11,7 @@ import readline from 'node:readline';
 import { palette, type Palette, type Style } from './colour.js';
 import { completeTypedTabs, completeWord } from './complete.js';
 import { EndOfInput, Interrupted, ScriptInputError } from './errors.js';
+import { guardLineLength, LINE_TOO_LONG, LineTooLong, type LineGuard } from './line-guard.js';
 
 /** readline's own default history size, used when PromptOptions.historySize is not given. */
 const READLINE_HISTORY_SIZE = 30;
@@ -82,6 +83,8 @@ export class Prompter {
   private interrupt: ((err: Error) => void) | null = null;
   private consumed = 0;
   private ended = false;
+  /** Piped input: notes the first line too long to be an answer (src/shell/line-guard.ts). */
+  private readonly lineGuard: LineGuard | null;
 
   constructor(opts: PromptOptions = {}) {
     const input = opts.input ?? process.stdin;
@@ -101,6 +104,8 @@ export class Prompter {
     };
     this.completesWords = opts.completer === undefined;
     this.history = opts.history ? [...opts.history] : undefined;
+    // Piped input only: a terminal's lines are typed (and the guard's data listener would not suit raw mode).
+    this.lineGuard = !this.interactive && !input.isTTY ? guardLineLength(input) : null;
     this.open();
   }
 
@@ -222,8 +227,18 @@ export class Prompter {
     let result: IteratorResult<string>;
     try {
       result = await Promise.race([read, interrupted]);
+    } catch (err) {
+      if (!(err instanceof LineTooLong)) throw err;
+      this.ended = true;
+      throw new ScriptInputError(this.lineGuard?.tooLong ?? this.consumed + 1, LINE_TOO_LONG);
     } finally {
       this.interrupt = null;
+    }
+    if (!result.done && this.lineGuard?.tooLong === this.consumed + 1) {
+      // The long line was read whole before the guard closed the input. Not an answer that can be asked
+      // again (the input is closed): the run ends at that line, status 2.
+      this.ended = true;
+      throw new ScriptInputError(this.consumed + 1, LINE_TOO_LONG);
     }
     this.pendingRead = null;
     if (result.done) {
@@ -234,11 +249,14 @@ export class Prompter {
     }
     this.consumed += 1;
     if (!this.terminal) {
+      // A script saved by an editor that starts files with a UTF-8 byte order mark: the mark is not part of
+      // its first line (as a table file's is not, docs/file-format.md).
+      const answer = this.consumed === 1 && result.value.startsWith('\uFEFF') ? result.value.slice(1) : result.value;
       // A terminal echoes what the operator types (also when the output goes to a pipe, `| tee log`); piped
       // input is not echoed by anyone, so the answer is written after its prompt (issue 2: "when stdin is
       // not a TTY each answer is echoed").
-      if (!this.interactive) this.out.write(visible(result.value) + '\n');
-      return result.value;
+      if (!this.interactive) this.out.write(visible(answer) + '\n');
+      return answer;
     }
     const line = this.typedLine(result.value);
     if (line !== result.value) this.redrawAnswer(prompt, result.value, line);

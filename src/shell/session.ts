@@ -2,7 +2,7 @@
 // copy that destconfig operations change. Changes are pending until `commit`, as on the appliance
 // (reference §2.3); `clearchanges` goes back to the committed table.
 import { cloneTable, type DestTable } from '../table/types.js';
-import { compareDestinations } from '../table/render.js';
+import { fingerprint } from '../table/fingerprint.js';
 import type { Prompter } from './prompt.js';
 
 export interface SessionOptions {
@@ -47,21 +47,4 @@ export class Session {
   committedTable(): DestTable {
     return cloneTable(this.committed);
   }
-}
-
-/** A canonical text of a table: equal tables give equal text whatever the entry insertion order. */
-export function fingerprint(t: DestTable): string {
-  const entries = [...t.entries.values()].sort((a, b) => compareDestinations(a.destination, b.destination));
-  return stableStringify([t.defaults, entries, t.globals, [...t.bounceProfiles].sort(), t.certificates]);
-}
-
-/** JSON with object keys sorted, so two objects built in a different key order compare equal. */
-function stableStringify(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  if (v !== null && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
-    return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }

@@ -1,10 +1,11 @@
 // End-to-end: `destconfig import` and `destconfig export` on the built bundle with a temporary --home.
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { commitTable, loadTable } from '../../src/store/index.js';
-import { FIXTURES, destconfig, requireBundle, tempHome, withoutTime } from './run.js';
+import { withLock } from '../../src/store/lock.js';
+import { BIN, FIXTURES, destconfig, destconfigAsync, requireBundle, tempHome, withoutTime, type Run } from './run.js';
 
 let home: string;
 beforeAll(requireBundle);
@@ -84,6 +85,60 @@ describe('destconfig import', () => {
     expect(r.stdout).toContain('No changes: the file holds the committed table.');
   });
 
+  it('commits nothing when the file holds the committed table: same revision, and a shell session opened before can still commit', async () => {
+    expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
+    const before = readFileSync(path.join(home, 'destconfig.json'), 'utf8');
+    const again = destconfig(['--home', home, 'import', valid('reference-example.ini')]);
+    expect(again).toMatchObject({ status: 0, stderr: '' });
+    expect(again.stdout).toBe(`No changes: ${valid('reference-example.ini')} holds the committed table (2 destination entries); nothing was committed, the table stays at revision 1.\n`);
+    expect(readFileSync(path.join(home, 'destconfig.json'), 'utf8')).toBe(before);
+    // What the extra revision broke: an operator's session that loaded revision 1 had its commit refused.
+    const session = spawn(process.execPath, [BIN, '--home', home], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    session.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    const ended = new Promise<number | null>((resolve) => session.on('close', resolve));
+    session.stdin.write('destconfig\n');
+    await vi.waitFor(() => expect(output).toContain('[]> '), { timeout: 30_000 });
+    expect(destconfig(['--home', home, 'import', '-'], { input: readFileSync(valid('reference-example.ini')) }).status).toBe(0);
+    session.stdin.end('clear\n\ncommit\nafter an idempotent import\nquit\n');
+    expect(await ended).toBe(0);
+    expect(output).toContain('Changes committed:');
+  });
+
+  it('is refused with status 1 in words for the command line (not the shell\'s advice) when another session committed meanwhile', async () => {
+    expect(destconfig(['--home', home, 'import', valid('spellings.ini')]).status).toBe(0);
+    const table = path.join(home, 'destconfig.json');
+    const revision1 = readFileSync(table, 'utf8');
+    const revision2 = revision1.replace('"revision": 1,', '"revision": 2,');
+    // While this test holds the commit lock, the import loads revision 1 and then waits for the lock (its
+    // attempt shows as a `destconfig.lock.PID.*.tmp` file); the table then moves on to revision 2, as after
+    // another session's commit, and the lock is released.
+    const { run } = await withLock(home, async () => {
+      const watcher = watch(home);
+      const attempting = new Promise<void>((resolve) =>
+        watcher.on('change', (_event, name) => {
+          if (String(name).startsWith('destconfig.lock.') && !String(name).startsWith(`destconfig.lock.${process.pid}.`)) resolve();
+        }),
+      );
+      const pending = destconfigAsync(['--home', home, 'import', valid('reference-example.ini')]);
+      try {
+        await Promise.race([attempting, pending.then((r) => Promise.reject(new Error(`the import ended before it asked for the lock: ${JSON.stringify(r)}`)))]);
+      } finally {
+        watcher.close();
+      }
+      writeFileSync(path.join(home, 'next'), revision2);
+      renameSync(path.join(home, 'next'), table);
+      return { run: pending };
+    });
+    const r = await run;
+    expect(r).toEqual({
+      status: 1,
+      stdout: '',
+      stderr: 'destconfig: import: another session committed the table while the file was being imported (the table is now at revision 2; the import started from revision 1); nothing was imported. Run the import again.\n',
+    });
+    expect(readFileSync(table, 'utf8')).toBe(revision2);
+  });
+
   it('reads standard input for "-", and records the import in the commit comment', () => {
     const r = destconfig(['--home', home, 'import', '-'], { input: readFileSync(valid('reference-example.ini')) });
     expect(r).toMatchObject({ status: 0, stderr: '' });
@@ -121,6 +176,32 @@ describe('destconfig import', () => {
       expect(r.stderr).toMatch(new RegExp(`^destconfig: cannot read the table in ${home.replace(/[.]/g, '\\.')}: `));
     }
     expect(readFileSync(path.join(home, 'destconfig.json'), 'utf8')).toBe('garbage');
+  });
+
+  it('reads a file that is a pipe, as `import <(generate)` and `cat t.ini | import /dev/stdin` hand it over', () => {
+    // Through bash, so that the file is a real pipe (spawnSync's input is a socket, which /dev/stdin cannot open).
+    const bash = (script: string): Run => {
+      const r = spawnSync('bash', ['-c', script, 'bash', process.execPath, BIN, home, valid('reference-example.ini')], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const substituted = bash('"$1" "$2" --home "$3" import <(cat "$4")');
+    expect(substituted).toMatchObject({ status: 0, stderr: '' });
+    expect(substituted.stdout).toMatch(/^Imported 2 destination entries from \/dev\/fd\/\d+ \(2 added, 0 changed, 0 removed\); committed as revision 1\.\n$/);
+    const piped = bash('cat "$4" | "$1" "$2" --home "$3" import /dev/stdin --dry-run');
+    expect(piped).toMatchObject({ status: 0, stderr: '' });
+    expect(piped.stdout).toContain('No changes: the file holds the committed table.');
+  });
+
+  it('reads a named pipe given as the file, and its errors still name the pipe', async () => {
+    const fifo = path.join(home, 'in.ini');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', 'printf "[DEFAULT]\\nbogus = 1\\n" > "$1"', 'sh', fifo], { stdio: 'ignore' });
+    const written = new Promise((resolve) => writer.on('close', resolve));
+    const r = await destconfigAsync(['--home', home, 'import', fifo]);
+    await written;
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${fifo}:2: [DEFAULT] bogus:`);
+    expect(r.stderr).toContain(`destconfig: import: ${fifo} is not a valid table file; nothing was imported.`);
   });
 
   it('is a usage error without a file', () => {

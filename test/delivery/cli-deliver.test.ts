@@ -5,7 +5,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { destconfigAsync as destconfig } from '../cli/run.js';
+import { spawn } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { BIN, destconfigAsync as destconfig } from '../cli/run.js';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/smtp-peer.js';
 import { commitTable } from '../../src/store/index.js';
 import { blankEntry, emptyTable } from '../../src/table/types.js';
@@ -77,5 +79,67 @@ describe('destconfig deliver with a damaged secrets file', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(peer.messages).toHaveLength(1);
+  });
+});
+
+describe('destconfig deliver with a table home it cannot read', () => {
+  it('says which home and why (status 1, no internal error) and sends nothing', async () => {
+    const notAFolder = path.join(work, 'home-file');
+    await writeFile(notAFolder, 'not a folder\n');
+    const run = await destconfig(['deliver', '--home', notAFolder, '--port', String(peer.port), '--from', 'a@sender.test', '--to', 'bob@[127.0.0.1]', '--json', path.join(work, 'm.eml')]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`destconfig: cannot read the table in ${notAFolder}: ENOTDIR: not a directory, open '${notAFolder}/destconfig.json'\n`);
+    expect(peer.connections).toBe(0);
+  });
+});
+
+/**
+ * Runs the built command with a reader that goes away after the first chunk of output (`| head -1`), and
+ * resolves with its exit status. `onClosed` runs once the reader is gone.
+ */
+function statusWithReaderGone(args: string[], onClosed: () => void = () => undefined): Promise<number | null> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, NO_COLOR: '1' } });
+  child.stdout.once('data', () => {
+    child.stdout.destroy();
+    onClosed();
+  });
+  return new Promise((resolve) => child.on('close', resolve));
+}
+
+describe('a reader of the output that goes away (| head -1)', () => {
+  it('deliver --json: the status is still the outcome (75 with a recipient deferred), not 0, when the report is cut short', async () => {
+    const deferring = await startSmtpPeer({ starttls: 'disabled', rcptReply: (a) => (a.startsWith('later@') ? 451 : 250) });
+    try {
+      // A report far larger than a pipe's buffer, so that it is still being written when the reader leaves.
+      const to = [...Array.from({ length: 400 }, (_v, i) => `r${i}@[127.0.0.1]`), 'later@[127.0.0.1]'].flatMap((a) => ['--to', a]);
+      const status = await statusWithReaderGone(['deliver', '--home', path.join(work, 'home'), '--port', String(deferring.port), '--from', 'a@sender.test', ...to, '--json', path.join(work, 'm.eml')]);
+      expect(deferring.messages.flatMap((m) => m.to)).toHaveLength(400); // everything but later@ was delivered
+      expect(status).toBe(75);
+    } finally {
+      await deferring.close();
+    }
+  });
+
+  it('tlsverify: a check cut short before its verdict ends with 1 (not verified), not 0', async () => {
+    // The server greets only once the reader is gone, so that the check has more to print after it.
+    const sockets: Socket[] = [];
+    let greet = (): void => undefined;
+    const readerGone = new Promise<void>((resolve) => (greet = resolve));
+    const server: Server = createServer((socket) => {
+      sockets.push(socket);
+      socket.on('error', () => undefined);
+      socket.on('data', () => socket.write('250 mx.test\r\n')); // EHLO answered without STARTTLS
+      void readerGone.then(() => socket.write('220 mx.test ESMTP\r\n'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const status = await statusWithReaderGone(['tlsverify', '--home', path.join(work, 'home'), 'example.test', `127.0.0.1:${port}`], greet);
+      expect(status).toBe(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -1,8 +1,21 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmod, mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError, addressProblem, readBatch, readSingle } from '../../src/delivery/input.js';
+import { loadSource, type MessageSource } from '../../src/delivery/message-source.js';
+import { BIN, requireBundle } from '../cli/run.js';
+
+/** A batch message's content as readBatch gives it: a source to read at send time, not bytes. */
+function source(content: Buffer | MessageSource): MessageSource {
+  if (Buffer.isBuffer(content)) throw new Error('readBatch read the message bytes up front');
+  return content;
+}
+
+async function envelope(name: string): Promise<void> {
+  await writeFile(path.join(dir, `${name}.json`), JSON.stringify({ from: 's@x.test', to: 'r@y.test' }));
+}
 
 let dir: string;
 beforeEach(async () => {
@@ -54,6 +67,65 @@ describe('batch folders', () => {
     await expect(readBatch(dir)).rejects.toThrow(InputError);
     await writeFile(path.join(dir, 'a.json'), '{not json');
     await expect(readBatch(dir)).rejects.toThrow(/a\.json/);
+  });
+
+  it('checks every message file before anything is sent: missing, a folder, a FIFO or empty is refused, naming it', async () => {
+    await writeFile(path.join(dir, 'a.eml'), 'Subject: a\r\n\r\na\r\n');
+    await envelope('a');
+    await envelope('b');
+    // Missing: a name readdir lists (a dangling link) whose file is gone.
+    await symlink(path.join(dir, 'gone'), path.join(dir, 'b.eml'));
+    await expect(readBatch(dir)).rejects.toThrow(new RegExp(`^cannot read message ${path.join(dir, 'b.eml')}: ENOENT: no such file or directory$`));
+    await unlink(path.join(dir, 'b.eml'));
+    await mkdir(path.join(dir, 'b.eml'));
+    await expect(readBatch(dir)).rejects.toThrow(/b\.eml: it is not a regular file$/);
+    await rm(path.join(dir, 'b.eml'), { recursive: true });
+    // A FIFO would block a read until some writer came: refused at once.
+    execFileSync('mkfifo', [path.join(dir, 'b.eml')]);
+    await expect(readBatch(dir)).rejects.toThrow(/b\.eml: it is not a regular file/);
+    await unlink(path.join(dir, 'b.eml'));
+    await writeFile(path.join(dir, 'b.eml'), '');
+    await expect(readBatch(dir)).rejects.toThrow(/cannot read message .*b\.eml: it is empty/);
+    await writeFile(path.join(dir, 'b.eml'), 'x');
+    expect(await readBatch(dir)).toHaveLength(2);
+  });
+
+  it('refuses a message file it may not read (as root, who may read any file, checked as the user nobody)', async () => {
+    await writeFile(path.join(dir, 'a.eml'), 'x');
+    await envelope('a');
+    await chmod(path.join(dir, 'a.eml'), 0o000);
+    if (process.getuid?.() !== 0) {
+      await expect(readBatch(dir)).rejects.toThrow(/cannot read message .*a\.eml: EACCES/);
+      return;
+    }
+    // Root reads through any mode: the same check runs in the command, started as an unprivileged user.
+    requireBundle();
+    const home = await mkdtemp(path.join(os.tmpdir(), 'batch-home-'));
+    try {
+      await chmod(home, 0o777);
+      await chmod(dir, 0o755);
+      const run = spawnSync(process.execPath, [BIN, 'deliver', '--home', home, '--batch', dir], { uid: 65534, gid: 65534, encoding: 'utf8' });
+      expect(run.stderr).toMatch(/cannot read message .*a\.eml: EACCES/);
+      expect(run.status).toBe(2);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('reads no message bytes up front: each file is read as it is when its transaction is sent', async () => {
+    await writeFile(path.join(dir, 'a.eml'), 'Subject: first\r\n\r\nfirst\r\n');
+    await envelope('a');
+    const [m] = await readBatch(dir);
+    const content = source(m!.content);
+    expect(content.file).toBe(path.join(dir, 'a.eml'));
+    // Changed after the check: the new bytes are what gets sent.
+    await writeFile(path.join(dir, 'a.eml'), 'Subject: changed\r\n\r\nchanged\r\n');
+    expect((await loadSource(content)).toString()).toBe('Subject: changed\r\n\r\nchanged\r\n');
+    // Emptied, then deleted after the check: a reason naming the file, for its recipients' deferral.
+    await writeFile(path.join(dir, 'a.eml'), '');
+    await expect(loadSource(content)).rejects.toThrow(`4.3.0 cannot read message ${path.join(dir, 'a.eml')}: it is empty`);
+    await unlink(path.join(dir, 'a.eml'));
+    await expect(loadSource(content)).rejects.toThrow(`4.3.0 cannot read message ${path.join(dir, 'a.eml')}: ENOENT: no such file or directory`);
   });
 
   it('refuses an empty folder', async () => {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { commitTable, loadTable } from '../../src/store/index.js';
 import { blankEntry, emptyTable } from '../../src/table/types.js';
-import { fingerprint } from '../../src/shell/session.js';
+import { fingerprint } from '../../src/table/fingerprint.js';
 import { runShell, tempHome } from './run.js';
 
 const WORDS = [

@@ -228,3 +228,33 @@ describe('a table that cannot be loaded', () => {
     expect(readFileSync(`${home}/destconfig.json`, 'utf8')).toBe('{ not json');
   });
 });
+
+describe('a line too long to be an answer', () => {
+  const TOO_LONG = 'destconfig: line 1: the line is longer than 65,536 bytes; a script answers each question with a short line.';
+
+  it('endless input without a line end (< /dev/zero) ends with status 2 naming the line, not a crash', async () => {
+    const { openSync, closeSync } = await import('node:fs');
+    const zero = openSync('/dev/zero', 'r');
+    const child = spawn(process.execPath, [BIN, '--home', tempHome()], { stdio: [zero, 'pipe', 'pipe'] });
+    closeSync(zero);
+    let stderr = '';
+    child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout?.resume();
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('RangeError');
+    expect(stderr).toBe(`${TOO_LONG}\ndestconfig: the session was ended.\n`);
+    expect(code).toBe(2);
+  }, 120_000);
+
+  it.each([['LF', '\n'], ['CR LF', '\r\n']])('answers the lines before it, then ends with status 2 at it, discarding pending changes; nothing of it is echoed (%s)', async (_name, end) => {
+    const home = tempHome();
+    const long = 'a'.repeat(70_000) + '.example';
+    const lines = ['destconfig', 'new', 'a.example', ...SEED_NEW_ANSWERS, 'new', long, 'N', 'N', 'N', 'N', 'N', 'N', 'N', '', 'commit', 'x', 'quit'];
+    const r = await runShell(lines.map((l) => l + end).join(''), ['--home', home]);
+    expect(r.stderr).toBe(`${TOO_LONG.replace('line 1', 'line 13')}\ndestconfig: the session was ended and its changes were not committed.\n`);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('Enter the domain you wish to configure.\n[]> a.example\n');
+    expect(r.stdout).not.toContain('aaaaaaaaaa');
+    expect(committedDoc(home)).toBeNull();
+  });
+});

@@ -3,6 +3,7 @@
 // and `--version` never parse it.
 import type { Command } from 'commander';
 import { resolveHome, type GlobalOptions } from '../context.js';
+import { EXIT } from '../exit.js';
 
 // Repeatable options; no default given to commander, so --help does not print "(default: [])".
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -81,6 +82,9 @@ export function registerDelivery(program: Command): void {
     .action(async (domain: string, host: string | undefined, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<TlsVerifyCliOptions>();
       const { runTlsVerifyCommand } = await import('../../delivery/cli-deliver.js');
+      // 1 (not verified) until the verdict: a reader that goes away before it (`| head -1`) ends the check
+      // with process.exitCode (src/cli/main.ts), which must not read as a success.
+      process.exitCode = EXIT.FAILURE;
       process.exitCode = await runTlsVerifyCommand({ ...opts, home: resolveHome(opts.home), domain, host });
     });
 
@@ -98,6 +102,9 @@ export function registerDelivery(program: Command): void {
     .action(async (domain: string, host: string | undefined, _opts: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<DaneVerifyCliOptions>();
       const { runDaneVerifyCommand } = await import('../../delivery/cli-deliver.js');
+      // 1 (not verified) until the verdict: a reader that goes away before it (`| head -1`) ends the check
+      // with process.exitCode (src/cli/main.ts), which must not read as a success.
+      process.exitCode = EXIT.FAILURE;
       process.exitCode = await runDaneVerifyCommand({ ...opts, home: resolveHome(opts.home), domain, host });
     });
 }

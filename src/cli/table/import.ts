@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit.js';
 import { MAX_FILE_BYTES, importTableBytes, readFileBounded } from '../../format/read.js';
 import { applyImport } from '../../format/apply.js';
+import { fingerprint } from '../../table/fingerprint.js';
 import { commitTable, StaleRevisionError } from '../../store/index.js';
 import { homeOf, loadCommitted, out } from './io.js';
 import { diffTables, diffText } from './diff.js';
@@ -49,13 +50,26 @@ export async function runImport(file: string, opts: { dryRun?: boolean }, cmd: C
     out(`${label} is valid: ${entries} (${counts}). Dry run: nothing was committed.\n${diffText(diff)}`);
     return;
   }
+  const next = applyImport(current, result.table);
+  if (revision > 0 && fingerprint(next) === fingerprint(current)) {
+    // Nothing to commit, as the shell's commit says for a session without changes. A new revision would only
+    // refuse the commit of every shell session opened before it (a script that imports on a schedule). A home
+    // where nothing was committed yet still gets its first commit: the import made the table file exist.
+    out(`No changes: ${label} holds the committed table (${entries}); nothing was committed, the table stays at revision ${revision}.\n`);
+    return;
+  }
   const comment = `import of ${file === '-' ? '<stdin>' : path.resolve(file)}`;
   try {
-    const done = await commitTable(home, applyImport(current, result.table), { baseRevision: revision, comment });
+    const done = await commitTable(home, next, { baseRevision: revision, comment });
     out(`Imported ${entries} from ${label} (${counts}); committed as revision ${done.revision}.\n`);
   } catch (err) {
     if (err instanceof StaleRevisionError) {
-      throw new CliError(`import: ${err.message}; nothing was imported, run the import again.`, EXIT.FAILURE);
+      // The store's message speaks to a shell session (clearchanges); a command line has only this to say.
+      throw new CliError(
+        `import: another session committed the table while the file was being imported (the table is now at revision ${err.currentRevision}; ` +
+          `the import started from revision ${err.baseRevision}); nothing was imported. Run the import again.`,
+        EXIT.FAILURE,
+      );
     }
     throw new CliError(`import: the commit failed: ${err instanceof Error ? err.message : String(err)}; the table is unchanged.`, EXIT.FAILURE);
   }

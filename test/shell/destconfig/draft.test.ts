@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { beginDraft } from '../../../src/shell/destconfig/draft.js';
-import { fingerprint } from '../../../src/shell/session.js';
+import { fingerprint } from '../../../src/table/fingerprint.js';
 import { blankEntry, cloneTable, emptyTable, type DestTable } from '../../../src/table/types.js';
 
 type Change =
