@@ -20,9 +20,10 @@ export function alertText(domain: string, detail: string): string {
 export class TlsAlerts implements AlertSink {
   private readonly alerted = new Set<string>();
   private pending: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
 
   constructor(
-    private readonly file: string,
+    readonly file: string,
     private readonly stderr: (line: string) => void,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -37,13 +38,26 @@ export class TlsAlerts implements AlertSink {
     const text = alertText(domain, detail);
     this.stderr(`Warning: ${text}`);
     const line = `${logTimestamp(this.now())} Warning: System: ${text}\n`;
-    this.pending = this.pending.then(async () => {
-      await makeFolders(path.dirname(this.file));
-      await appendFile(this.file, line, { mode: 0o640 });
-    });
+    // A failed append is kept for the caller (`error`), never left as a rejected promise: the alert is
+    // written while the run goes on, and a rejection nobody awaits yet would end the process (Node's
+    // unhandled-rejection rule) in the middle of the delivery, without its report.
+    this.pending = this.pending
+      .then(async () => {
+        await makeFolders(path.dirname(this.file));
+        await appendFile(this.file, line, { mode: 0o640 });
+      })
+      .catch((err: unknown) => {
+        this.failure ??= err instanceof Error ? err : new Error(String(err));
+      });
   }
 
+  /** Waits for pending writes; never rejects (a write that failed is in `error`). */
   flush(): Promise<void> {
     return this.pending;
+  }
+
+  /** The first alert write that failed, if any. */
+  get error(): Error | null {
+    return this.failure;
   }
 }

@@ -10,6 +10,7 @@ import type { DaneVerifyCliOptions, DeliverCliOptions, TlsVerifyCliOptions } fro
 import { TableFileError, loadTable } from '../store/index.js';
 import { readStreamBounded } from '../store/bounded-read.js';
 import type { DestTable } from '../table/types.js';
+import { lookup } from '../table/lookup.js';
 import { TlsAlerts } from './alerts.js';
 import { loadBatvKey } from './batv.js';
 import { deliver, type InputMessage } from './deliver.js';
@@ -72,6 +73,24 @@ async function clientCertificate(table: DestTable): Promise<{ cert: string; key:
   }
 }
 
+/**
+ * The BATV key, read before anything is sent when a row governing one of the recipients tags senders, so
+ * that a damaged or unreadable secrets file is refused as a damaged table is (status 1, naming the file).
+ * Read only when the first tagged message went out, it ended the run there as an internal error, with no
+ * report, after other destinations may already have been sent to. Null when no row tags (nothing is read,
+ * nor a key made).
+ */
+async function preloadBatvKey(home: string, table: DestTable, messages: InputMessage[]): Promise<Buffer | null> {
+  const tags = (address: string): boolean => lookup(table, address)?.bounceVerification.value === true;
+  if (!messages.some((m) => m.from !== '' && m.to.some(tags))) return null;
+  try {
+    return await loadBatvKey(home);
+  } catch (err) {
+    if (err instanceof TableFileError) throw new CliError(err.message, EXIT.FAILURE);
+    throw new CliError(`cannot read the bounce verification key: ${(err as Error).message}`, EXIT.FAILURE);
+  }
+}
+
 /** The message on standard input, at most MAX_MESSAGE_BYTES (`deliver - < /dev/zero` is refused, not read until memory runs out). */
 async function readStdin(): Promise<Buffer> {
   const bytes = await readStreamBounded(process.stdin, MAX_MESSAGE_BYTES);
@@ -119,6 +138,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     throw new CliError(`cannot read the table in ${opts.home}: ${err instanceof Error ? err.message : String(err)}`, EXIT.FAILURE);
   }
   const clientCert = await clientCertificate(table);
+  const batvKey = await preloadBatvKey(opts.home, table, messages);
   const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));
   let log: MailLog;
   try {
@@ -159,7 +179,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
       sources,
       ...(extraCa ? { extraCa } : {}),
       ...(clientCert ? { clientCert } : {}),
-      batvKey: () => loadBatvKey(opts.home),
+      batvKey: () => (batvKey ? Promise.resolve(batvKey) : loadBatvKey(opts.home)),
       maxConnections,
       firstMid: state.mid,
       firstDcid: state.dcid,
@@ -189,6 +209,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
   }
   const failures = [
     ...(logError ? [`cannot write the mail log ${logFile}: ${logError.message}`] : []),
+    ...(alerts.error ? [`cannot write the alert log ${alerts.file}: ${alerts.error.message}`] : []),
     ...(saveError ? [`cannot save the delivery state ${stateFile(opts.home)}: ${saveError.message}`] : []),
   ];
   // Issue 6: a run stopped by a signal ends with 75, also when everything happened to be delivered before it

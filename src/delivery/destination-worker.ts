@@ -2,7 +2,7 @@
 // connection at a time, reused (RSET between messages) up to the row's messages per connection. A worker
 // opens a connection by trying the addresses in route order (open-connection.ts). When every address fails,
 // the destination is deferred: that message and every message still queued for it (Postfix likewise stops
-// trying a destination it found dead). A connection lost before any reply to MAIL FROM hands its message on
+// trying a destination it found dead), unless another connection to it is carrying its mail. A connection lost before any reply to MAIL FROM hands its message on
 // to the next address or MX (session-fallback.ts).
 import { isIpDestination } from '../table/domain.js';
 import type { OutboundMessage } from './types.js';
@@ -99,7 +99,10 @@ export async function runWorker(
         capacity.opened(opened.ok ? opened.conn : null);
         firstDone?.();
         if (!opened.ok) {
-          if (opened.interrupted) {
+          // Every address failed while another connection to the destination carries its mail (a server
+          // that takes so many connections per client, and greets the next with 421): the job is left to
+          // that connection, as Postfix declares a destination dead only when none of its deliveries succeed.
+          if (opened.interrupted || capacity.carrying()) {
             group.queue.unshift(job);
             break;
           }

@@ -128,12 +128,19 @@ export class RecipientWindows {
   }
 
   /**
-   * Gives back `count` admissions of this key, the latest first: recipients of a session lost before any
-   * reply to MAIL FROM (session-fallback.ts), admitted again when the next target takes them.
+   * Gives back `count` admissions of this key: recipients of a session lost before any reply to MAIL FROM
+   * (session-fallback.ts), admitted again when the next target takes them. Which admission was theirs is
+   * not known here (other connections may have admitted recipients since), so the oldest admissions still
+   * inside the window (`limit`, when given) go first: what is kept is then never older than what should
+   * have been, and the window never admits more than the limit. Giving back the latest first took another
+   * connection's later admission and left the lost session's earlier one, which expired too soon. The
+   * price: when the lost session's was the latest, an earlier admission goes instead, and the window stays
+   * full a little longer than it had to (never more than one window).
    */
-  refund(key: string, count: number): void {
+  refund(key: string, count: number, limit?: RecipientLimit): void {
+    if (limit) this.used(key, limit); // drops the admissions already out of the window
     const list = this.admitted.get(key) ?? [];
-    for (let i = list.length - 1; i >= 0 && count > 0; i--) {
+    for (let i = 0; i < list.length && count > 0; i++) {
       const entry = list[i] as { at: number; count: number };
       const back = Math.min(count, entry.count);
       entry.count -= back;
@@ -184,6 +191,12 @@ export class DestinationCapacity {
     let spare = this.connecting * (this.perConnection - 1);
     for (const c of this.live) if (c.sending || c.connection.usable) spare += Math.max(0, this.perConnection - c.assigned);
     return waiting <= spare;
+  }
+
+  /** True when a connection of the destination is open and carrying its mail (usable, or sending now). */
+  carrying(): boolean {
+    for (const c of this.live) if (c.sending || c.connection.usable) return true;
+    return false;
   }
 
   opening(): void {

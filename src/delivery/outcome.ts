@@ -9,9 +9,13 @@ export function tlsRequired(mode: TlsMode): boolean {
   return mode === 'required' || mode === 'required_verify' || mode === 'required_verify_hosted';
 }
 
-/** A connect failure in TLS: not offered or refused under a Required mode, handshake, verification, injected bytes. */
+/**
+ * A connect failure in TLS: not offered or refused under a Required mode, handshake, verification, injected
+ * bytes. A protocol violation over a session already encrypted (a malformed reply to the EHLO sent over TLS)
+ * is the server's SMTP failing, not TLS: TLS was negotiated, so it is no "TLS was required" failure.
+ */
 export function isTlsFailure(f: ConnectFailure): boolean {
-  return f.stage === 'tls' || (f.stage === 'protocol' && f.tls?.attempted === true);
+  return f.stage === 'tls' || (f.stage === 'protocol' && f.tls?.attempted === true && !f.tls.negotiated);
 }
 
 /**
@@ -25,7 +29,7 @@ export function failureCode(f: ConnectFailure): string {
     case 'tls':
       return f.tls?.offered === false && f.tls.dane === undefined ? '4.7.4' : '4.7.5';
     case 'protocol':
-      return f.tls?.attempted ? '4.7.5' : '4.5.0';
+      return f.tls?.attempted && !f.tls.negotiated ? '4.7.5' : '4.5.0';
     case 'connect':
       return '4.4.1';
     case 'timeout':

@@ -81,6 +81,11 @@ export class ReplyParser {
     return this.ready.length;
   }
 
+  /** Code of the oldest complete reply waiting to be taken, 0 when none. */
+  get nextCode(): number {
+    return this.ready[0]?.code ?? 0;
+  }
+
   /** Takes the oldest complete reply, or undefined. */
   take(): SmtpReply | undefined {
     return this.ready.shift();

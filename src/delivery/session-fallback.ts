@@ -47,7 +47,8 @@ export function noteLostSession(run: DeliveryRun, group: Group, conn: OpenConn, 
   if (!failure) return false;
   const { target } = conn;
   run.o.log.write(lines.connectionError(conn.dcid, target.ip, failure.reason, conn.connection.target.localAddress ?? 'default', connectionErrorKind(failure)));
-  if (group.row.recipientLimit.value) run.windows.refund(conn.limitKey, sent.length);
+  const limit = group.row.recipientLimit.value;
+  if (limit) run.windows.refund(conn.limitKey, sent.length, limit);
   // The recipients over the recipient limit were settled (throttled): only those of the transaction go on.
   const next = sent.length === job.recipients.length ? job : { ...job, recipients: sent, entries: new Map(sent.map((r) => [r.rid, job.entries.get(r.rid)!])) };
   conn.lost = { failure: { failure, mxHost: target.mxHost, ip: target.ip, tlsPolicy: false }, job: next };

@@ -80,7 +80,8 @@ export class SmtpTransport {
 
   /**
    * Writes a command group or message data. A reply waiting unread at this point answers nothing we
-   * asked: the two sides are out of step (or the server is injecting), so the connection is dropped.
+   * asked: the two sides are out of step (or the server is injecting), so the connection is dropped and
+   * the reply with it (no read returns it).
    */
   write(data: string | Buffer, onWritten?: () => void): void {
     if (this.failure) return; // the next read reports the failure
@@ -93,6 +94,11 @@ export class SmtpTransport {
       return;
     }
     if (this.parser.queued > 0) {
+      // The unasked reply is dropped with the connection: left queued, the next read took it for the reply
+      // to this command, which never went out (a line behind the greeting read as the reply to EHLO). A 421
+      // is the exception: a server shutting down may send it unasked, "on the assumption that the client
+      // will receive it after the next command is issued" (RFC 5321 §3.8), so it answers this command.
+      if (this.parser.nextCode !== 421) this.parser.reset();
       this.failWith('protocol', 'protocol violation: reply received before any command asked for it');
       return;
     }

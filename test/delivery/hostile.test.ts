@@ -149,6 +149,48 @@ describe('servers out of step', () => {
     expect(server.connections[0]?.clearText).toBe('EHLO client.sender.test\r\n');
   });
 
+  // Found in the delivery code review (29 Nov 2026): the reply nobody asked for was then read as the answer
+  // to the command whose write found it, so a line sent behind the greeting became the reply to EHLO (no
+  // STARTTLS in it: "TLS is required, but was not offered", 4.7.4, the SETUP alert), and one sent behind the
+  // EHLO reply became the reply to MAIL FROM (the session then counted as answered: no next MX).
+  it('does not read a reply sent behind the greeting as the reply to EHLO (Required: a protocol violation, not "STARTTLS not offered")', async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n250 2.0.0 nobody asked\r\n');
+      await conn.readLine();
+      conn.write('250-mx\r\n250 STARTTLS\r\n');
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port, 'required')) as ConnectFailure;
+    expect(result).toMatchObject({ ok: false, stage: 'protocol', reason: 'protocol violation: reply received before any command asked for it' });
+    expect(result.tls?.offered).toBe(false);
+  });
+
+  it('does not read a reply sent behind the EHLO reply as the reply to MAIL FROM', async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+      conn.write('250 mx\r\n250 2.1.0 nobody asked\r\n');
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port)) as OpenConnection;
+    const sent = await result.connection.send(MESSAGE);
+    expect(sent.mailReply).toBeUndefined();
+    expect(sent.recipients[0]).toMatchObject({ status: 'deferred', reason: '4.5.0 protocol violation: reply received before any command asked for it while waiting for the reply to MAIL FROM' });
+  });
+
+  it('still reads a 421 sent unasked as the answer to the next command (RFC 5321 §3.8: the server is shutting down)', async () => {
+    const server = await serve(async (conn) => {
+      conn.write('220 mx ESMTP\r\n');
+      await conn.readLine();
+      conn.write('250 mx\r\n421 4.3.2 Service shutting down\r\n');
+      await conn.readLine();
+    });
+    const result = (await attempt(server.port)) as OpenConnection;
+    const sent = await result.connection.send(MESSAGE);
+    expect(sent.mailReply).toMatchObject({ code: 421, enhanced: '4.3.2' });
+    expect(sent.recipients[0]).toMatchObject({ status: 'deferred', reply: { code: 421 } });
+  });
+
   it('stops using a connection after a 421 and does not say QUIT on it', async () => {
     const server = await serve(async (conn) => {
       conn.write('220 mx ESMTP\r\n');

@@ -57,7 +57,7 @@ describe('RecipientWindows with an injected clock', () => {
     expect(w.remaining('other', limit)).toBe(5);
   });
 
-  it('takes back admissions of recipients nothing was sent to (a lost session), the latest first', () => {
+  it('takes back admissions of recipients nothing was sent to (a lost session), the oldest in the window first', () => {
     let now = 0;
     const w = new RecipientWindows(() => now);
     const limit = { limit: 5, minutes: 10 };
@@ -65,13 +65,25 @@ describe('RecipientWindows with an injected clock', () => {
     now += 1000;
     w.admit('d', limit, 3);
     expect(w.remaining('d', limit)).toBe(0);
-    w.refund('d', 4);
+    w.refund('d', 4, limit);
     expect(w.remaining('d', limit)).toBe(4);
-    expect(w.snapshot()).toEqual({ d: [[0, 1]] });
+    // What is kept is the latest admission: the window never frees a place earlier than it should.
+    expect(w.snapshot()).toEqual({ d: [[1000, 1]] });
     w.refund('d', 9);
     w.refund('unknown', 1);
     expect(w.remaining('d', limit)).toBe(5);
     expect(w.remaining('unknown', limit)).toBe(5);
+  });
+
+  it('gives nothing back from admissions already out of the window', () => {
+    let now = 0;
+    const w = new RecipientWindows(() => now);
+    const limit = { limit: 2, minutes: 1 };
+    w.admit('d', limit, 1);
+    now += 61_000;
+    w.admit('d', limit, 2);
+    w.refund('d', 1, limit);
+    expect(w.remaining('d', limit)).toBe(1);
   });
 
   it('carries its admissions over to the next run through a snapshot, dropping expired ones', () => {
