@@ -2,8 +2,8 @@
 // connection at a time, reused (RSET between messages) up to the row's messages per connection. A worker
 // opens a connection by trying the addresses in route order (open-connection.ts). When every address fails,
 // the destination is deferred: that message and every message still queued for it (Postfix likewise stops
-// trying a destination it found dead), unless another connection to it is carrying its mail. A connection lost before any reply to MAIL FROM hands its message on
-// to the next address or MX (session-fallback.ts).
+// trying a destination it found dead), unless another connection to it is carrying its mail. A connection
+// lost before any reply to MAIL FROM hands its message on to the next address or MX (session-fallback.ts).
 import { isIpDestination } from '../table/domain.js';
 import type { OutboundMessage } from './types.js';
 import { literalRoute, orderTargets, type Route } from './route.js';

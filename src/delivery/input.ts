@@ -120,7 +120,8 @@ export async function readBatch(dir: string): Promise<InputMessage[]> {
     const sidecar = path.join(dir, `${name.slice(0, -'.eml'.length)}.json`);
     let doc: { from?: unknown; to?: unknown };
     try {
-      doc = JSON.parse(await readFile(sidecar, 'utf8'));
+      // A byte order mark, as some Windows editors save UTF-8, is not part of the JSON (RFC 8259 §8.1 lets a parser ignore it).
+      doc = JSON.parse((await readFile(sidecar, 'utf8')).replace(/^\uFEFF/, ''));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       throw new InputError(e.code === 'ENOENT' ? `${emlPath} has no envelope file ${sidecar}` : `${sidecar}: ${e.message}`);

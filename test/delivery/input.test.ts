@@ -113,6 +113,13 @@ describe('batch folders', () => {
     }
   });
 
+  it('reads a sidecar saved with a UTF-8 byte order mark', async () => {
+    await writeFile(path.join(dir, 'a.eml'), 'x');
+    await writeFile(path.join(dir, 'a.json'), '\uFEFF{"from": "s@x.test", "to": ["r@y.test"]}');
+    const [m] = await readBatch(dir);
+    expect(m?.to).toEqual(['r@y.test']);
+  });
+
   it('reads no message bytes up front: each file is read as it is when its transaction is sent', async () => {
     await writeFile(path.join(dir, 'a.eml'), 'Subject: first\r\n\r\nfirst\r\n');
     await envelope('a');
