@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { commitTable } from '../../src/store/index.js';
@@ -17,8 +16,7 @@ import { startDnsServer, type TestDnsServer } from '../helpers/dns-server.js';
 import { startPlainMx, type PlainMx } from '../helpers/plain-mx.js';
 import { startSmtpPeer } from '../helpers/smtp-peer.js';
 import { testPki } from '../helpers/test-ca.js';
-
-const BIN = fileURLToPath(new URL('../../bin/destconfig', import.meta.url));
+import { BIN } from '../cli/run.js';
 
 interface Finished {
   code: number | null;
