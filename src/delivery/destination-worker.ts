@@ -102,6 +102,12 @@ export async function runWorker(
           // Every address failed while another connection to the destination carries its mail (a server
           // that takes so many connections per client, and greets the next with 421): the job is left to
           // that connection, as Postfix declares a destination dead only when none of its deliveries succeed.
+          // Interrupted after failed attempts: this job was tried, so it is deferred with what the attempts met
+          // (open-connection.ts `interrupted`); the rest of the queue was not, and is settled as not attempted.
+          if (opened.interrupted && opened.failure) {
+            deferUnreached(run, group, [job], opened.failure, opened.reason);
+            break;
+          }
           if (opened.interrupted || capacity.carrying()) {
             group.queue.unshift(job);
             break;

@@ -102,10 +102,10 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, g
     if (o.maxConnections) claims.push({ key: '*', max: o.maxConnections });
     if (run.slots.active(key) >= row.maxConcurrency.value) o.log.write(lines.maxConnections(row.maxConcurrency.value, group.destination));
     const granted = !run.stopping && (await run.slots.acquire(claims));
-    if (!granted) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+    if (!granted) return interrupted(job, attempts, failures);
     if (run.stopping) {
       run.slots.release(claims.map((c) => c.key));
-      return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+      return interrupted(job, attempts, failures);
     }
     attempts++;
     const dcid = run.nextDcid++;
@@ -166,7 +166,7 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, g
     if (run.stopping) {
       // Set-up abandoned by SIGTERM (or failed meanwhile): not an attempt at the recipients, no error to log.
       flushClose();
-      return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+      return interrupted(job, attempts - 1, failures);
     }
     const tlsFailure = isTlsFailure(result);
     failures.push({ failure: result, mxHost: target.mxHost, ip: target.ip, tlsPolicy: tlsFailure });
@@ -176,11 +176,24 @@ export async function openConnection(run: DeliveryRun, group: Group, job: Job, g
       o.log.write(lines.connectionError(dcid, target.ip, result.reason, source ?? 'default', connectionErrorKind(result)));
     }
     flushClose();
-    if (run.stopping) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+    if (run.stopping) return interrupted(job, attempts, failures);
   }
   const deciding = decidingFailure(failures);
   for (const e of job.entries.values()) e.attempts += attempts;
   return { ok: false, interrupted: false, failure: deciding ?? null, reason: deciding ? describeFailure(deciding) : '4.4.4 No address to try' };
+}
+
+/**
+ * The run was interrupted (SIGTERM/SIGINT) before a connection for `job` was set up. With no attempt made
+ * its recipients were never attempted (NOT_ATTEMPTED, settled with the rest of the queue). After failed
+ * attempts they were: those attempts count, and the deciding failure is the reason, as when every address
+ * fails, rather than a report that says they were never tried.
+ */
+function interrupted(job: Job, attempts: number, failures: AttemptFailure[]): OpenResult {
+  const deciding = attempts > 0 ? decidingFailure(failures) : undefined;
+  if (!deciding) return { ok: false, interrupted: true, failure: null, reason: NOT_ATTEMPTED };
+  for (const e of job.entries.values()) e.attempts += attempts;
+  return { ok: false, interrupted: true, failure: deciding, reason: describeFailure(deciding) };
 }
 
 export async function closeConnection(run: DeliveryRun, conn: OpenConn): Promise<void> {

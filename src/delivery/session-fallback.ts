@@ -89,8 +89,9 @@ export async function fallBack(
     }
     if (!opened?.ok) {
       // Every target failed (openConnection's deciding failure covers the earlier ones), or none was left
-      // to try, or SIGTERM came: the attempts made so far decide.
-      const failure = opened && !opened.interrupted ? opened.failure : (decidingFailure(failures) ?? null);
+      // to try, or SIGTERM came: the attempts made so far decide (openConnection's, which cover the earlier
+      // ones, when it made any before the signal).
+      const failure = opened && (!opened.interrupted || opened.failure) ? opened.failure : (decidingFailure(failures) ?? null);
       deferUnreached(run, group, [lost.job], failure, failure ? describeFailure(failure) : lost.failure.failure.reason);
       return null;
     }
