@@ -1,6 +1,7 @@
 // `destconfig deliver`, `tlsverify` and `daneverify` behind the command line: option checks (status 2 with a
 // message naming the bad value), wiring of the real resolver, connector, mail log and alerts, the report,
-// SIGTERM/SIGINT handling and the exit status (75 after a signal unless something bounced: issue 6).
+// SIGTERM/SIGINT handling and the exit status (75 after a signal unless something bounced: issue 6); a
+// deliver run holds the home's run lock (run-lock.ts) while it loads, uses and saves the delivery state.
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { isIP } from 'node:net';
@@ -13,7 +14,7 @@ import type { DestTable } from '../table/types.js';
 import { lookup } from '../table/lookup.js';
 import { TlsAlerts } from './alerts.js';
 import { loadBatvKey } from './batv.js';
-import { deliver, type InputMessage } from './deliver.js';
+import { deliver, type DeliverResult, type InputMessage } from './deliver.js';
 import { MxResolver, createResolver, dnsQueryTimeout, parseDnsServer } from './dns.js';
 import { InputError, readBatch, readSingle } from './input.js';
 import { MailLog } from './maillog.js';
@@ -27,6 +28,7 @@ import { runTlsVerify } from './tlsverify.js';
 import { DEFAULT_TIMEOUTS, type Timeouts } from './types.js';
 import { loadState, saveState, stateFile } from './state.js';
 import { RecipientWindows } from './limits.js';
+import { withRunLock } from './run-lock.js';
 
 function usage(message: string): never {
   throw new CliError(message, EXIT.USAGE);
@@ -128,15 +130,85 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     throw err;
   }
 
-  let table: DestTable;
+  const abort = new AbortController();
+  const cut = new AbortController();
+  // SIGTERM or SIGINT: the first stops the run (no new transaction; while waiting for the run lock, the wait
+  // and the run: nothing sent, status 75), a second cuts what is still open. Both stay handled until the
+  // report is written: Node's default action would end the process without it, and a script would not know
+  // what was delivered.
+  let signals = 0;
+  // The signal's name is the abort reason: the mail log names it.
+  const onSignal = (signal: NodeJS.Signals): void => (++signals === 1 ? abort : cut).abort(signal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
-    ({ table } = await loadTable(opts.home));
+    // Read before waiting for the run lock, so that a table that cannot be read fails at once; read again
+    // after a wait, so that a commit made meanwhile governs this run as it would the appliance's queue.
+    let table = await readTable(opts.home);
+    const run: RunSettings = { messages, port, timeouts, maxConnections, servers, sources, helo, extraCa, abort, cut };
+    // One run at a time on a home (run-lock.ts): the state is loaded and saved under the lock.
+    const { result, failures } = await withRunLock(
+      opts.home,
+      async (waited) => {
+        if (waited) table = await readTable(opts.home);
+        return deliverAndSave(opts, table, run);
+      },
+      { signal: abort.signal, say: (line) => process.stderr.write(line + '\n') },
+    );
+    // Issue 6: a run stopped by a signal ends with 75, also when everything happened to be delivered before it
+    // stopped (69 stays: something bounced).
+    const outcome = exitStatus(result.report);
+    const status = signals > 0 && outcome === DELIVER_EXIT.OK ? DELIVER_EXIT.DEFERRED : outcome;
+    // Known before the report is written: a reader that goes away while it is (`| head -1`) ends the process
+    // with process.exitCode (src/cli/main.ts), which must be this run's status, not 0 ("all delivered").
+    process.exitCode = failures.length > 0 ? EXIT.FAILURE : status;
+    // Written after the run lock is released: a slow reader of the report must not hold up the next run.
+    await writeOut(opts.json ? reportJson(result.report) : reportText(result.report));
+    if (failures.length > 0) throw new CliError(failures.join('\ndestconfig: '), EXIT.FAILURE);
+    return status;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
+}
+
+async function readTable(home: string): Promise<DestTable> {
+  try {
+    return (await loadTable(home)).table;
   } catch (err) {
     // A damaged table file, or a home that cannot be read (not a folder, no permission): say which and why,
     // send nothing (status 1, not an internal error), in the words of the table commands.
     if (err instanceof TableFileError) throw new CliError(err.message, EXIT.FAILURE);
-    throw new CliError(`cannot read the table in ${opts.home}: ${err instanceof Error ? err.message : String(err)}`, EXIT.FAILURE);
+    throw new CliError(`cannot read the table in ${home}: ${err instanceof Error ? err.message : String(err)}`, EXIT.FAILURE);
   }
+}
+
+/** What runDeliverCommand checked and set up before taking the run lock. */
+interface RunSettings {
+  messages: InputMessage[];
+  port: number;
+  timeouts: Timeouts;
+  maxConnections: number;
+  servers: string[];
+  sources: string[];
+  helo: string;
+  extraCa: string[] | undefined;
+  abort: AbortController;
+  cut: AbortController;
+}
+
+/**
+ * The run proper, under the run lock: loads the delivery state, delivers, closes the mail log and saves the
+ * state. Failures of the mail log, the alert log or the state file are returned, not thrown: the report goes
+ * out whatever happens to them (it says what was delivered, which a script must know so as not to send it
+ * again), and they come after it, status 1.
+ */
+async function deliverAndSave(
+  opts: DeliverCliOptions & { home: string },
+  table: DestTable,
+  run: RunSettings,
+): Promise<{ result: DeliverResult; failures: string[] }> {
+  const { messages, timeouts, servers } = run;
   const clientCert = await clientCertificate(table);
   const batvKey = await preloadBatvKey(opts.home, table, messages);
   const logFile = path.resolve(opts.log ?? path.join(opts.home, 'mail.log'));
@@ -152,18 +224,8 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
 
   // DANE rows need the DNSSEC-aware client (docs/dane.md); loaded only then.
   const dane = tableUsesDane(table) ? (await import('./dane/setup.js')).createDaneResolver(servers, dnsQueryTimeout(timeouts.commandMs)) : undefined;
-  const abort = new AbortController();
-  const cut = new AbortController();
-  // SIGTERM or SIGINT: the first stops the run (no new transaction), a second cuts what is still open. Both
-  // stay handled until the report is written: Node's default action would end the process without it, and
-  // a script would not know what was delivered.
-  let signals = 0;
-  // The signal's name is the abort reason: the mail log names it.
-  const onSignal = (signal: NodeJS.Signals): void => (++signals === 1 ? abort : cut).abort(signal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
   const resolver = createResolver({ servers, timeoutMs: dnsQueryTimeout(timeouts.commandMs) });
-  let result;
+  let result: DeliverResult;
   // A mail log that lost lines is reported after the report, as a state file that could not be saved is.
   let logError: Error | null = null;
   try {
@@ -173,19 +235,19 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
       mx: new MxResolver({ resolver }),
       log,
       alerts,
-      port,
-      helo,
+      port: run.port,
+      helo: run.helo,
       timeouts,
-      sources,
-      ...(extraCa ? { extraCa } : {}),
+      sources: run.sources,
+      ...(run.extraCa ? { extraCa: run.extraCa } : {}),
       ...(clientCert ? { clientCert } : {}),
       batvKey: () => (batvKey ? Promise.resolve(batvKey) : loadBatvKey(opts.home)),
-      maxConnections,
+      maxConnections: run.maxConnections,
       firstMid: state.mid,
       firstDcid: state.dcid,
       windows,
-      signal: abort.signal,
-      cutSignal: cut.signal,
+      signal: run.abort.signal,
+      cutSignal: run.cut.signal,
       ...(dane ? { dane } : {}),
     });
   } finally {
@@ -199,8 +261,6 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     );
     await alerts.flush();
   }
-  // The report goes out whatever happens to the mail log or the state file: it says what was delivered,
-  // which a script must know so as not to send it again. Those failures come after it, status 1.
   let saveError: Error | null = null;
   try {
     await saveState(opts.home, { mid: state.mid + messages.length, dcid: result.lastDcid + 1, recipientWindows: windows.snapshot() });
@@ -212,21 +272,7 @@ export async function runDeliverCommand(opts: DeliverCliOptions & { home: string
     ...(alerts.error ? [`cannot write the alert log ${alerts.file}: ${alerts.error.message}`] : []),
     ...(saveError ? [`cannot save the delivery state ${stateFile(opts.home)}: ${saveError.message}`] : []),
   ];
-  // Issue 6: a run stopped by a signal ends with 75, also when everything happened to be delivered before it
-  // stopped (69 stays: something bounced).
-  const outcome = exitStatus(result.report);
-  const status = signals > 0 && outcome === DELIVER_EXIT.OK ? DELIVER_EXIT.DEFERRED : outcome;
-  // Known before the report is written: a reader that goes away while it is (`| head -1`) ends the process
-  // with process.exitCode (src/cli/main.ts), which must be this run's status, not 0 ("all delivered").
-  process.exitCode = failures.length > 0 ? EXIT.FAILURE : status;
-  try {
-    await writeOut(opts.json ? reportJson(result.report) : reportText(result.report));
-  } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
-  }
-  if (failures.length > 0) throw new CliError(failures.join('\ndestconfig: '), EXIT.FAILURE);
-  return status;
+  return { result, failures };
 }
 
 export async function runTlsVerifyCommand(opts: TlsVerifyCliOptions & { home: string; domain: string; host?: string }): Promise<number> {

@@ -1,8 +1,10 @@
 // What `deliver` keeps between runs in `<home>/delivery-state.json`, as the appliance keeps it while it runs:
 // the next message and connection ids (MID, DCID), so lines of different runs in one mail log never share an
 // id, and the recipient-limit windows, so "N recipients per M minutes" holds across runs started by cron or
-// a script. Two runs started at the same instant may overlap (the file is read at start and replaced at the
-// end); this is bookkeeping for logs and limits, not a lock.
+// a script. The file is read at the start of a run and replaced at the end, both under the run lock
+// (`<home>/deliver.lock`, run-lock.ts): runs on one home take turns, as the appliance has one delivery engine,
+// so overlapping runs (`xargs -P`, two cron jobs) neither reuse ids nor each start from the same window.
+// A run killed outright (SIGKILL) saves nothing: the next run reuses its ids and does not count what it sent.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileAtomic } from '../store/write.js';

@@ -70,3 +70,15 @@ export class LockLostError extends Error {
     this.name = 'LockLostError';
   }
 }
+
+/** Waiting for a live lock was given up (the waiter's signal aborted, e.g. SIGTERM); the lock was not taken. */
+export class LockWaitAbortedError extends Error {
+  constructor(
+    readonly lockFile: string,
+    readonly holder: LockHolder | null,
+    readonly reason: unknown,
+  ) {
+    super(`Stopped waiting for the lock ${lockFile}${typeof reason === 'string' ? ` (${reason})` : ''}; it was not taken.`);
+    this.name = 'LockWaitAbortedError';
+  }
+}

@@ -8,6 +8,8 @@ import path from 'node:path';
 export const TABLE_FILE = 'destconfig.json';
 export const SECRETS_FILE = 'secrets.json';
 export const LOCK_FILE = 'destconfig.lock';
+/** The delivery run lock (src/delivery/run-lock.ts): held by `deliver` for a whole run, taken with lock.ts's `fileName`. */
+export const DELIVER_LOCK_FILE = 'deliver.lock';
 
 /** Lock bounds: wait for a live holder, and age after which a lock is stale whatever its holder. */
 export const DEFAULT_LOCK_WAIT_MS = 15_000;
@@ -25,7 +27,7 @@ export function secretsPath(home: string): string {
  * Temp and side files: `<target>.<pid>.<random>.<kind>`. The pid lets a later process tell a temp file
  * of a dead writer (an orphan to remove) from one a live writer is still filling.
  */
-const SIDE_FILE = /^(destconfig\.json|secrets\.json|destconfig\.lock)\.(\d+)\.[0-9a-f]+\.(tmp|stale)$/;
+const SIDE_FILE = /^(destconfig\.json|secrets\.json|destconfig\.lock|deliver\.lock)\.(\d+)\.[0-9a-f]+\.(tmp|stale)$/;
 
 
 /** True when a process with this pid exists on this host (EPERM: it exists but belongs to another user). */
@@ -73,7 +75,9 @@ export async function removeOrphans(home: string, opts: { lockHeld: boolean; sta
     const [, target, pidText, kind] = m;
     const pid = Number(pidText);
     const file = path.join(home, name);
-    const writtenByLockHolder = target !== LOCK_FILE && kind === 'tmp';
+    // Only the table's and the secrets' temp files are written under the commit lock (a lock's own temp
+    // file, of either lock, is its acquirer's, whatever lock the caller holds).
+    const writtenByLockHolder = (target === TABLE_FILE || target === SECRETS_FILE) && kind === 'tmp';
     const orphan =
       (opts.lockHeld && writtenByLockHolder) ||
       (pid !== process.pid && (!pidAlive(pid) || (await ageMs(file)) > opts.staleMs));

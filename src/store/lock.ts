@@ -7,13 +7,17 @@
 //   taken over by renaming it aside and checking that the file renamed is the one judged stale (same
 //   inode); if another process replaced it meanwhile, the live lock is linked back. See docs/store.md.
 // - Waiting for a live holder is bounded by `waitMs`, then LockTimeoutError names the holder.
+// - Other locks of the home (the delivery run lock, `<home>/deliver.lock`) use the same machinery under
+//   their own file name (`fileName`), with their own bounds: a run lock is held for minutes, so it is
+//   judged stale by its holder's pid only (`staleMs: Infinity`) and waited for without bound, reporting
+//   the wait once (`onWait`) and giving it up when `signal` aborts (LockWaitAbortedError).
 import { randomBytes } from 'node:crypto';
 import { link, open, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LockLostError, LockTimeoutError, type LockHolder } from './errors.js';
-import { DEFAULT_LOCK_WAIT_MS, DEFAULT_STALE_LOCK_MS, LOCK_FILE, isErrno, lockPath, pidAlive, readIfExists } from './files.js';
+import { LockLostError, LockTimeoutError, LockWaitAbortedError, type LockHolder } from './errors.js';
+import { DEFAULT_LOCK_WAIT_MS, DEFAULT_STALE_LOCK_MS, isErrno, lockPath, pidAlive, readIfExists } from './files.js';
 import { sideFileName } from './write.js';
 
 export { DEFAULT_LOCK_WAIT_MS, DEFAULT_STALE_LOCK_MS, lockPath } from './files.js';
@@ -23,6 +27,12 @@ export interface LockOptions {
   waitMs?: number;
   /** A lock older than this is stale whatever its holder (default 60 s; a commit takes well under 1 s). */
   staleMs?: number;
+  /** The lock file's name in the home (default `destconfig.lock`, the commit lock); files.ts's removeOrphans must know it. */
+  fileName?: string;
+  /** Called once, when a live holder is first found and the wait for it begins (its record; null when unreadable). */
+  onWait?: (holder: LockHolder | null, file: string) => void;
+  /** Gives up waiting when aborted: the acquisition rejects with LockWaitAbortedError and the lock is not taken. */
+  signal?: AbortSignal;
 }
 
 interface HolderRecord extends LockHolder {
@@ -40,8 +50,8 @@ export interface HeldLock {
 
 /** Runs `fn` holding the lock of `home` (which must exist), and releases it afterwards. */
 export async function withLock<T>(home: string, fn: (lock: HeldLock) => Promise<T>, opts: LockOptions = {}): Promise<T> {
-  const file = lockPath(home);
-  const token = await acquire(home, file, opts.waitMs ?? DEFAULT_LOCK_WAIT_MS, opts.staleMs ?? DEFAULT_STALE_LOCK_MS);
+  const file = opts.fileName === undefined ? lockPath(home) : path.join(home, opts.fileName);
+  const token = await acquire(home, file, opts);
   const held: HeldLock = {
     file,
     async assertHeld() {
@@ -56,10 +66,15 @@ export async function withLock<T>(home: string, fn: (lock: HeldLock) => Promise<
   }
 }
 
-async function acquire(home: string, file: string, waitMs: number, staleMs: number): Promise<string> {
+async function acquire(home: string, file: string, opts: LockOptions): Promise<string> {
+  const waitMs = opts.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+  const staleMs = opts.staleMs ?? DEFAULT_STALE_LOCK_MS;
   const started = Date.now();
   let pause = 10;
+  let lastHolder: LockHolder | null = null;
+  let waiting = false;
   for (;;) {
+    if (opts.signal?.aborted) throw new LockWaitAbortedError(file, lastHolder, opts.signal.reason);
     const token = randomBytes(12).toString('hex');
     const record: HolderRecord = { pid: process.pid, host: os.hostname(), acquiredAt: new Date().toISOString(), token };
     heldTokens.add(token); // before the link: another acquirer in this process must see the lock as live
@@ -74,14 +89,24 @@ async function acquire(home: string, file: string, waitMs: number, staleMs: numb
     }
     const waited = Date.now() - started;
     if (waited >= waitMs) throw new LockTimeoutError(file, seen.holder, waited);
-    await sleep(Math.min(pause, waitMs - waited) + Math.random() * pause);
+    if (!waiting) {
+      waiting = true;
+      opts.onWait?.(seen.holder, file);
+    }
+    lastHolder = seen.holder;
+    try {
+      await sleep(Math.min(pause, waitMs - waited) + Math.random() * pause, undefined, opts.signal ? { signal: opts.signal } : {});
+    } catch (err) {
+      if (opts.signal?.aborted) throw new LockWaitAbortedError(file, lastHolder, opts.signal.reason);
+      throw err;
+    }
     pause = Math.min(pause * 2, 200);
   }
 }
 
 /** One attempt at creating the lock file; false when it exists. */
 async function tryCreate(home: string, file: string, content: string): Promise<boolean> {
-  const tmp = path.join(home, sideFileName(LOCK_FILE, 'tmp'));
+  const tmp = path.join(home, sideFileName(path.basename(file), 'tmp'));
   try {
     await writeFile(tmp, content, { mode: 0o600, flag: 'wx' });
     try {
@@ -158,7 +183,7 @@ function isStale(seen: SeenLock, staleMs: number): boolean {
  * live lock, which is linked back at once.
  */
 async function breakStale(home: string, file: string, ino: number): Promise<void> {
-  const aside = path.join(home, sideFileName(LOCK_FILE, 'stale'));
+  const aside = path.join(home, sideFileName(path.basename(file), 'stale'));
   try {
     await rename(file, aside);
   } catch (err) {
