@@ -46,7 +46,16 @@ export async function clearChanges(s: Session): Promise<void> {
   if (s.hasChanges()) {
     if (!(await askYesNo(p, 'Are you sure you want to clear all changes since the last commit?', true))) return;
   }
-  const loaded = await loadTable(s.opts.home);
+  let loaded: Awaited<ReturnType<typeof loadTable>>;
+  try {
+    loaded = await loadTable(s.opts.home);
+  } catch (err) {
+    // A committed table damaged (or made unreadable) since the session loaded it: the session goes on with
+    // its changes, as after a failed commit; ending it would drop them with an internal error.
+    p.print();
+    p.print(`Clear failed: cannot load the committed table: ${err instanceof Error ? err.message : String(err)} Your changes are still pending.`);
+    return;
+  }
   const had = s.hasChanges();
   s.markCommitted(loaded.table, loaded.revision);
   p.print();
