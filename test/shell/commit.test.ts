@@ -39,3 +39,18 @@ describe('clearchanges when the committed table cannot be read', () => {
     expect(readFileSync(`${home}/destconfig.json`, 'utf8')).toBe('{ not json');
   });
 });
+
+describe('commit when the committed table cannot be read', () => {
+  it('says why in one sentence each, nothing written, the changes still pending', async () => {
+    const home = tempHome();
+    const s = liveShell(home);
+    s.child.stdin.write(script('destconfig', 'new', 'a.example', ...SEED_NEW_ANSWERS, ''));
+    await s.waitFor('[]> \n\nESA> ');
+    writeFileSync(`${home}/destconfig.json`, '{ not json');
+    s.child.stdin.end(script('commit', 'from A', 'quit'));
+    expect(await s.closed).toBe(3);
+    expect(s.out()).toContain('Commit failed: ');
+    expect(s.out()).toContain('move it aside to start from factory defaults. Nothing was written; your changes are still pending.');
+    expect(readFileSync(`${home}/destconfig.json`, 'utf8')).toBe('{ not json');
+  });
+});
