@@ -85,6 +85,26 @@ describe('destconfig import', () => {
     expect(r.stdout).toContain('No changes: the file holds the committed table.');
   });
 
+  it('--dry-run and the import count no change for a bounce profile written in another case (the import keeps the table\'s spelling)', () => {
+    const file = (profile: string, tls: string): string => {
+      const f = path.join(home, `t-${profile}-${tls}.ini`);
+      const head = readFileSync(valid('minimal.ini'), 'utf8');
+      writeFileSync(f, `${head}\n[a.example]\nbounce_profile = ${profile}\n\n[b.example]\ntable_tls = ${tls}\n`);
+      return f;
+    };
+    expect(destconfig(['--home', home, 'import', file('prof', 'on')]).status).toBe(0);
+    const dry = destconfig(['--home', home, 'import', file('PROF', 'require'), '--dry-run']);
+    expect(dry).toMatchObject({ status: 0, stderr: '' });
+    expect(dry.stdout).toContain('(0 added, 1 changed, 0 removed)');
+    expect(dry.stdout).not.toContain('bounce_profile');
+    expect(dry.stdout).toContain('table_tls: on -> require');
+    const real = destconfig(['--home', home, 'import', file('PROF', 'require')]);
+    expect(real.stdout).toContain('(0 added, 1 changed, 0 removed); committed as revision 2.');
+    // Only the case differs: the import keeps the table's spelling, so nothing changes at all.
+    const same = destconfig(['--home', home, 'import', file('Prof', 'require'), '--dry-run']);
+    expect(same.stdout).toContain('No changes: the file holds the committed table.');
+  });
+
   it('commits nothing when the file holds the committed table: same revision, and a shell session opened before can still commit', async () => {
     expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
     const before = readFileSync(path.join(home, 'destconfig.json'), 'utf8');

@@ -35,3 +35,19 @@ describe('normaliseDestination IPv6 text form (RFC 5952)', () => {
     expect(normaliseDestination('fe80::1%eth0')).toEqual({ ok: true, value: '[fe80::1%eth0]' });
   });
 });
+
+describe('normaliseDestination trailing dot after IDN mapping', () => {
+  // UTS #46 maps the ideographic full stop (U+3002) and the full-width one (U+FF0E) to "."; a name typed
+  // with one at its end is the same fully qualified name as with a trailing ASCII dot, which is accepted.
+  it.each(['bücher.example。', 'bücher.example．', 'example.com。', '.bücher.example。'])('accepts %j as its trailing-dot form', (typed) => {
+    const ascii = typed.replace(/[。．]$/, '.');
+    const expected = normaliseDestination(ascii);
+    expect(expected.ok).toBe(true);
+    expect(normaliseDestination(typed)).toEqual(expected);
+  });
+
+  it('still refuses two trailing dots however they are written', () => {
+    expect(normaliseDestination('bücher.example.。').ok).toBe(false);
+    expect(normaliseDestination('example.com..').ok).toBe(false);
+  });
+});
