@@ -13,7 +13,10 @@ export function normaliseHostname(raw: string): string | null {
   if (s.endsWith('.')) s = s.slice(0, -1);
   if (s === '' || s.length > 253) return null;
   // domainToASCII performs UTS #46 mapping (lower-casing, punycode); it returns '' for invalid input.
-  const ascii = /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : domainToASCII(s);
+  let ascii = /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : domainToASCII(s);
+  // UTS #46 maps the ideographic and full-width full stops to "."; one at the end is the trailing dot of a
+  // fully qualified name, as an ASCII one is (stripped above), when the ASCII dot was not also there.
+  if (ascii.endsWith('.') && !raw.trim().endsWith('.')) ascii = ascii.slice(0, -1);
   if (!ascii || ascii.length > 253) return null;
   const labels = ascii.split('.');
   if (labels.length < 1 || !labels.every((l) => LABEL.test(l) || /^_[a-z0-9-]{1,62}$/.test(l))) return null;
