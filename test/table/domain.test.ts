@@ -51,3 +51,21 @@ describe('normaliseDestination trailing dot after IDN mapping', () => {
     expect(normaliseDestination('example.com..').ok).toBe(false);
   });
 });
+
+describe('A-labels (xn--) are checked however the name is written', () => {
+  // RFC 5891 §5.4: a label starting with "xn--" must be a valid A-label. domainToASCII checks it when
+  // another label of the name is non-ASCII; a name typed wholly in ASCII must be held to the same rule.
+  it('refuses an invalid A-label in an all-ASCII name as it does beside a U-label', () => {
+    expect(normaliseDestination('xn--a.bücher.example').ok).toBe(false);
+    for (const name of ['xn--a.xn--bcher-kva.example', 'xn--a.example', 'XN--ABC.example', '.xn--zz.example', 'mail.xn--.example']) {
+      expect(normaliseDestination(name), name).toMatchObject({ ok: false, error: expect.stringContaining('not a valid domain name') });
+    }
+  });
+
+  it('accepts valid A-labels in any case, and labels with "--" elsewhere', () => {
+    expect(normaliseDestination('xn--bcher-kva.example')).toEqual({ ok: true, value: 'xn--bcher-kva.example' });
+    expect(normaliseDestination('XN--BCHER-KVA.Example.')).toEqual({ ok: true, value: 'xn--bcher-kva.example' });
+    expect(normaliseDestination('.xn--bcher-kva.example')).toEqual({ ok: true, value: '.xn--bcher-kva.example' });
+    expect(normaliseDestination('ab--c.example')).toEqual({ ok: true, value: 'ab--c.example' });
+  });
+});

@@ -158,3 +158,14 @@ describe('lookup index', () => {
     expect(lookup(t, 'u@xn--bcher-kva.example')?.matched).toBe('xn--bcher-kva.example');
   });
 });
+
+describe('A-labels in recipients', () => {
+  it('an invalid A-label is no destination, before and after the index is built, as recipientDestination says', () => {
+    const t: DestTable = { ...emptyTable(), entries: new EntryMap([['.example', entryFor('.example', 7)]]) };
+    for (let i = 0; i < 200; i++) {
+      expect(lookup(t, 'u@xn--a.example'), `lookup ${i}`).toBeNull();
+      expect(lookup(t, 'u@mail.xn--bcher-kva.example')?.matched, `lookup ${i}`).toBe('.example');
+    }
+    expect((t.entries as EntryMap).index).not.toBeNull();
+  });
+});
