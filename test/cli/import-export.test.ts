@@ -270,6 +270,20 @@ describe('destconfig export', () => {
     expect(readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('export /dev/stdout gives a file that imports: the confirmation goes to stderr when the file is standard output', () => {
+    expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
+    const r = destconfig(['--home', home, 'export', '/dev/stdout']);
+    expect(r.status).toBe(0);
+    expect(withoutTime(r.stdout)).toBe(withoutTime(destconfig(['--home', home, 'export', '-']).stdout));
+    expect(r.stderr).toBe('Exported 2 destination entries to /dev/stdout.\n');
+    const other = tempHome();
+    try {
+      expect(destconfig(['--home', other, 'import', '-'], { input: r.stdout })).toMatchObject({ status: 0, stderr: '' });
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('keeps the mode of a file it replaces, and writes through a symbolic link (the file it names is replaced)', () => {
     const out = path.join(home, 'out');
     mkdirSync(out);
