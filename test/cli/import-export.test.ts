@@ -272,7 +272,8 @@ describe('destconfig export', () => {
 
   it('export /dev/stdout gives a file that imports: the confirmation goes to stderr when the file is standard output', () => {
     expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
-    const r = destconfig(['--home', home, 'export', '/dev/stdout']);
+    // Through a real pipe (`| cat`): the test runner's own stdio pipes are sockets, which /dev/stdout cannot open.
+    const r = spawnSync('sh', ['-c', '"$0" "$1" --home "$2" export /dev/stdout | cat', process.execPath, BIN, home], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     expect(r.status).toBe(0);
     expect(withoutTime(r.stdout)).toBe(withoutTime(destconfig(['--home', home, 'export', '-']).stdout));
     expect(r.stderr).toBe('Exported 2 destination entries to /dev/stdout.\n');
