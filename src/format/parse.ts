@@ -112,6 +112,10 @@ export function parseSyntax(bytes: Uint8Array, onProgress?: ProgressFn): Syntax 
     }
     if (raw.length * 3 > MAX_LINE_BYTES && Buffer.byteLength(raw, 'utf8') > MAX_LINE_BYTES) {
       errors.push({ line: lineNo, message: `line is longer than ${MAX_LINE_BYTES} bytes.` });
+      // A section header too long to read still ends the section before it: the settings that follow are
+      // checked as a section of their own (not built), not reported as the previous section's duplicates.
+      const unread = raw.trim();
+      if (unread.startsWith('[')) current = { label: shorten(unread), name: '', line: lineNo, settings: new Map() };
       continue;
     }
     const line = raw.trim();

@@ -53,7 +53,8 @@ function realpathLoose(p: string, depth = 0): string {
 
 function inside(folder: string, p: string): boolean {
   const rel = path.relative(folder, p);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  // `..` as the first path segment leads out; a name that merely starts with two dots (`..backup.ini`) does not.
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
 }
 
 /**

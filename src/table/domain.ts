@@ -13,7 +13,14 @@ export function normaliseHostname(raw: string): string | null {
   if (s.endsWith('.')) s = s.slice(0, -1);
   if (s === '' || s.length > 253) return null;
   // domainToASCII performs UTS #46 mapping (lower-casing, punycode); it returns '' for invalid input.
-  const ascii = /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : domainToASCII(s);
+  let ascii = /^[\x00-\x7f]*$/.test(s) ? s.toLowerCase() : domainToASCII(s);
+  // RFC 5891 §5.4: a label starting with "xn--" must be a valid A-label. domainToASCII checks that (and
+  // returns '' when one is not); an all-ASCII name skipped it above, so one holding an A-label is checked
+  // too, or `xn--a.example` would be accepted while `xn--a.bücher.example` is refused.
+  if (/(?:^|\.)xn--/.test(ascii) && domainToASCII(ascii) === '') return null;
+  // UTS #46 maps the ideographic and full-width full stops to "."; one at the end is the trailing dot of a
+  // fully qualified name, as an ASCII one is (stripped above), when the ASCII dot was not also there.
+  if (ascii.endsWith('.') && !raw.trim().endsWith('.')) ascii = ascii.slice(0, -1);
   if (!ascii || ascii.length > 253) return null;
   const labels = ascii.split('.');
   if (labels.length < 1 || !labels.every((l) => LABEL.test(l) || /^_[a-z0-9-]{1,62}$/.test(l))) return null;
@@ -118,8 +125,9 @@ export const CODE_DOT = 0x2e;
 /**
  * True when `s` from `start` to its end is a host name that normaliseHostname would return unchanged and
  * normaliseDestination would accept as a domain: lower-case ASCII letters, digits and hyphens in labels of
- * 1..63 characters that neither start nor end with a hyphen, at most 253 characters, at least one letter
- * (so not an IPv4 address), no trailing dot, not a reserved word. Anything else (upper case, IDN, `_`, IP
+ * 1..63 characters that neither start nor end with a hyphen nor start with `xn--` (an A-label, checked by
+ * the full path), at most 253 characters, at least one letter (so not an IPv4 address), no trailing dot, not
+ * a reserved word. Anything else (upper case, IDN, `_`, IP
  * literals, spaces) returns false and takes the full path. One pass over the characters, no allocation.
  */
 export function isPlainHostname(s: string, start: number): boolean {
@@ -134,11 +142,17 @@ export function isPlainHostname(s: string, start: number): boolean {
       if (i === labelStart || i - labelStart > 63 || s.charCodeAt(i - 1) === CODE_HYPHEN) return false;
       labelStart = i + 1;
     } else if (c === CODE_HYPHEN) {
-      if (i === labelStart) return false;
+      // A label starting with "xn--" is an A-label, which the full path checks (normaliseHostname).
+      if (i === labelStart || (i === labelStart + 3 && isAceHyphens(s, labelStart))) return false;
     } else if (c < CODE_0 || c > CODE_9) return false;
   }
   if (labelStart === end || end - labelStart > 63 || s.charCodeAt(end - 1) === CODE_HYPHEN) return false;
   return letter && !isReservedWordAt(s, start, end);
+}
+
+/** True when the label starting at `from` starts with the ACE prefix `xn--` (RFC 5890 §2.3.2.5). */
+export function isAceHyphens(s: string, from: number): boolean {
+  return s.charCodeAt(from + 3) === CODE_HYPHEN && s.charCodeAt(from + 2) === CODE_HYPHEN && s.startsWith('xn', from);
 }
 
 /** True when s[start, end) is `default` or `all`: words of the dialogue, never destinations (normaliseDestination refuses them). */

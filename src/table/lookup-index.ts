@@ -13,7 +13,7 @@
 // (compared only when the hash matches) and the answer are read at once from addresses the slot holds.
 // An earlier layout (hashes in a typed array, keys and entries in a second array) cost one more dependent
 // cache miss per hit.
-import { CODE_0, CODE_9, CODE_a, CODE_DOT, CODE_HYPHEN, CODE_z, isReservedWordAt } from './domain.js';
+import { CODE_0, CODE_9, CODE_a, CODE_DOT, CODE_HYPHEN, CODE_z, isAceHyphens, isReservedWordAt } from './domain.js';
 import type { DestEntry } from './types.js';
 
 /** Most candidate keys a destination can have: a 255-character name has at most 127 dots. */
@@ -137,9 +137,18 @@ function probeCandidates(index: LookupIndex, s: string, start: number, h: number
   return NO_ITEM;
 }
 
-/** True when s[from, to) is a label of a plain host name: 1..63 characters, no hyphen at either end. */
+/**
+ * True when s[from, to) is a label of a plain host name: 1..63 characters, no hyphen at either end, not an
+ * A-label (`xn--`, which the full path checks).
+ */
 function plainLabel(s: string, from: number, to: number): boolean {
-  return to > from && to - from <= 63 && s.charCodeAt(from) !== CODE_HYPHEN && s.charCodeAt(to - 1) !== CODE_HYPHEN;
+  return (
+    to > from &&
+    to - from <= 63 &&
+    s.charCodeAt(from) !== CODE_HYPHEN &&
+    s.charCodeAt(to - 1) !== CODE_HYPHEN &&
+    !(to - from > 4 && isAceHyphens(s, from))
+  );
 }
 
 /**

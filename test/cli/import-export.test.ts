@@ -85,6 +85,26 @@ describe('destconfig import', () => {
     expect(r.stdout).toContain('No changes: the file holds the committed table.');
   });
 
+  it('--dry-run and the import count no change for a bounce profile written in another case (the import keeps the table\'s spelling)', () => {
+    const file = (profile: string, tls: string): string => {
+      const f = path.join(home, `t-${profile}-${tls}.ini`);
+      const head = readFileSync(valid('minimal.ini'), 'utf8');
+      writeFileSync(f, `${head}\n[a.example]\nbounce_profile = ${profile}\n\n[b.example]\ntable_tls = ${tls}\n`);
+      return f;
+    };
+    expect(destconfig(['--home', home, 'import', file('prof', 'on')]).status).toBe(0);
+    const dry = destconfig(['--home', home, 'import', file('PROF', 'require'), '--dry-run']);
+    expect(dry).toMatchObject({ status: 0, stderr: '' });
+    expect(dry.stdout).toContain('(0 added, 1 changed, 0 removed)');
+    expect(dry.stdout).not.toContain('bounce_profile');
+    expect(dry.stdout).toContain('table_tls: on -> require');
+    const real = destconfig(['--home', home, 'import', file('PROF', 'require')]);
+    expect(real.stdout).toContain('(0 added, 1 changed, 0 removed); committed as revision 2.');
+    // Only the case differs: the import keeps the table's spelling, so nothing changes at all.
+    const same = destconfig(['--home', home, 'import', file('Prof', 'require'), '--dry-run']);
+    expect(same.stdout).toContain('No changes: the file holds the committed table.');
+  });
+
   it('commits nothing when the file holds the committed table: same revision, and a shell session opened before can still commit', async () => {
     expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
     const before = readFileSync(path.join(home, 'destconfig.json'), 'utf8');
@@ -248,6 +268,21 @@ describe('destconfig export', () => {
     expect(r).toMatchObject({ status: 0, stderr: '', stdout: `Exported 0 destination entries to ${fifo}.\n` });
     expect(withoutTime(read)).toBe(withoutTime(golden('minimal.ini')));
     expect(readdirSync(home).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('export /dev/stdout gives a file that imports: the confirmation goes to stderr when the file is standard output', () => {
+    expect(destconfig(['--home', home, 'import', valid('reference-example.ini')]).status).toBe(0);
+    // Through a real pipe (`| cat`): the test runner's own stdio pipes are sockets, which /dev/stdout cannot open.
+    const r = spawnSync('sh', ['-c', '"$0" "$1" --home "$2" export /dev/stdout | cat', process.execPath, BIN, home], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    expect(r.status).toBe(0);
+    expect(withoutTime(r.stdout)).toBe(withoutTime(destconfig(['--home', home, 'export', '-']).stdout));
+    expect(r.stderr).toBe('Exported 2 destination entries to /dev/stdout.\n');
+    const other = tempHome();
+    try {
+      expect(destconfig(['--home', other, 'import', '-'], { input: r.stdout })).toMatchObject({ status: 0, stderr: '' });
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('keeps the mode of a file it replaces, and writes through a symbolic link (the file it names is replaced)', () => {

@@ -126,3 +126,15 @@ describe('import maps the file to the table model', () => {
     expect(!r.ok && r.errors[0]).toMatch(/^f:10: \[x\.example\] bounce_profile: The bounce profile name must start with a letter/);
   });
 });
+
+describe('a section header too long to read', () => {
+  it('ends the section before it: the settings under it are not reported as that section\'s duplicates', () => {
+    const header = `[${'a'.repeat(5000)}.example]`;
+    const r = importTableBytes(file('', header, 'table_tls = on', 'max_host_concurrency = 5'), 't.ini');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors[0]).toBe('t.ini:10: line is longer than 4096 bytes.');
+    expect(r.errors.join('\n')).not.toContain('[DEFAULT]');
+    expect(r.errors.join('\n')).not.toContain('duplicate key');
+  });
+});

@@ -21,6 +21,11 @@ describe('resolveConfigPath', () => {
     expect(resolveConfigPath(home, './a..b.txt')).toEqual({ ok: true, path: path.join(folder, 'a..b.txt') });
   });
 
+  it('accepts a file whose name starts with two dots (`..backup.ini` is inside the folder, not above it)', () => {
+    expect(resolveConfigPath(home, '..backup.ini')).toEqual({ ok: true, path: path.join(folder, '..backup.ini') });
+    expect(resolveConfigPath(home, 'old/..t.ini')).toEqual({ ok: true, path: path.join(folder, 'old', '..t.ini') });
+  });
+
   it.each(['../x.txt', 'a/../../x.txt', 'a/../b.txt', '..', '/etc/passwd', '~/x', '', '   ', '.', 'a\0b'])('refuses %j', (name) => {
     const r = resolveConfigPath(home, name);
     expect(r.ok).toBe(false);

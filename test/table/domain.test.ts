@@ -35,3 +35,37 @@ describe('normaliseDestination IPv6 text form (RFC 5952)', () => {
     expect(normaliseDestination('fe80::1%eth0')).toEqual({ ok: true, value: '[fe80::1%eth0]' });
   });
 });
+
+describe('normaliseDestination trailing dot after IDN mapping', () => {
+  // UTS #46 maps the ideographic full stop (U+3002) and the full-width one (U+FF0E) to "."; a name typed
+  // with one at its end is the same fully qualified name as with a trailing ASCII dot, which is accepted.
+  it.each(['bücher.example。', 'bücher.example．', 'example.com。', '.bücher.example。'])('accepts %j as its trailing-dot form', (typed) => {
+    const ascii = typed.replace(/[。．]$/, '.');
+    const expected = normaliseDestination(ascii);
+    expect(expected.ok).toBe(true);
+    expect(normaliseDestination(typed)).toEqual(expected);
+  });
+
+  it('still refuses two trailing dots however they are written', () => {
+    expect(normaliseDestination('bücher.example.。').ok).toBe(false);
+    expect(normaliseDestination('example.com..').ok).toBe(false);
+  });
+});
+
+describe('A-labels (xn--) are checked however the name is written', () => {
+  // RFC 5891 §5.4: a label starting with "xn--" must be a valid A-label. domainToASCII checks it when
+  // another label of the name is non-ASCII; a name typed wholly in ASCII must be held to the same rule.
+  it('refuses an invalid A-label in an all-ASCII name as it does beside a U-label', () => {
+    expect(normaliseDestination('xn--a.bücher.example').ok).toBe(false);
+    for (const name of ['xn--a.xn--bcher-kva.example', 'xn--a.example', 'XN--ABC.example', '.xn--zz.example', 'mail.xn--.example']) {
+      expect(normaliseDestination(name), name).toMatchObject({ ok: false, error: expect.stringContaining('not a valid domain name') });
+    }
+  });
+
+  it('accepts valid A-labels in any case, and labels with "--" elsewhere', () => {
+    expect(normaliseDestination('xn--bcher-kva.example')).toEqual({ ok: true, value: 'xn--bcher-kva.example' });
+    expect(normaliseDestination('XN--BCHER-KVA.Example.')).toEqual({ ok: true, value: 'xn--bcher-kva.example' });
+    expect(normaliseDestination('.xn--bcher-kva.example')).toEqual({ ok: true, value: '.xn--bcher-kva.example' });
+    expect(normaliseDestination('ab--c.example')).toEqual({ ok: true, value: 'ab--c.example' });
+  });
+});

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { JournalledEntries } from '../../src/shell/destconfig/draft.js';
 import { EntryMap } from '../../src/table/entry-map.js';
 import { findEntry, lookup } from '../../src/table/lookup.js';
+import { normaliseDestination } from '../../src/table/domain.js';
 import { blankEntry, emptyTable, type DestEntry, type DestTable } from '../../src/table/types.js';
 
 // Few labels, so that keys, parents and queries overlap often.
@@ -156,5 +157,30 @@ describe('lookup index', () => {
     expect(lookup(t, 'u@bücher.example')?.matched).toBe('xn--bcher-kva.example');
     expect(lookup(t, 'u@BÜCHER.example')?.matched).toBe('xn--bcher-kva.example');
     expect(lookup(t, 'u@xn--bcher-kva.example')?.matched).toBe('xn--bcher-kva.example');
+  });
+});
+
+describe('A-labels in recipients', () => {
+  it('an invalid A-label is no destination, before and after the index is built, as recipientDestination says', () => {
+    const t: DestTable = { ...emptyTable(), entries: new EntryMap([['.example', entryFor('.example', 7)]]) };
+    for (let i = 0; i < 200; i++) {
+      expect(lookup(t, 'u@xn--a.example'), `lookup ${i}`).toBeNull();
+      expect(lookup(t, 'u@mail.xn--bcher-kva.example')?.matched, `lookup ${i}`).toBe('.example');
+    }
+    expect((t.entries as EntryMap).index).not.toBeNull();
+  });
+
+  it('the one-pass recipient check agrees with the Map search on names with A-label look-alikes', () => {
+    const aceLabel = fc.constantFrom('xn--a', 'xn--bcher-kva', 'xn--', 'xn-', 'xnx--a', 'ab--c', 'x', 'example', 'a');
+    const name = fc.array(aceLabel, { minLength: 1, maxLength: 4 }).map((ls) => ls.join('.'));
+    const keys = fc.uniqueArray(fc.oneof(name, name.map((n) => `.${n}`)), { minLength: 1, maxLength: 10 });
+    fc.assert(
+      fc.property(keys, fc.array(fc.oneof(name, name.map((n) => `u@${n}`)), { minLength: 1, maxLength: 20 }), (present, queries) => {
+        const valid = present.filter((k) => normaliseDestination(k).ok);
+        const t: DestTable = { ...emptyTable(), entries: new EntryMap(valid.map((k, i) => [k, entryFor(k, i + 1)])) };
+        checkAll(t, queries);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -43,14 +43,16 @@ export async function runImport(file: string, opts: { dryRun?: boolean }, cmd: C
   }
 
   const { table: current, revision } = await loadCommitted(home);
-  const diff = diffTables(current, result.table);
+  // The diff is of what would be committed: applyImport keeps the table's spelling of a bounce profile the
+  // file writes in another case, which is then no change.
+  const next = applyImport(current, result.table);
+  const diff = diffTables(current, next);
   const counts = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
   const entries = `${result.entries} destination entr${result.entries === 1 ? 'y' : 'ies'}`;
   if (opts.dryRun) {
     out(`${label} is valid: ${entries} (${counts}). Dry run: nothing was committed.\n${diffText(diff)}`);
     return;
   }
-  const next = applyImport(current, result.table);
   if (revision > 0 && fingerprint(next) === fingerprint(current)) {
     // Nothing to commit, as the shell's commit says for a session without changes. A new revision would only
     // refuse the commit of every shell session opened before it (a script that imports on a schedule). A home
