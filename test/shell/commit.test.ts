@@ -21,14 +21,19 @@ function liveShell(home: string): { child: ChildProcessWithoutNullStreams; out: 
   return { child, out: () => out, err: () => err, waitFor, closed };
 }
 
+/** A session with a NEW pending, whose committed table someone then damages. */
+async function pendingThenDamaged(): Promise<{ home: string; s: ReturnType<typeof liveShell> }> {
+  const home = tempHome();
+  const s = liveShell(home);
+  s.child.stdin.write(script('destconfig', 'new', 'a.example', ...SEED_NEW_ANSWERS, ''));
+  await s.waitFor('[]> \n\nESA> ');
+  writeFileSync(`${home}/destconfig.json`, '{ not json');
+  return { home, s };
+}
+
 describe('clearchanges when the committed table cannot be read', () => {
   it('says so and keeps the session and its pending changes (no internal error)', async () => {
-    const home = tempHome();
-    const s = liveShell(home);
-    s.child.stdin.write(script('destconfig', 'new', 'a.example', ...SEED_NEW_ANSWERS, ''));
-    await s.waitFor('[]> \n\nESA> ');
-    // Someone damages the committed table while the session has changes pending.
-    writeFileSync(`${home}/destconfig.json`, '{ not json');
+    const { home, s } = await pendingThenDamaged();
     s.child.stdin.end(script('clearchanges', 'Y', 'destconfig', 'list', '', 'quit'));
     expect(await s.closed).toBe(3);
     expect(s.err()).not.toContain('internal error');
@@ -42,11 +47,7 @@ describe('clearchanges when the committed table cannot be read', () => {
 
 describe('commit when the committed table cannot be read', () => {
   it('says why in one sentence each, nothing written, the changes still pending', async () => {
-    const home = tempHome();
-    const s = liveShell(home);
-    s.child.stdin.write(script('destconfig', 'new', 'a.example', ...SEED_NEW_ANSWERS, ''));
-    await s.waitFor('[]> \n\nESA> ');
-    writeFileSync(`${home}/destconfig.json`, '{ not json');
+    const { home, s } = await pendingThenDamaged();
     s.child.stdin.end(script('commit', 'from A', 'quit'));
     expect(await s.closed).toBe(3);
     expect(s.out()).toContain('Commit failed: ');
