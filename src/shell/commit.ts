@@ -1,7 +1,7 @@
 // `commit` and `clearchanges` (reference §2.3). A commit is refused, with nothing written and the session's
 // pending changes kept, when another session committed since this one loaded the table (the store's
 // revision check, ARCHITECTURE.md decision 4).
-import { commitTable, loadTable, StaleRevisionError } from '../store/index.js';
+import { commitTable, loadTable, sentence, StaleRevisionError } from '../store/index.js';
 import { askText, askYesNo } from './ask.js';
 import type { Session } from './session.js';
 
@@ -36,7 +36,7 @@ export async function commit(s: Session): Promise<void> {
       );
       return;
     }
-    p.print(`Commit failed: ${err instanceof Error ? err.message : String(err)}. Nothing was written; your changes are still pending.`);
+    p.print(`Commit failed: ${reason(err)} Nothing was written; your changes are still pending.`);
   }
 }
 
@@ -46,9 +46,23 @@ export async function clearChanges(s: Session): Promise<void> {
   if (s.hasChanges()) {
     if (!(await askYesNo(p, 'Are you sure you want to clear all changes since the last commit?', true))) return;
   }
-  const loaded = await loadTable(s.opts.home);
+  let loaded: Awaited<ReturnType<typeof loadTable>>;
+  try {
+    loaded = await loadTable(s.opts.home);
+  } catch (err) {
+    // A committed table damaged (or made unreadable) since the session loaded it: the session goes on with
+    // its changes, as after a failed commit; ending it would drop them with an internal error.
+    p.print();
+    p.print(`Clear failed: cannot load the committed table: ${reason(err)} Your changes are still pending.`);
+    return;
+  }
   const had = s.hasChanges();
   s.markCommitted(loaded.table, loaded.revision);
   p.print();
   p.print(had ? 'Changes cleared.' : 'No changes have been made.');
+}
+
+/** An error's message as a sentence: the store's messages end with one already (no `..`), Node's do not. */
+function reason(err: unknown): string {
+  return sentence(err instanceof Error ? err.message : String(err));
 }

@@ -106,8 +106,14 @@ export class Prompter {
     this.history = opts.history ? [...opts.history] : undefined;
     // Piped input only: a terminal's lines are typed (and the guard's data listener would not suit raw mode).
     this.lineGuard = !this.interactive && !input.isTTY ? guardLineLength(input) : null;
+    // Typed at a terminal whose output is not one (`destconfig | tee -i log`, `destconfig > log`): readline
+    // drives no terminal, so Ctrl-C is not a key it reads but SIGINT to the process, which Node's default
+    // action ended with the session's changes. It abandons the operation as on a terminal (issue 2).
+    if (this.interactive && !this.terminal && input.isTTY) process.on('SIGINT', this.onSignal);
     this.open();
   }
+
+  private readonly onSignal = (): void => this.onInterrupt();
 
   private open(): void {
     const { completer, historySize } = this.readlineExtras;
@@ -296,10 +302,17 @@ export class Prompter {
   }
 
   close(): void {
+    process.off('SIGINT', this.onSignal);
     this.rl.close();
   }
 
   private onInterrupt(): void {
+    if (!this.terminal) {
+      // The terminal's driver has dropped the half-typed line and echoed ^C itself; end the prompt line.
+      this.out.write('\n');
+      this.interrupt?.(new Interrupted());
+      return;
+    }
     // Forget the half-typed line, as a shell does on Ctrl-C.
     this.rl.write(null, { ctrl: true, name: 'e' });
     this.rl.write(null, { ctrl: true, name: 'u' });

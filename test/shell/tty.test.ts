@@ -57,6 +57,28 @@ describe.skipIf(!hasScript)('on a terminal', () => {
     expect(committedDoc(home)).toBeNull();
   });
 
+  it('with the output piped to a reader that ignores Ctrl-C (`destconfig | tee -i log`), Ctrl-C abandons the operation, not the session', async () => {
+    // readline drives no terminal when the output is not one, so Ctrl-C is not a key it reads but SIGINT
+    // to the process: the shell died by the signal, its pending changes lost without the quit warning.
+    const t = ttyShell(tempHome(), ' | tee -i /dev/null');
+    await t.answer('ESA> ', 'destconfig\r');
+    await t.answer('[]> ', 'new\r');
+    await t.answer('[]> ', 'a.example\r');
+    for (const a of ['N', 'N', 'N', 'N', 'N', 'N', 'N']) await t.answer(']> ', `${a}\r`);
+    await t.answer('[]> ', 'new\r');
+    await t.answer('[]> ', 'b.example\r');
+    await t.answer('[Y]> ', '\x03');
+    await t.answer('-- Changes not recorded', '');
+    await t.answer('[]> ', 'list\r');
+    await t.answer('[]> ', '\r');
+    await t.answer('ESA> ', 'quit\r');
+    await t.end();
+    const out = t.output();
+    expect(out).toMatch(/\na\.example +Default/);
+    expect(out).not.toMatch(/\nb\.example/);
+    expect(out).toContain('the changes made in this session were not committed');
+  });
+
   it('with the output piped (`destconfig | tee log` at a terminal), a typed answer is shown once: the terminal echoes it', async () => {
     // Issue 2: answers are echoed "when stdin is not a TTY". Typed at a terminal whose output went to a pipe,
     // each answer used to appear twice on the screen: the terminal's echo, then the shell's.

@@ -50,9 +50,17 @@ export async function askBounceProfile(p: Prompter, table: DestTable, current: s
   const i = await askChoice(p, 'Please choose a bounce profile to apply:', labels, Math.max(0, names.indexOf(current)));
   const chosen = names[i];
   if (chosen !== undefined) return chosen;
-  const typed = await askText(p, 'Please enter the name of a profile:', validateBounceProfileName);
-  // One spelling per profile, case-insensitively, as the file importer keeps it: "slow" after "Slow" is the
-  // same profile, and "default" is the Default profile (the lower-case word would read as "inherit").
+  return addBounceProfile(table, await askText(p, 'Please enter the name of a profile:', validateBounceProfileName));
+}
+
+/**
+ * A profile name typed as "new": one spelling per profile, case-insensitively, as the file importer keeps
+ * it: "slow" after "Slow" is the same profile, and "default" is the Default profile (the lower-case word
+ * would read as "inherit"). A name the table does not know yet is added to its profiles. Shared with the
+ * form mode (src/shell/form/choices.ts).
+ */
+export function addBounceProfile(table: DestTable, typed: string): string {
+  const names = ['Default', ...table.bounceProfiles.filter((n) => n !== 'Default')];
   const name = names.find((n) => n.toLowerCase() === typed.toLowerCase()) ?? typed;
   if (name !== 'Default' && !table.bounceProfiles.includes(name)) table.bounceProfiles.push(name);
   return name;

@@ -3,7 +3,7 @@
 // (src/table/fields.ts); the TLS list shows each mode's help sentence under the highlighted choice.
 import { DANE_LABELS, IP_SORT_LABELS, LIMIT_APPLY_LABELS, LIMIT_TYPE_LABELS, TLS_LABELS, validateBounceProfileName } from '../../table/fields.js';
 import { DANE_MODES, IP_SORT_PREFS, TLS_MODES, type DaneMode, type DestTable, type IpSortPref, type LimitApply, type LimitType, type TlsMode } from '../../table/types.js';
-import { CERTCONFIG_NOTICE } from '../destconfig/field-questions.js';
+import { addBounceProfile, CERTCONFIG_NOTICE } from '../destconfig/field-questions.js';
 import { TLS_HELP } from '../help.js';
 import type { Prompter } from '../prompt.js';
 import type { Choice, Widgets } from './widgets.js';
@@ -32,9 +32,7 @@ export async function chooseBounceProfile<T extends string>(
   const choices: Choice<string | T>[] = [...extra, ...names.map((n) => ({ name: bounceProfileLabel(n), value: n })), { name: 'New profile...', value: NEW_PROFILE }];
   const chosen = await w.choose(message, choices, dflt);
   if (chosen !== NEW_PROFILE) return chosen;
-  const name = await w.text('Name of the new bounce profile', validateBounceProfileName);
-  if (name !== 'Default' && !table.bounceProfiles.includes(name)) table.bounceProfiles.push(name);
-  return name;
+  return addBounceProfile(table, await w.text('Name of the new bounce profile', validateBounceProfileName));
 }
 
 /** The two "how limits apply" lists (per domain or per MX IP; system-wide or per virtual gateway). */

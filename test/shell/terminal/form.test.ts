@@ -151,6 +151,33 @@ describe('EDIT as a form', () => {
   });
 });
 
+describe('a new bounce profile named in a form', () => {
+  // The ESA dialogue keeps one spelling per profile, case-insensitively, and reads "default" as the system
+  // profile Default (field-questions.ts); the form must store the same, not an entry that inherits.
+  it('"default" is the Default profile; "slow" after "Slow" is that profile', async () => {
+    const table = emptyTable();
+    table.bounceProfiles.push('Slow');
+    table.entries.set('a.example', blankEntry('a.example'));
+    for (const [typed, stored] of [['default', 'Default'], ['slow', 'Slow']] as const) {
+      const s = session(table);
+      const done = FORM_OPERATIONS.EDIT!(s.ctx);
+      await pick('Entry to edit', 0);
+      await answer('Set a concurrency limit for a.example?', '');
+      await answer('messages-per-connection', '');
+      await answer('Set a recipient limit?', '');
+      await pick('TLS support', 0);
+      await pick('Bounce verification address tagging', 0);
+      await pick('Bounce profile', 3); // Default row, Default bounce profile, Slow, New profile...
+      await answer('Name of the new bounce profile', typed);
+      await pick('IP address preference', 0);
+      await done;
+      expect(s.ctx.table.entries.get('a.example')?.bounceProfile).toBe(stored);
+      expect(s.ctx.table.bounceProfiles).toEqual(['Slow']);
+      s.p.close();
+    }
+  });
+});
+
 describe('DEFAULT and SETUP as forms', () => {
   it('DEFAULT asks the Default row directly; DANE is asked once SETUP enabled it', async () => {
     const s = session();
