@@ -1,6 +1,5 @@
 // The commit lock with real processes as holders: dead holders are taken over, live ones waited for
 // within a bound, and temp files of killed writers are cleaned up.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,21 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LockTimeoutError, StaleRevisionError, commitTable, loadTable, lockPath, tablePath } from '../../src/store/index.js';
 import { emptyTable } from '../../src/table/types.js';
 import { freshHome, removeHomes } from './helpers/homes.js';
+import { livingAndDeadPids, type TestPids } from './helpers/pids.js';
 import { tableForRevision } from './helpers/tables.js';
 
-let sleeper: ChildProcess;
+let pids: TestPids;
 let livePid = 0;
 let deadPid = 0;
 
 beforeAll(async () => {
-  sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
-  livePid = sleeper.pid ?? 0;
-  const done = spawn('true', { stdio: 'ignore' });
-  deadPid = done.pid ?? 0;
-  await new Promise((resolve) => done.on('exit', resolve));
+  pids = await livingAndDeadPids();
+  livePid = pids.live;
+  deadPid = pids.dead;
 });
 afterAll(async () => {
-  sleeper.kill();
+  pids.stop();
   await removeHomes();
 });
 

@@ -1,7 +1,6 @@
 // lock.ts under another file name and other rules (the delivery run lock's options): staleness by dead pid
 // only, an unbounded wait reported once, given up on an abort. Real processes as holders. The commit
 // lock's own behaviour is lock.test.ts's.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,20 +10,19 @@ import { LockWaitAbortedError, type LockHolder } from '../../src/store/errors.js
 import { removeOrphans } from '../../src/store/files.js';
 import { withLock } from '../../src/store/lock.js';
 import { freshHome, removeHomes } from './helpers/homes.js';
+import { livingAndDeadPids, type TestPids } from './helpers/pids.js';
 
-let sleeper: ChildProcess;
+let pids: TestPids;
 let livePid = 0;
 let deadPid = 0;
 
 beforeAll(async () => {
-  sleeper = spawn('sleep', ['600'], { stdio: 'ignore' });
-  livePid = sleeper.pid ?? 0;
-  const done = spawn('true', { stdio: 'ignore' });
-  deadPid = done.pid ?? 0;
-  await new Promise((resolve) => done.on('exit', resolve));
+  pids = await livingAndDeadPids();
+  livePid = pids.live;
+  deadPid = pids.dead;
 });
 afterAll(async () => {
-  sleeper.kill();
+  pids.stop();
   await removeHomes();
 });
 
