@@ -239,7 +239,9 @@ export class MxResolver {
    * of its own family, to tell a domain that has no address at all from one this row cannot use).
    */
   async resolve(domain: string, families: AddressFamilies = BOTH_FAMILIES): Promise<MxResult> {
-    const lookup = await this.cached(this.mxCache, domain, () => this.lookupMx(domain), () => this.mxCacheMs);
+    // A lookup error (SERVFAIL, time-out) is not an answer: it is not kept, as for address lookups.
+    const lookupMs = (l: MxLookup): number => (l.kind === 'error' && !NO_NAME.has(l.code) ? 0 : this.mxCacheMs);
+    const lookup = await this.cached(this.mxCache, domain, () => this.lookupMx(domain), lookupMs);
     if (lookup.kind === 'error') {
       const code = lookup.code;
       if (NO_NAME.has(code)) return { ok: false, status: 'bounced', enhanced: '5.1.2', reason: `Domain ${domain} does not exist (NXDOMAIN)` };
@@ -263,7 +265,8 @@ export class MxResolver {
       // §11; anchors §11 C.17 "REQUIRE_V6 with no AAAA → defer"), as for a domain without MX: route.ts names
       // them and the destination is deferred 4.4.4. Only MX hosts with no address at all bounce 5.4.4.
       const elsewhere = bothFamilies || !noAddress(hosts) ? [] : await Promise.all(ordered.map((r) => this.hostAddresses(r.host, r.preference, other)));
-      if (!elsewhere.some((h) => !addressless(h))) return noMxAddress(domain, hosts);
+      // A failed lookup of the other family might have found that address (→ 4.4.4): it defers, never bounces.
+      if (!elsewhere.some((h) => !addressless(h))) return noMxAddress(domain, [...hosts, ...elsewhere.filter((h) => h.lookupFailed)]);
     }
     if (implicit && noAddress(hosts) && (bothFamilies || noAddress([await this.hostAddresses(domain, 0, other)]))) {
       // No MX and no address: the domain exists but cannot receive mail (Postfix bounces this too).
@@ -323,13 +326,13 @@ export class MxResolver {
   }
 
   /** Reuses a live cache entry or starts one; failed temporary lookups (TTL 0) are not kept. */
-  private cached<T>(cache: Map<string, CacheEntry<T>>, key: string, load: () => Promise<T>, ttl: () => number): Promise<T> {
+  private cached<T>(cache: Map<string, CacheEntry<T>>, key: string, load: () => Promise<T>, ttl: (value: T) => number): Promise<T> {
     const hit = cache.get(key);
     if (hit && hit.expires > this.now()) return hit.value;
     const entry: CacheEntry<T> = { expires: Number.POSITIVE_INFINITY, value: load() };
     cache.set(key, entry);
-    void entry.value.then(() => {
-      const ms = ttl();
+    void entry.value.then((value) => {
+      const ms = ttl(value);
       if (ms <= 0) cache.delete(key);
       else entry.expires = this.now() + ms;
     });

@@ -59,11 +59,14 @@ export class SecureDns {
   readonly trustsAd: boolean;
   private readonly timeoutMs: number;
   private readonly tries: number;
+  /** The resolver's address, to match the source of replies in any of its spellings (`::1`, `0:0::1`). */
+  private readonly serverAddress = new net.BlockList();
 
   constructor(opts: SecureDnsOptions) {
     const { host, port } = splitServer(opts.server);
     this.host = host;
     this.port = port;
+    if (net.isIP(host)) this.serverAddress.addAddress(host, net.isIP(host) === 6 ? 'ipv6' : 'ipv4');
     this.trustsAd = isLoopback(host);
     this.timeoutMs = opts.timeoutMs ?? DNS_QUERY_TIMEOUT_MS;
     this.tries = opts.tries ?? 2;
@@ -108,9 +111,11 @@ export class SecureDns {
       };
       const timer = setTimeout(() => done(null), this.timeoutMs);
       socket.on('error', (error) => done(null, error));
-      socket.on('message', (msg) => {
-        // A reply that is not to this question (wrong id, wrong question, not a response) is dropped
-        // silently and the wait goes on: spoofing resistance (RFC 5452 §9.1).
+      socket.on('message', (msg, from) => {
+        // A reply that is not to this question (from another address or port than the resolver's, wrong id,
+        // wrong question, not a response) is dropped silently and the wait goes on: spoofing resistance (RFC
+        // 5452 §3, §9.1). The source matters most: the AD bit is believed because the resolver is on loopback.
+        if (!this.fromServer(from)) return;
         const reply = decode(msg);
         if (reply && matches(reply, query, name, type)) done(reply);
       });
@@ -118,6 +123,12 @@ export class SecureDns {
         if (error) done(null, error);
       });
     });
+  }
+
+  /** The reply came from the resolver's address and port (a server given by name, never trusted for AD, is not checked). */
+  private fromServer(from: dgram.RemoteInfo): boolean {
+    if (from.port !== this.port) return false;
+    return !net.isIP(this.host) || this.serverAddress.check(from.address, from.family === 'IPv6' ? 'ipv6' : 'ipv4');
   }
 
   private tcpQuery(query: packet.Packet, name: string, type: string): Promise<packet.Packet> {
