@@ -11,8 +11,9 @@ import { ensureSecret } from '../store/index.js';
 const VALID_DAYS = 7;
 const DAY_MS = 86_400_000;
 
+/** A tag at the start of the local part, inside its quotes when it is a Quoted-string. */
 export function isTagged(address: string): boolean {
-  return /^(prvs|msprvs\d?)=/i.test(address);
+  return /^"?(prvs|msprvs\d?)=/i.test(address);
 }
 
 /** Tags an envelope sender. `now` is injected so tags are reproducible in tests. */
@@ -23,14 +24,19 @@ export function batvTag(address: string, key: Buffer, now: Date, keyNumber = 0):
   const day = String((Math.floor(now.getTime() / DAY_MS) + VALID_DAYS) % 1000).padStart(3, '0');
   const k = String(keyNumber % 10);
   const mac = createHmac('sha1', key).update(`${k}${day}${address}`).digest('hex').slice(0, 6).toUpperCase();
+  // A quoted local part (`"j@home"@d`) takes the tag inside its quotes: `prvs=TAG="j@home"@d` would be
+  // neither a Dot-string nor a Quoted-string (RFC 5321 §4.1.2), and strict servers refuse it.
+  const local = address.slice(0, at);
+  if (local.length >= 2 && local.startsWith('"') && local.endsWith('"')) return `"prvs=${k}${day}${mac}=${address.slice(1)}`;
   return `prvs=${k}${day}${mac}=${address}`;
 }
 
 /** Checks a tag made by batvTag (used by tests; the appliance's inbound side does the same). */
 export function batvValid(tagged: string, key: Buffer, now: Date): boolean {
-  const m = /^prvs=(\d)(\d{3})([0-9A-F]{6})=(.+)$/i.exec(tagged);
+  const m = /^("?)prvs=(\d)(\d{3})([0-9A-F]{6})=(.+)$/i.exec(tagged);
   if (!m) return false;
-  const [, k = '', day = '', mac = '', address = ''] = m;
+  const [, quote = '', k = '', day = '', mac = '', rest = ''] = m;
+  const address = `${quote}${rest}`;
   const expected = createHmac('sha1', key).update(`${k}${day}${address}`).digest('hex').slice(0, 6);
   if (expected.toUpperCase() !== mac.toUpperCase()) return false;
   const today = Math.floor(now.getTime() / DAY_MS) % 1000;
