@@ -66,4 +66,13 @@ describe('BATV tag on the wire', () => {
     expect(isTagged(tagged)).toBe(true);
     expect(batvTag(tagged, key, new Date(now))).toBe(tagged);
   });
+
+  // Without SMTPUTF8 the sender's domain goes as its A-label (envelope-address.ts). A bounce comes back to
+  // the address as sent, so the tag must verify in that form, not only in the UTF-8 one it was made from.
+  it('a non-ASCII domain sent as its A-label (no SMTPUTF8): the tag verifies on the address as sent', async () => {
+    const sent = await mailFromSent('joe@bücher.test');
+    expect(sent).toMatch(/^prvs=0\d{3}[0-9A-F]{6}=joe@xn--bcher-kva\.test$/);
+    expect(batvValid(sent, key, new Date(now))).toBe(true);
+    expect(batvValid(batvTag('joe@bücher.test', key, new Date(now)), key, new Date(now))).toBe(true);
+  });
 });
