@@ -26,16 +26,30 @@ export function ridList(rids: readonly number[]): string {
   return `${list}]`;
 }
 
-/** A reply as the appliance quotes it after a delivery line: `('550', ['5.1.1 User unknown'])`. */
+/** Characters Python's repr would not write as they are (C0 and C1 controls, DEL), with the quote and backslash. */
+const NEEDS_QUOTING = /[\x00-\x1f\x7f-\x9f'\\]/;
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
+const NEEDS_ESCAPE = /[\x00-\x1f\x7f-\x9f]/;
+const NAMED_ESCAPES: Record<string, string> = { '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/**
+ * Control characters spelt out as Python writes them (`\r`, `\x1b`): text from a server (a reply, a reason
+ * quoting one) must not reach a log or a terminal raw, where a CR or an escape sequence redraws the line.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => NAMED_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/** A reply as the appliance quotes it after a delivery line: `('550', ['5.1.1 User unknown'])` (Python's repr). */
 export function quoteReply(reply: SmtpReply): string {
   const { code, enhanced, text } = reply;
   // The usual reply (one line, nothing to escape) is quoted without splitting or escaping: this runs for
   // every message delivered.
-  if (text.indexOf('\n') < 0 && text.indexOf("'") < 0 && text.indexOf('\\') < 0) {
+  if (!NEEDS_QUOTING.test(text)) {
     return `('${code}', ['${enhanced && !text.startsWith(enhanced) ? `${enhanced} ${text}` : text}'])`;
   }
   const lines = text.split('\n').map((l) => (enhanced && !l.startsWith(enhanced) ? `${enhanced} ${l}` : l));
-  return `('${code}', [${lines.map((l) => `'${l.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ')}])`;
+  return `('${code}', [${lines.map((l) => `'${escapeControls(l.replace(/\\/g, '\\\\').replace(/'/g, "\\'"))}'`).join(', ')}])`;
 }
 
 /** Formatters for every line the delivery client writes. Pure: tested on their own. */
@@ -139,7 +153,9 @@ export class MailLog implements MailLogSink {
       this.stampSecond = second;
       this.stamp = logTimestamp(at);
     }
-    this.pending += `${this.stamp} ${severity}: ${text}\n`;
+    // Server text inside a reason (a refusal of STARTTLS, a TLS alert) is escaped like a quoted reply.
+    const line = NEEDS_ESCAPE.test(text) ? escapeControls(text) : text;
+    this.pending += `${this.stamp} ${severity}: ${line}\n`;
     if (this.pending.length >= 65_536) this.flush();
     else this.timer ??= setTimeout(this.flush, FLUSH_DELAY_MS);
   }
@@ -164,7 +180,7 @@ export class MailLog implements MailLogSink {
 export class MemoryLog implements MailLogSink {
   readonly lines: string[] = [];
   write(text: string, severity: Severity = 'Info'): void {
-    this.lines.push(`${severity}: ${text}`);
+    this.lines.push(`${severity}: ${NEEDS_ESCAPE.test(text) ? escapeControls(text) : text}`);
   }
   async close(): Promise<void> {}
 }

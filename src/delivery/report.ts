@@ -3,6 +3,7 @@
 // deferred and none bounced, 69 any bounced; a run stopped by a signal ends 75 at best: cli-deliver.ts).
 import { TLS_LABELS } from '../table/fields.js';
 import type { DeliveryReport, RecipientReport } from './types.js';
+import { escapeControls } from './maillog.js';
 
 export const DELIVER_EXIT = { OK: 0, BOUNCED: 69, DEFERRED: 75 } as const;
 
@@ -47,8 +48,9 @@ export function reportText(report: DeliveryReport): string {
     }
     const where = r.ip ? ` via ${r.mxHost ? `${r.mxHost} ` : ''}[${r.ip}]` : '';
     out.push(`  ${r.address}: ${r.status}${where}, row ${r.row}, ${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`);
-    if (r.reply) out.push(`    reply: ${r.reply.code}${r.reply.enhanced ? ` ${r.reply.enhanced}` : ''} ${r.reply.text.replace(/\n/g, ' / ')}`);
-    if (r.reason) out.push(`    reason: ${r.reason}`);
+    // Server text is shown with its control characters spelt out (`\r`, `\x1b`), as in the mail log.
+    if (r.reply) out.push(`    reply: ${r.reply.code}${r.reply.enhanced ? ` ${r.reply.enhanced}` : ''} ${escapeControls(r.reply.text.replace(/\n/g, ' / '))}`);
+    if (r.reason) out.push(`    reason: ${escapeControls(r.reason)}`);
     out.push(`    ${tlsLine(r)}`);
   }
   const s = report.summary;

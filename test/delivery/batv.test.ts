@@ -29,6 +29,19 @@ describe('BATV prvs tagging', () => {
     expect(batvValid(tagged, key, new Date(now.getTime() + 9 * 86_400_000))).toBe(false);
   });
 
+  it('a tag made just before midnight UTC verifies after it, up to seven days on, across the mod-1000 wrap', () => {
+    const late = new Date(Date.UTC(2026, 10, 28, 23, 59, 59));
+    const tagged = batvTag('joe@example.com', key, late);
+    expect(batvValid(tagged, key, new Date(late.getTime() + 2000))).toBe(true);
+    expect(batvValid(tagged, key, new Date(late.getTime() + 1000 + 7 * 86_400_000 - 2000))).toBe(true);
+    expect(batvValid(tagged, key, new Date(late.getTime() + 1000 + 7 * 86_400_000))).toBe(false);
+    // Day 999 + 7 wraps to 006.
+    const wrap = new Date(999 * 86_400_000);
+    const wrapped = batvTag('joe@example.com', key, wrap);
+    expect(wrapped).toMatch(/^prvs=0006/);
+    expect(batvValid(wrapped, key, new Date(wrap.getTime() + 3 * 86_400_000))).toBe(true);
+  });
+
   it('leaves tagged addresses and the null sender alone', () => {
     expect(isTagged('prvs=0123ABCDEF=joe@example.com')).toBe(true);
     expect(batvTag('PRVS=0123ABCDEF=joe@example.com', key, now)).toBe('PRVS=0123ABCDEF=joe@example.com');
