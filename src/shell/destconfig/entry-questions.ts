@@ -49,8 +49,12 @@ export async function askEntry(p: Prompter, table: DestTable, current: DestEntry
         limitApply: current.limitApply === DEFAULT ? d.limitApply : current.limitApply,
       },
     );
-    next.limitType = scope.limitType;
-    next.limitApply = scope.limitApply;
+    // A scope the entry already inherits while it sets a limit (a table the store accepts, e.g. edited by
+    // hand) stays inheriting when the shown default, the Default row's value, is accepted: the lists have
+    // no gate, and an accepted default of EDIT changes nothing. A newly set limit pins its scope, as NEW does.
+    const hadLimit = current.maxConcurrency !== DEFAULT || current.recipientLimit !== DEFAULT;
+    next.limitType = hadLimit && current.limitType === DEFAULT && scope.limitType === d.limitType ? DEFAULT : scope.limitType;
+    next.limitApply = hadLimit && current.limitApply === DEFAULT && scope.limitApply === d.limitApply ? DEFAULT : scope.limitApply;
   } else {
     next.limitType = DEFAULT;
     next.limitApply = DEFAULT;
