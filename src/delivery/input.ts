@@ -3,11 +3,11 @@
 // input is checked before anything is sent, so a bad sidecar never leaves a batch half delivered. A batch's
 // message files are checked then (there, a regular file, readable, not empty) but read only when each one's
 // transaction is sent, so a run holds the messages in flight, not the whole batch (issue 6).
-import { open, readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { recipientDestination } from '../table/domain.js';
 import type { InputMessage } from './deliver-options.js';
-import { readHandleBounded } from '../store/bounded-read.js';
+import { readFileWithin, TooLarge } from '../store/bounded-read.js';
 import { errorText, fileSource, MAX_MESSAGE_BYTES, openMessageFile, tooLargeText } from './message-source.js';
 
 export class InputError extends Error {
@@ -73,19 +73,10 @@ export async function readSingle(
  * over as a file (a named pipe, `/dev/stdin`, the `/dev/fd/N` of `deliver ... <(generate)`).
  */
 async function readMessageFile(file: string): Promise<Buffer> {
-  const fh = await open(file, 'r');
   try {
-    const st = await fh.stat();
-    if (st.isDirectory()) throw new Error('it is a folder, not a file');
-    if (!st.isFile()) {
-      const bytes = await readHandleBounded(fh, MAX_MESSAGE_BYTES);
-      if (!bytes) throw new Error(tooLargeText());
-      return bytes;
-    }
-    if (st.size > MAX_MESSAGE_BYTES) throw new Error(tooLargeText(st.size));
-    return await fh.readFile();
-  } finally {
-    await fh.close();
+    return await readFileWithin(file, MAX_MESSAGE_BYTES);
+  } catch (err) {
+    throw err instanceof TooLarge ? new Error(tooLargeText(err.size ?? undefined)) : err;
   }
 }
 

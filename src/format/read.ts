@@ -1,7 +1,6 @@
 // Reading a table file from disk: the I/O around the pure parse (parse.ts) and build (build.ts) passes.
-import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { readHandleBounded } from '../store/bounded-read.js';
+import { readFileWithin, TooLarge } from '../store/bounded-read.js';
 import { buildTable, type ImportedTable } from './build.js';
 import { reportErrors } from './errors.js';
 import { parseSyntax, type ProgressFn } from './parse.js';
@@ -46,22 +45,14 @@ export function writeReason(err: unknown, file: string): string {
  * name: a named pipe, and `/dev/stdin` or `/dev/fd/N` on a pipe (`destconfig import <(generate-table)`).
  */
 export async function readFileBounded(file: string, label = file): Promise<{ ok: true; bytes: Buffer } | { ok: false; error: string }> {
-  let fh;
   try {
-    fh = await open(file, 'r');
-    const st = await fh.stat();
-    if (st.isDirectory()) return { ok: false, error: `${label}: cannot read: ${IO_REASONS.EISDIR}.` };
-    const tooLarge = (size: string): string => `${label}: too large (${size}; a table file is at most ${MAX_FILE_BYTES} bytes).`;
-    if (!st.isFile()) {
-      const bytes = await readHandleBounded(fh, MAX_FILE_BYTES);
-      return bytes ? { ok: true, bytes } : { ok: false, error: tooLarge(`more than ${MAX_FILE_BYTES} bytes`) };
-    }
-    if (st.size > MAX_FILE_BYTES) return { ok: false, error: tooLarge(`${st.size} bytes`) };
-    return { ok: true, bytes: await fh.readFile() };
+    return { ok: true, bytes: await readFileWithin(file, MAX_FILE_BYTES) };
   } catch (err) {
+    if (err instanceof TooLarge) {
+      const size = err.size === null ? `more than ${MAX_FILE_BYTES} bytes` : `${err.size} bytes`;
+      return { ok: false, error: `${label}: too large (${size}; a table file is at most ${MAX_FILE_BYTES} bytes).` };
+    }
     return { ok: false, error: `${label}: cannot read: ${ioReason(err)}.` };
-  } finally {
-    await fh?.close();
   }
 }
 

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { CliError, EXIT } from '../exit.js';
 import { MAX_FILE_BYTES, importTableBytes, readFileBounded } from '../../format/read.js';
 import { applyImport } from '../../format/apply.js';
+import { readStreamBounded } from '../../store/bounded-read.js';
 import { fingerprint } from '../../table/fingerprint.js';
 import { commitTable, StaleRevisionError } from '../../store/index.js';
 import { homeOf, loadCommitted, out } from './io.js';
@@ -13,14 +14,9 @@ import { progressBar } from './progress.js';
 
 async function readStdin(): Promise<Buffer> {
   if (process.stdin.isTTY) throw new CliError('import: "-" reads the table file from standard input, which is a terminal here; pipe or redirect a file into it.', EXIT.USAGE);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of process.stdin) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FILE_BYTES) throw new CliError(`import: <stdin>: too large (a table file is at most ${MAX_FILE_BYTES} bytes).`, EXIT.USAGE);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+  const bytes = await readStreamBounded(process.stdin, MAX_FILE_BYTES);
+  if (!bytes) throw new CliError(`import: <stdin>: too large (a table file is at most ${MAX_FILE_BYTES} bytes).`, EXIT.USAGE);
+  return bytes;
 }
 
 export async function runImport(file: string, opts: { dryRun?: boolean }, cmd: Command): Promise<void> {
