@@ -129,7 +129,8 @@ export class RecipientWindows {
 
   /**
    * Gives back `count` admissions of this key: recipients of a session lost before any reply to MAIL FROM
-   * (session-fallback.ts), admitted again when the next target takes them. Which admission was theirs is
+   * (session-fallback.ts), admitted again when the next target takes them, or of a message whose file could
+   * not be read when its transaction was to start (send-job.ts). Which admission was theirs is
    * not known here (other connections may have admitted recipients since), so the oldest admissions still
    * inside the window (`limit`, when given) go first: what is kept is then never older than what should
    * have been, and the window never admits more than the limit. Giving back the latest first took another

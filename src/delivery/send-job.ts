@@ -61,7 +61,7 @@ export async function sendJob(
     const loaded = await message.catch(unreadable);
     if (loaded instanceof UnreadableMessage) {
       // Nothing went out: the admitted recipients are given back to the recipient limit, and deferred.
-      if (limit) run.windows.refund(conn.limitKey, recipients.length);
+      if (limit) run.windows.refund(conn.limitKey, recipients.length, limit);
       settleJob(log, recipients === job.recipients ? job : { ...job, recipients }, 'deferred', null, loaded.reason);
       return null;
     }
