@@ -126,27 +126,9 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       ledger.decideAll(message.recipients, 'deferred', undefined, `4.4.2 connection no longer usable: ${this.transport.error?.message ?? 'closed'}`);
       return ledger.finish();
     }
-    const { smtputf8 } = this;
-    const senderRefused = needsSmtputf8(message.from, smtputf8);
-    if (senderRefused) {
-      ledger.decideAll(message.recipients, 'bounced', undefined, senderRefused);
-      return ledger.finish();
-    }
-    if (CONTROL.test(message.from)) {
-      ledger.decideAll(message.recipients, 'bounced', undefined, `5.1.7 invalid sender address ${JSON.stringify(message.from)}`);
-      return ledger.finish();
-    }
-    const recipients = message.recipients.filter((r) => {
-      if (!CONTROL.test(r.address) && r.address.length > 0) {
-        const refused = needsSmtputf8(r.address, smtputf8);
-        if (refused === null) return true;
-        ledger.decide(r, 'bounced', undefined, refused);
-        return false;
-      }
-      ledger.decide(r, 'bounced', undefined, `5.1.3 invalid recipient address ${JSON.stringify(r.address)}`);
-      return false;
-    });
-    if (recipients.length === 0) return ledger.finish();
+    // A message sent ahead passed these checks in prepareAhead, on this connection: they are not made twice.
+    const recipients = ahead ? message.recipients : this.sendable(message, ledger);
+    if (recipients === null || recipients.length === 0) return ledger.finish();
 
     const payload = ahead ?? this.encode(message);
     if (this.maxSize > 0 && payload.size > this.maxSize) {
@@ -173,6 +155,34 @@ export class SmtpDeliveryConnection implements DeliveryConnection {
       this.busy = false;
     }
     return ledger.finish();
+  }
+
+  /**
+   * The recipients this connection can send the message to; the others are decided (bounced) in the ledger.
+   * Null when the sender cannot be sent (every recipient bounced): control characters, or non-ASCII without
+   * SMTPUTF8 offered. prepareAhead makes the same checks for a message sent ahead.
+   */
+  private sendable(message: OutboundMessage, ledger: Ledger): Recipient[] | null {
+    const { smtputf8 } = this;
+    const senderRefused = needsSmtputf8(message.from, smtputf8);
+    if (senderRefused) {
+      ledger.decideAll(message.recipients, 'bounced', undefined, senderRefused);
+      return null;
+    }
+    if (CONTROL.test(message.from)) {
+      ledger.decideAll(message.recipients, 'bounced', undefined, `5.1.7 invalid sender address ${JSON.stringify(message.from)}`);
+      return null;
+    }
+    return message.recipients.filter((r) => {
+      if (!CONTROL.test(r.address) && r.address.length > 0) {
+        const refused = needsSmtputf8(r.address, smtputf8);
+        if (refused === null) return true;
+        ledger.decide(r, 'bounced', undefined, refused);
+        return false;
+      }
+      ledger.decide(r, 'bounced', undefined, `5.1.3 invalid recipient address ${JSON.stringify(r.address)}`);
+      return false;
+    });
   }
 
   /** The DATA payload of a message, encoded into the next of the two buffers. */
